@@ -1,0 +1,111 @@
+/**
+ * Typed errors with stable codes. Every failure a user can meet is a SlipwayError with a code
+ * from `ErrorCode`; the CLI maps codes to exit codes and the server maps them to HTTP statuses,
+ * each in one place (`exitCodeFor`, `httpStatusFor`). Compare by `code`, never by `instanceof`,
+ * so that errors survive duplicate package copies and process boundaries.
+ */
+export const ErrorCode = {
+  Input: "SLIPWAY_E_INPUT",
+  SpecInvalid: "SLIPWAY_E_SPEC_INVALID",
+  PlatformInvalid: "SLIPWAY_E_PLATFORM_INVALID",
+  RenderFailed: "SLIPWAY_E_RENDER",
+  PolicyBlocked: "SLIPWAY_E_POLICY_BLOCKED",
+  NotFound: "SLIPWAY_E_NOT_FOUND",
+  Conflict: "SLIPWAY_E_CONFLICT",
+  Unauthenticated: "SLIPWAY_E_UNAUTHENTICATED",
+  Forbidden: "SLIPWAY_E_FORBIDDEN",
+  TooLarge: "SLIPWAY_E_TOO_LARGE",
+  SecretDecrypt: "SLIPWAY_E_SECRET_DECRYPT",
+  SecretIntegrity: "SLIPWAY_E_SECRET_INTEGRITY",
+  KeyBackend: "SLIPWAY_E_KEY_BACKEND",
+  Cluster: "SLIPWAY_E_CLUSTER",
+  RolloutFailed: "SLIPWAY_E_ROLLOUT_FAILED",
+  Unavailable: "SLIPWAY_E_UNAVAILABLE",
+  Internal: "SLIPWAY_E_INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One located problem in a user's file: `file:line:column`, the field path, and what to do. */
+export interface Problem {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Dotted field path, e.g. `environments.stable.replicas`; empty for the document root. */
+  readonly path: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export class SlipwayError extends Error {
+  readonly code: ErrorCode;
+  readonly problems: readonly Problem[];
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { problems?: readonly Problem[]; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SlipwayError";
+    this.code = code;
+    this.problems = options.problems ?? [];
+    this.details = options.details ?? {};
+  }
+}
+
+export function isSlipwayError(value: unknown): value is SlipwayError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    String((value as { code: string }).code).startsWith("SLIPWAY_E_")
+  );
+}
+
+export function formatProblem(p: Problem): string {
+  const where = `${p.file}:${p.line}:${p.column}`;
+  const field = p.path === "" ? "" : ` ${p.path}:`;
+  return `${where}${field} ${p.message}${p.hint ? ` (${p.hint})` : ""}`;
+}
+
+/** CLI exit codes: 0 ok, 1 findings or a failed operation, 2 usage or input error. */
+export function exitCodeFor(code: ErrorCode): 1 | 2 {
+  switch (code) {
+    case ErrorCode.Input:
+    case ErrorCode.SpecInvalid:
+    case ErrorCode.PlatformInvalid:
+    case ErrorCode.NotFound:
+    case ErrorCode.TooLarge:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.Input:
+    case ErrorCode.SpecInvalid:
+    case ErrorCode.PlatformInvalid:
+      return 400;
+    case ErrorCode.Unauthenticated:
+      return 401;
+    case ErrorCode.Forbidden:
+      return 403;
+    case ErrorCode.NotFound:
+      return 404;
+    case ErrorCode.Conflict:
+      return 409;
+    case ErrorCode.TooLarge:
+      return 413;
+    case ErrorCode.PolicyBlocked:
+    case ErrorCode.RenderFailed:
+      return 422;
+    case ErrorCode.Unavailable:
+    case ErrorCode.Cluster:
+      return 503;
+    default:
+      return 500;
+  }
+}
