@@ -20,6 +20,10 @@ export const ErrorCode = {
   KeyBackend: "SLIPWAY_E_KEY_BACKEND",
   Cluster: "SLIPWAY_E_CLUSTER",
   RolloutFailed: "SLIPWAY_E_ROLLOUT_FAILED",
+  /** The real `git` failed (GitOps target); the message names the command and its stderr. */
+  Git: "SLIPWAY_E_GIT",
+  /** Plaintext secret values were about to leave memory (e.g. into a GitOps repository). */
+  SecretPlaintext: "SLIPWAY_E_SECRET_PLAINTEXT",
   Unavailable: "SLIPWAY_E_UNAVAILABLE",
   Internal: "SLIPWAY_E_INTERNAL",
 } as const;
@@ -101,9 +105,11 @@ export function httpStatusFor(code: ErrorCode): number {
       return 413;
     case ErrorCode.PolicyBlocked:
     case ErrorCode.RenderFailed:
+    case ErrorCode.SecretPlaintext:
       return 422;
     case ErrorCode.Unavailable:
     case ErrorCode.Cluster:
+    case ErrorCode.Git:
       return 503;
     default:
       return 500;
