@@ -1,0 +1,398 @@
+/** Releases, deployments with their status history, and approvals. */
+import type { Kysely } from "kysely";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { getApp, getTarget } from "./app-queries.ts";
+import { appendAudit } from "./audit.ts";
+import { notFound, type StoreContext, uniquely } from "./context.ts";
+import { newId } from "./ids.ts";
+import { decodeCursor, toPage } from "./paging.ts";
+import {
+  type Approval,
+  approvalSchema,
+  type Deployment,
+  type DeploymentEvent,
+  DeploymentStatus,
+  deploymentEventSchema,
+  deploymentSchema,
+  type Page,
+  type PageRequest,
+  type Release,
+  releaseSchema,
+} from "./records.ts";
+import type { Actor, NewRelease } from "./store.ts";
+import type { Tables } from "./tables.ts";
+
+function releasesQuery(ctx: StoreContext) {
+  return ctx.db
+    .selectFrom("releases")
+    .innerJoin("apps", "apps.id", "releases.appId")
+    .select([
+      "releases.id",
+      "apps.name as appName",
+      "releases.commitSha",
+      "releases.imageDigest",
+      "releases.specHash",
+      "releases.secretsHash",
+      "releases.commitTime",
+      "releases.createdBy",
+      "releases.createdAt",
+    ]);
+}
+
+export async function createRelease(
+  ctx: StoreContext,
+  actor: Actor,
+  input: NewRelease,
+): Promise<{ release: Release; created: boolean }> {
+  const app = await getApp(ctx, input.appName);
+  const findSame = async () => {
+    const row = await releasesQuery(ctx)
+      .where("releases.appId", "=", app.id)
+      .where("releases.commitSha", "=", input.commitSha)
+      .where("releases.imageDigest", "=", input.imageDigest)
+      .executeTakeFirst();
+    return row === undefined ? undefined : releaseSchema.parse(row);
+  };
+  // A release is immutable: the same (app, commit, digest) again is the same release, or a mistake.
+  const checkSame = (existing: Release) => {
+    if (existing.specHash !== input.specHash || existing.secretsHash !== input.secretsHash) {
+      throw new SlipwayError(
+        ErrorCode.Conflict,
+        `release ${existing.id} of ${input.appName} at ${input.commitSha} with ${input.imageDigest} already exists with a different spec or secrets hash; releases are immutable`,
+        { details: { release: existing.id } },
+      );
+    }
+    return { release: existing, created: false };
+  };
+  const existing = await findSame();
+  if (existing) return checkSame(existing);
+  const release: Release = releaseSchema.parse({
+    id: newId("rel"),
+    ...input,
+    createdBy: actor.subject,
+    createdAt: ctx.now(),
+  });
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const { appName: _appName, ...columns } = release;
+      await trx
+        .insertInto("releases")
+        .values({ ...columns, appId: app.id })
+        .execute();
+      await appendAudit(trx, {
+        actor,
+        action: "release.create",
+        subject: `app/${app.name}/release/${release.id}`,
+        teamName: app.teamName,
+        before: null,
+        after: release,
+        at: release.createdAt,
+      });
+    });
+  } catch (error) {
+    // Another writer created the same release between our read and our insert.
+    if (!ctx.isUniqueViolation(error)) throw error;
+    const raced = await findSame();
+    if (raced === undefined) throw error;
+    return checkSame(raced);
+  }
+  return { release, created: true };
+}
+
+export async function getRelease(ctx: StoreContext, id: string): Promise<Release> {
+  const row = await releasesQuery(ctx).where("releases.id", "=", id).executeTakeFirst();
+  if (row === undefined) throw notFound("release", id);
+  return releaseSchema.parse(row);
+}
+
+export async function listReleases(
+  ctx: StoreContext,
+  appName: string,
+  page: PageRequest,
+): Promise<Page<Release>> {
+  const app = await getApp(ctx, appName);
+  const after = decodeCursor(page.cursor);
+  let query = releasesQuery(ctx)
+    .where("releases.appId", "=", app.id)
+    .orderBy("releases.id", "desc")
+    .limit(page.limit + 1);
+  if (after !== undefined) query = query.where("releases.id", "<", after);
+  const rows = (await query.execute()).map((r) => releaseSchema.parse(r));
+  return toPage(rows, page.limit, (r) => r.id);
+}
+
+// Takes the handle explicitly: inside a transaction the query must run on the transaction, since
+// SQLite has one connection and a query on the outer handle would wait for it forever.
+function deploymentsQuery(db: Kysely<Tables>) {
+  return db
+    .selectFrom("deployments")
+    .innerJoin("apps", "apps.id", "deployments.appId")
+    .innerJoin("targets", "targets.id", "deployments.targetId")
+    .select([
+      "deployments.id",
+      "apps.name as appName",
+      "targets.name as targetName",
+      "deployments.releaseId",
+      "deployments.sequence",
+      "deployments.status",
+      "deployments.createdBy",
+      "deployments.startedAt",
+      "deployments.availableAt",
+      "deployments.updatedAt",
+    ]);
+}
+
+const live: readonly string[] = [
+  DeploymentStatus.Pending,
+  DeploymentStatus.Progressing,
+  DeploymentStatus.Available,
+];
+const maxAttempts = 20;
+
+export async function startDeployment(
+  ctx: StoreContext,
+  actor: Actor,
+  input: { releaseId: string; targetName: string },
+): Promise<Deployment> {
+  const release = await getRelease(ctx, input.releaseId);
+  const app = await getApp(ctx, release.appName);
+  const target = await getTarget(ctx, input.targetName);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.transaction().execute(async (trx) => {
+        const now = ctx.now();
+        const previous = await trx
+          .selectFrom("deployments")
+          .select(["id", "sequence", "status"])
+          .where("appId", "=", app.id)
+          .where("targetId", "=", target.id)
+          .orderBy("sequence", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        const deployment: Deployment = deploymentSchema.parse({
+          id: newId("dep"),
+          appName: app.name,
+          targetName: target.name,
+          releaseId: release.id,
+          sequence: (previous?.sequence ?? 0) + 1,
+          status: DeploymentStatus.Pending,
+          createdBy: actor.subject,
+          startedAt: now,
+          availableAt: null,
+          updatedAt: now,
+        });
+        // The unique (app, target, sequence) key makes a concurrent writer that read the same
+        // previous deployment fail here; it rolls back and retries on top of ours.
+        const { appName: _a, targetName: _t, ...columns } = deployment;
+        await trx
+          .insertInto("deployments")
+          .values({ ...columns, appId: app.id, targetId: target.id })
+          .execute();
+        await trx
+          .insertInto("deploymentEvents")
+          .values({
+            id: newId("evt"),
+            deploymentId: deployment.id,
+            status: deployment.status,
+            message: "",
+            at: now,
+          })
+          .execute();
+        if (previous !== undefined && live.includes(previous.status)) {
+          await trx
+            .updateTable("deployments")
+            .set({ status: DeploymentStatus.Superseded, updatedAt: now })
+            .where("id", "=", previous.id)
+            .execute();
+          await trx
+            .insertInto("deploymentEvents")
+            .values({
+              id: newId("evt"),
+              deploymentId: previous.id,
+              status: DeploymentStatus.Superseded,
+              message: `superseded by ${deployment.id}`,
+              at: now,
+            })
+            .execute();
+        }
+        await appendAudit(trx, {
+          actor,
+          action: "deployment.start",
+          subject: `app/${app.name}/target/${target.name}/deployment/${deployment.id}`,
+          teamName: app.teamName,
+          before: previous ?? null,
+          after: deployment,
+          at: now,
+        });
+        return deployment;
+      });
+    } catch (error) {
+      if (!ctx.isUniqueViolation(error) || attempt >= maxAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+/** Which status may follow which; superseded and failed are final. */
+const transitions: Readonly<Record<string, readonly string[]>> = {
+  pending: ["progressing", "available", "failed", "superseded"],
+  progressing: ["progressing", "available", "failed", "superseded"],
+  available: ["failed", "superseded"],
+  failed: [],
+  superseded: [],
+};
+
+export async function recordDeploymentStatus(
+  ctx: StoreContext,
+  actor: Actor,
+  input: { deploymentId: string; status: DeploymentStatus; message: string },
+): Promise<Deployment> {
+  const current = await getDeployment(ctx, input.deploymentId);
+  const { teamName } = await getApp(ctx, current.appName);
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await deploymentsQuery(trx)
+      .where("deployments.id", "=", input.deploymentId)
+      .executeTakeFirst();
+    if (row === undefined) throw notFound("deployment", input.deploymentId);
+    const before = deploymentSchema.parse(row);
+    if (!(transitions[before.status] ?? []).includes(input.status)) {
+      throw new SlipwayError(
+        ErrorCode.Conflict,
+        `deployment ${before.id} is ${before.status} and cannot become ${input.status}`,
+        { details: { deployment: before.id, status: before.status, requested: input.status } },
+      );
+    }
+    const now = ctx.now();
+    const availableAt =
+      input.status === DeploymentStatus.Available && before.availableAt === null ? now : before.availableAt;
+    // The status guard in WHERE keeps two writers from both moving the same deployment.
+    const result = await trx
+      .updateTable("deployments")
+      .set({ status: input.status, availableAt, updatedAt: now })
+      .where("id", "=", before.id)
+      .where("status", "=", before.status)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) {
+      throw new SlipwayError(ErrorCode.Conflict, `deployment ${before.id} changed meanwhile: read it again`, {
+        details: { deployment: before.id },
+      });
+    }
+    await trx
+      .insertInto("deploymentEvents")
+      .values({
+        id: newId("evt"),
+        deploymentId: before.id,
+        status: input.status,
+        message: input.message,
+        at: now,
+      })
+      .execute();
+    const after: Deployment = { ...before, status: input.status, availableAt, updatedAt: now };
+    await appendAudit(trx, {
+      actor,
+      action: "deployment.status",
+      subject: `app/${before.appName}/target/${before.targetName}/deployment/${before.id}`,
+      teamName,
+      before,
+      after,
+      at: now,
+    });
+    return after;
+  });
+}
+
+export async function getDeployment(ctx: StoreContext, id: string): Promise<Deployment> {
+  const row = await deploymentsQuery(ctx.db).where("deployments.id", "=", id).executeTakeFirst();
+  if (row === undefined) throw notFound("deployment", id);
+  return deploymentSchema.parse(row);
+}
+
+export async function listDeployments(
+  ctx: StoreContext,
+  filter: { appName: string; targetName?: string | undefined },
+  page: PageRequest,
+): Promise<Page<Deployment>> {
+  const app = await getApp(ctx, filter.appName);
+  const after = decodeCursor(page.cursor);
+  let query = deploymentsQuery(ctx.db)
+    .where("deployments.appId", "=", app.id)
+    .orderBy("deployments.id", "desc")
+    .limit(page.limit + 1);
+  if (filter.targetName !== undefined) query = query.where("targets.name", "=", filter.targetName);
+  if (after !== undefined) query = query.where("deployments.id", "<", after);
+  const rows = (await query.execute()).map((r) => deploymentSchema.parse(r));
+  return toPage(rows, page.limit, (d) => d.id);
+}
+
+export async function deploymentEvents(
+  ctx: StoreContext,
+  deploymentId: string,
+): Promise<readonly DeploymentEvent[]> {
+  await getDeployment(ctx, deploymentId);
+  const rows = await ctx.db
+    .selectFrom("deploymentEvents")
+    .select(["deploymentId", "status", "message", "at"])
+    .where("deploymentId", "=", deploymentId)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => deploymentEventSchema.parse(r));
+}
+
+export async function recordApproval(
+  ctx: StoreContext,
+  actor: Actor,
+  input: { releaseId: string; targetName: string },
+): Promise<Approval> {
+  const release = await getRelease(ctx, input.releaseId);
+  const app = await getApp(ctx, release.appName);
+  const target = await getTarget(ctx, input.targetName);
+  const approval: Approval = approvalSchema.parse({
+    id: newId("apr"),
+    releaseId: release.id,
+    targetName: target.name,
+    approvedBy: actor.subject,
+    createdAt: ctx.now(),
+  });
+  await uniquely(ctx, "approval", `${release.id} for ${target.name} by ${actor.subject}`, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("approvals")
+        .values({
+          id: approval.id,
+          releaseId: release.id,
+          targetId: target.id,
+          approvedBy: approval.approvedBy,
+          createdAt: approval.createdAt,
+        })
+        .execute();
+      await appendAudit(trx, {
+        actor,
+        action: "approval.create",
+        subject: `app/${app.name}/release/${release.id}/target/${target.name}`,
+        teamName: app.teamName,
+        before: null,
+        after: approval,
+        at: approval.createdAt,
+      });
+    }),
+  );
+  return approval;
+}
+
+export async function listApprovals(ctx: StoreContext, releaseId: string): Promise<readonly Approval[]> {
+  await getRelease(ctx, releaseId);
+  const rows = await ctx.db
+    .selectFrom("approvals")
+    .innerJoin("targets", "targets.id", "approvals.targetId")
+    .select([
+      "approvals.id",
+      "approvals.releaseId",
+      "targets.name as targetName",
+      "approvals.approvedBy",
+      "approvals.createdAt",
+    ])
+    .where("approvals.releaseId", "=", releaseId)
+    .orderBy("approvals.id")
+    .execute();
+  return rows.map((r) => approvalSchema.parse(r));
+}

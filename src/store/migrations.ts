@@ -1,0 +1,206 @@
+/**
+ * Versioned schema migrations, run at every start. Each migration runs in its own transaction
+ * together with the row that records it: both databases have transactional DDL, so a crash in the
+ * middle of a migration rolls the whole step back and the next start simply runs it again
+ * (`test/store-migrations.test.ts` kills a process mid-migration to prove it). On PostgreSQL an
+ * advisory lock makes concurrent replicas take turns; on SQLite the write lock does the same.
+ */
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Tables } from "./tables.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Transaction<Tables>, dialect: Dialect): Promise<void>;
+}
+
+// Arbitrary, fixed: the key of the PostgreSQL advisory lock that serializes migrations.
+const migrationLockKey = 5_170_900_005;
+
+export async function migrate(
+  db: Kysely<Tables>,
+  dialect: Dialect,
+  migrations: readonly Migration[],
+): Promise<number[]> {
+  await db.schema
+    .createTable("slipway_migrations")
+    .ifNotExists()
+    .addColumn("version", "integer", (c) => c.primaryKey())
+    .addColumn("name", "text", (c) => c.notNull())
+    .addColumn("applied_at", "text", (c) => c.notNull())
+    .execute();
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    const ran = await db.transaction().execute(async (trx) => {
+      if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
+      const done = await trx
+        .selectFrom("slipwayMigrations")
+        .select("version")
+        .where("version", "=", migration.version)
+        .executeTakeFirst();
+      if (done) return false;
+      await migration.up(trx, dialect);
+      await trx
+        .insertInto("slipwayMigrations")
+        .values({ version: migration.version, name: migration.name, appliedAt: new Date().toISOString() })
+        .execute();
+      return true;
+    });
+    if (ran) applied.push(migration.version);
+  }
+  return applied;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "teams, users, tokens, apps, targets",
+    async up(db) {
+      await db.schema
+        .createTable("teams")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("users")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("subject", "text", (c) => c.notNull().unique())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("is_admin", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("memberships")
+        .addColumn("team_id", "text", (c) => c.notNull().references("teams.id"))
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id"))
+        .addColumn("role", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("memberships_pk", ["team_id", "user_id"])
+        .execute();
+      await db.schema
+        .createTable("api_tokens")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("secret_hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text")
+        .addColumn("revoked_at", "text")
+        .execute();
+      await db.schema.createIndex("api_tokens_user").on("api_tokens").columns(["user_id", "id"]).execute();
+      await db.schema
+        .createTable("apps")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("team_id", "text", (c) => c.notNull().references("teams.id"))
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("apps_team_name").on("apps").columns(["team_id", "name"]).execute();
+      await db.schema
+        .createTable("targets")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    version: 2,
+    name: "releases, deployments, approvals",
+    async up(db) {
+      await db.schema
+        .createTable("releases")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("app_id", "text", (c) => c.notNull().references("apps.id"))
+        .addColumn("commit_sha", "text", (c) => c.notNull())
+        .addColumn("image_digest", "text", (c) => c.notNull())
+        .addColumn("spec_hash", "text", (c) => c.notNull())
+        .addColumn("secrets_hash", "text", (c) => c.notNull())
+        .addColumn("commit_time", "text")
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addUniqueConstraint("releases_identity", ["app_id", "commit_sha", "image_digest"])
+        .execute();
+      await db.schema.createIndex("releases_app_id").on("releases").columns(["app_id", "id"]).execute();
+      await db.schema
+        .createTable("deployments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("app_id", "text", (c) => c.notNull().references("apps.id"))
+        .addColumn("target_id", "text", (c) => c.notNull().references("targets.id"))
+        .addColumn("release_id", "text", (c) => c.notNull().references("releases.id"))
+        .addColumn("sequence", "integer", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("started_at", "text", (c) => c.notNull())
+        .addColumn("available_at", "text")
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        // The serialization point for writers on one (app, target): a second writer that read the
+        // same last sequence cannot insert, and retries with the next one.
+        .addUniqueConstraint("deployments_sequence", ["app_id", "target_id", "sequence"])
+        .execute();
+      await db.schema.createIndex("deployments_app_id").on("deployments").columns(["app_id", "id"]).execute();
+      await db.schema
+        .createTable("deployment_events")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("deployment_id", "text", (c) => c.notNull().references("deployments.id"))
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("message", "text", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("deployment_events_deployment")
+        .on("deployment_events")
+        .columns(["deployment_id", "id"])
+        .execute();
+      await db.schema
+        .createTable("approvals")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("release_id", "text", (c) => c.notNull().references("releases.id"))
+        .addColumn("target_id", "text", (c) => c.notNull().references("targets.id"))
+        .addColumn("approved_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addUniqueConstraint("approvals_once", ["release_id", "target_id", "approved_by"])
+        .execute();
+    },
+  },
+  {
+    version: 3,
+    name: "append-only audit events",
+    async up(db, dialect) {
+      await db.schema
+        .createTable("audit_events")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("team_name", "text")
+        .addColumn("before_hash", "text")
+        .addColumn("after_hash", "text")
+        .execute();
+      await db.schema
+        .createIndex("audit_events_team")
+        .on("audit_events")
+        .columns(["team_name", "id"])
+        .execute();
+      // Append-only is enforced by the database too, not only by the absence of an API route.
+      if (dialect === "sqlite") {
+        await sql`create trigger audit_events_no_update before update on audit_events
+          begin select raise(abort, 'audit events are append-only'); end`.execute(db);
+        await sql`create trigger audit_events_no_delete before delete on audit_events
+          begin select raise(abort, 'audit events are append-only'); end`.execute(db);
+      } else {
+        await sql`create function slipway_audit_append_only() returns trigger language plpgsql as $$
+          begin raise exception 'audit events are append-only'; end $$`.execute(db);
+        await sql`create trigger audit_events_append_only before update or delete on audit_events
+          for each row execute function slipway_audit_append_only()`.execute(db);
+      }
+    },
+  },
+];

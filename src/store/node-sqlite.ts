@@ -1,0 +1,100 @@
+/**
+ * Kysely on Node's built-in `node:sqlite`. Kysely's `SqliteDialect` expects a better-sqlite3 shaped
+ * database (`prepare(sql)` returning a statement with `reader`, `all`, `run`, `iterate` taking an
+ * array); this adapter gives `DatabaseSync` that shape, so no native addon is needed.
+ */
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteStatement,
+} from "kysely";
+
+function toSqlite(value: unknown): SQLInputValue {
+  // node:sqlite binds only null, numbers, bigints, strings and bytes.
+  if (value === undefined) return null;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  return value as SQLInputValue;
+}
+
+class NodeSqliteStatement implements SqliteStatement {
+  readonly #statement: StatementSync;
+  readonly reader: boolean;
+
+  constructor(statement: StatementSync) {
+    this.#statement = statement;
+    // A statement that yields columns is a reader (SELECT, or anything with RETURNING).
+    this.reader = statement.columns().length > 0;
+  }
+
+  all(parameters: readonly unknown[]): unknown[] {
+    return this.#statement.all(...parameters.map(toSqlite));
+  }
+
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.#statement.run(...parameters.map(toSqlite));
+  }
+
+  iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    return this.#statement.iterate(...parameters.map(toSqlite));
+  }
+}
+
+/** Prepared statements are cached per SQL text: Kysely compiles the same text for each call shape. */
+export class NodeSqliteDatabase implements SqliteDatabase {
+  readonly #db: DatabaseSync;
+  readonly #cache = new Map<string, NodeSqliteStatement>();
+
+  constructor(file: string) {
+    this.#db = new DatabaseSync(file);
+    this.#db.exec("pragma journal_mode = wal");
+    this.#db.exec("pragma synchronous = normal");
+    this.#db.exec("pragma foreign_keys = on");
+    // Another process holding the write lock (a CLI next to a server) is waited for, not failed.
+    this.#db.exec("pragma busy_timeout = 5000");
+  }
+
+  prepare(sql: string): SqliteStatement {
+    let statement = this.#cache.get(sql);
+    if (statement === undefined) {
+      statement = new NodeSqliteStatement(this.#db.prepare(sql));
+      if (this.#cache.size > 500) this.#cache.clear();
+      this.#cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  close(): void {
+    this.#cache.clear();
+    this.#db.close();
+  }
+}
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes can
+ * fail with SQLITE_BUSY when another connection wrote in between; taking the write lock up front
+ * makes a second writer wait (busy_timeout) instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+export class NodeSqliteDialect extends SqliteDialect {
+  readonly #file: string;
+
+  constructor(file: string) {
+    super({ database: async () => new NodeSqliteDatabase(file) });
+    this.#file = file;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: async () => new NodeSqliteDatabase(this.#file) });
+  }
+}

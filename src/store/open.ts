@@ -1,0 +1,95 @@
+/**
+ * Opening a store: connect, run pending migrations, hand back a `Store`. Only composition roots
+ * (server and CLI main) and tests call these.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { CamelCasePlugin, Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { type Migration, migrate, migrations } from "./migrations.ts";
+import { NodeSqliteDialect } from "./node-sqlite.ts";
+import { SqlStore } from "./sql-store.ts";
+import type { Tables } from "./tables.ts";
+
+export interface OpenOptions {
+  /** Replaces the built-in migrations (tests that crash one on purpose). */
+  readonly migrations?: readonly Migration[];
+  readonly now?: () => Date;
+}
+
+function sqliteUniqueViolation(error: unknown): boolean {
+  // SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  return errcode === 2067 || errcode === 1555;
+}
+
+function postgresUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "23505";
+}
+
+export async function openSqliteStore(file: string, options: OpenOptions = {}): Promise<SqlStore> {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const db = new Kysely<Tables>({ dialect: new NodeSqliteDialect(file), plugins: [new CamelCasePlugin()] });
+  await migrate(db, "sqlite", options.migrations ?? migrations);
+  return new SqlStore({
+    db,
+    dialect: "sqlite",
+    isUniqueViolation: sqliteUniqueViolation,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+export interface PostgresOptions extends OpenOptions {
+  /** A schema to work in (created if missing): each test run gets its own. */
+  readonly schema?: string;
+  readonly maxConnections?: number;
+}
+
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<SqlStore> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `PostgreSQL schema name "${schema}" must be lower-case letters, digits and _`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  try {
+    if (schema !== undefined) await pool.query(`create schema if not exists ${schema}`);
+  } catch (error) {
+    await pool.end();
+    throw new SlipwayError(
+      ErrorCode.Unavailable,
+      `cannot reach PostgreSQL at ${redactUrl(url)}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  await migrate(db, "postgres", options.migrations ?? migrations);
+  return new SqlStore({
+    db,
+    dialect: "postgres",
+    isUniqueViolation: postgresUniqueViolation,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/** Connection strings can carry a password; never print it. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable connection string>";
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The records the store hands out. Every row read back from either database is parsed with these
+ * schemas (habit: zod at every boundary, including our own database), so a drifted column or a
+ * hand-edited row fails loudly at the edge instead of deep inside a request.
+ */
+import { z } from "zod";
+
+/** Lower-case DNS-label style names: they end up in namespaces, URLs and file names. */
+export const nameSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+    message: "must be 1-63 lower-case letters, digits or '-', starting and ending with a letter or digit",
+  });
+
+/** Timestamps are stored as fixed-width ISO-8601 UTC text so they sort the same on both databases. */
+export const timestampSchema = z.iso.datetime();
+
+export const Role = {
+  Viewer: "viewer",
+  Developer: "developer",
+  Releaser: "releaser",
+  Admin: "admin",
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+export const roleSchema = z.enum([Role.Viewer, Role.Developer, Role.Releaser, Role.Admin]);
+/** Roles are ordered: each one may do everything the ones before it may. */
+export const roleRank: Readonly<Record<Role, number>> = { viewer: 0, developer: 1, releaser: 2, admin: 3 };
+
+export const teamSchema = z.object({ id: z.string(), name: nameSchema, createdAt: timestampSchema });
+export type Team = z.infer<typeof teamSchema>;
+
+export const userSchema = z.object({
+  id: z.string(),
+  /** Stable identity: `token:<name>` for bootstrap users, `<issuer>|<sub>` for OIDC users. */
+  subject: z.string().min(1),
+  displayName: z.string(),
+  /** Platform administrators manage teams and targets; team roles cover everything else. */
+  isAdmin: z.coerce.boolean(),
+  createdAt: timestampSchema,
+});
+export type User = z.infer<typeof userSchema>;
+
+export const membershipSchema = z.object({ teamName: nameSchema, userId: z.string(), role: roleSchema });
+export type Membership = z.infer<typeof membershipSchema>;
+
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  createdAt: timestampSchema,
+  expiresAt: timestampSchema.nullable(),
+  revokedAt: timestampSchema.nullable(),
+});
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+
+export const appSchema = z.object({
+  id: z.string(),
+  name: nameSchema,
+  teamName: nameSchema,
+  description: z.string(),
+  /** Optimistic-concurrency counter: an update names the version it read. */
+  version: z.number().int().positive(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type App = z.infer<typeof appSchema>;
+
+export const TargetKind = { Channel: "channel", Preview: "preview" } as const;
+export type TargetKind = (typeof TargetKind)[keyof typeof TargetKind];
+export const targetSchema = z.object({
+  id: z.string(),
+  name: nameSchema,
+  kind: z.enum([TargetKind.Channel, TargetKind.Preview]),
+  createdAt: timestampSchema,
+});
+export type Target = z.infer<typeof targetSchema>;
+
+export const commitShaSchema = z
+  .string()
+  .regex(/^[0-9a-f]{7,64}$/, { message: "must be a hex git commit id" });
+export const digestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, { message: "must be sha256:<64 hex>" });
+export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, { message: "must be a hex SHA-256" });
+
+export const releaseSchema = z.object({
+  id: z.string(),
+  appName: nameSchema,
+  commitSha: commitShaSchema,
+  imageDigest: digestSchema,
+  specHash: hashSchema,
+  secretsHash: hashSchema,
+  commitTime: timestampSchema.nullable(),
+  createdBy: z.string(),
+  createdAt: timestampSchema,
+});
+export type Release = z.infer<typeof releaseSchema>;
+
+export const DeploymentStatus = {
+  Pending: "pending",
+  Progressing: "progressing",
+  Available: "available",
+  Failed: "failed",
+  Superseded: "superseded",
+} as const;
+export type DeploymentStatus = (typeof DeploymentStatus)[keyof typeof DeploymentStatus];
+export const deploymentStatusSchema = z.enum(["pending", "progressing", "available", "failed", "superseded"]);
+
+export const deploymentSchema = z.object({
+  id: z.string(),
+  appName: nameSchema,
+  targetName: nameSchema,
+  releaseId: z.string(),
+  /** 1, 2, 3… per (app, target): a gap-free history; two writers can never share a number. */
+  sequence: z.number().int().positive(),
+  status: deploymentStatusSchema,
+  createdBy: z.string(),
+  startedAt: timestampSchema,
+  availableAt: timestampSchema.nullable(),
+  updatedAt: timestampSchema,
+});
+export type Deployment = z.infer<typeof deploymentSchema>;
+
+export const deploymentEventSchema = z.object({
+  deploymentId: z.string(),
+  status: deploymentStatusSchema,
+  message: z.string(),
+  at: timestampSchema,
+});
+export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
+
+export const approvalSchema = z.object({
+  id: z.string(),
+  releaseId: z.string(),
+  targetName: nameSchema,
+  approvedBy: z.string(),
+  createdAt: timestampSchema,
+});
+export type Approval = z.infer<typeof approvalSchema>;
+
+export const auditEventSchema = z.object({
+  id: z.string(),
+  at: timestampSchema,
+  actor: z.string(),
+  action: z.string(),
+  subject: z.string(),
+  teamName: z.string().nullable(),
+  beforeHash: hashSchema.nullable(),
+  afterHash: hashSchema.nullable(),
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * The one `Store` implementation, over Kysely; `openSqliteStore` and `openPostgresStore` differ
+ * only in the dialect they hand it and how their driver reports a unique violation. Keeping one
+ * code path is the point: the contract suite then proves both databases with the same queries.
+ */
+import { type Kysely, sql } from "kysely";
+import * as apps from "./app-queries.ts";
+import { listAudit } from "./audit.ts";
+import type { StoreContext } from "./context.ts";
+import * as delivery from "./delivery-queries.ts";
+import * as identity from "./identity-queries.ts";
+import type { Dialect } from "./migrations.ts";
+import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
+import type { Actor, AuditFilter, NewRelease, Store } from "./store.ts";
+import type { Tables } from "./tables.ts";
+
+export interface SqlStoreOptions {
+  readonly db: Kysely<Tables>;
+  readonly dialect: Dialect;
+  readonly isUniqueViolation: (error: unknown) => boolean;
+  /** Injected so tests can control time (token expiry, timestamps). */
+  readonly now?: () => Date;
+}
+
+export class SqlStore implements Store {
+  readonly dialect: Dialect;
+  readonly #ctx: StoreContext;
+
+  constructor(options: SqlStoreOptions) {
+    const clock = options.now ?? (() => new Date());
+    this.dialect = options.dialect;
+    this.#ctx = {
+      db: options.db,
+      now: () => clock().toISOString(),
+      isUniqueViolation: options.isUniqueViolation,
+    };
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#ctx.db);
+  }
+  async close(): Promise<void> {
+    await this.#ctx.db.destroy();
+  }
+
+  createTeam = (actor: Actor, name: string) => identity.createTeam(this.#ctx, actor, name);
+  getTeam = (name: string) => identity.getTeam(this.#ctx, name);
+  listTeams = (page: PageRequest) => identity.listTeams(this.#ctx, page);
+  ensureUser = (actor: Actor, input: { subject: string; displayName: string; isAdmin?: boolean }) =>
+    identity.ensureUser(this.#ctx, actor, input);
+  getUser = (id: string) => identity.getUser(this.#ctx, id);
+  findUserBySubject = (subject: string) => identity.findUserBySubject(this.#ctx, subject);
+  countUsers = () => identity.countUsers(this.#ctx);
+  setMembership = (actor: Actor, teamName: string, userId: string, role: Role | null) =>
+    identity.setMembership(this.#ctx, actor, teamName, userId, role);
+  listMemberships = (userId: string) => identity.listMemberships(this.#ctx, userId);
+  createApiToken = (
+    actor: Actor,
+    input: { userId: string; name: string; secretHash: string; expiresAt: string | null },
+  ) => identity.createApiToken(this.#ctx, actor, input);
+  findApiTokenByHash = (secretHash: string) => identity.findApiTokenByHash(this.#ctx, secretHash);
+  listApiTokens = (userId: string, page: PageRequest) => identity.listApiTokens(this.#ctx, userId, page);
+  getApiToken = (id: string) => identity.getApiToken(this.#ctx, id);
+  revokeApiToken = (actor: Actor, id: string) => identity.revokeApiToken(this.#ctx, actor, id);
+
+  createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>
+    apps.createApp(this.#ctx, actor, input);
+  getApp = (name: string) => apps.getApp(this.#ctx, name);
+  listApps = (filter: { teams?: readonly string[] | undefined }, page: PageRequest) =>
+    apps.listApps(this.#ctx, filter, page);
+  updateApp = (actor: Actor, name: string, input: { expectedVersion: number; description: string }) =>
+    apps.updateApp(this.#ctx, actor, name, input);
+  createTarget = (actor: Actor, input: { name: string; kind: TargetKind }) =>
+    apps.createTarget(this.#ctx, actor, input);
+  getTarget = (name: string) => apps.getTarget(this.#ctx, name);
+  listTargets = (page: PageRequest) => apps.listTargets(this.#ctx, page);
+
+  createRelease = (actor: Actor, input: NewRelease) => delivery.createRelease(this.#ctx, actor, input);
+  getRelease = (id: string) => delivery.getRelease(this.#ctx, id);
+  listReleases = (appName: string, page: PageRequest) => delivery.listReleases(this.#ctx, appName, page);
+  startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+    delivery.startDeployment(this.#ctx, actor, input);
+  recordDeploymentStatus = (
+    actor: Actor,
+    input: { deploymentId: string; status: DeploymentStatus; message: string },
+  ) => delivery.recordDeploymentStatus(this.#ctx, actor, input);
+  getDeployment = (id: string) => delivery.getDeployment(this.#ctx, id);
+  listDeployments = (filter: { appName: string; targetName?: string | undefined }, page: PageRequest) =>
+    delivery.listDeployments(this.#ctx, filter, page);
+  deploymentEvents = (deploymentId: string) => delivery.deploymentEvents(this.#ctx, deploymentId);
+  recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+    delivery.recordApproval(this.#ctx, actor, input);
+  listApprovals = (releaseId: string) => delivery.listApprovals(this.#ctx, releaseId);
+
+  listAudit = (filter: AuditFilter, page: PageRequest) => listAudit(this.#ctx, filter, page);
+}

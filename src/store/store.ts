@@ -1,0 +1,125 @@
+/**
+ * The platform's state, behind one capability-named interface. Two implementations share one code
+ * path (Kysely): SQLite through `node:sqlite` (the embedded default) and PostgreSQL (production,
+ * several replicas). `test/store-contract.ts` is the single test body both must pass.
+ *
+ * Contracts every implementation keeps:
+ * - Lookups of a missing thing throw `SLIPWAY_E_NOT_FOUND`; duplicates throw `SLIPWAY_E_CONFLICT`.
+ * - Every mutating method takes the acting principal and appends an audit event in the same
+ *   transaction as the change, so there is no change without its audit row (and no audit row for a
+ *   change that rolled back).
+ * - Releases are immutable. Creating the same (app, commit, digest) again returns the existing
+ *   release when it matches and throws a conflict when the spec or secrets hash differs.
+ * - Deployments to one (app, target) are serialized: each gets the next sequence number, and
+ *   starting one supersedes the previous live one, even with writers in different processes.
+ */
+import type {
+  ApiToken,
+  App,
+  Approval,
+  AuditEvent,
+  Deployment,
+  DeploymentEvent,
+  DeploymentStatus,
+  Membership,
+  Page,
+  PageRequest,
+  Release,
+  Role,
+  Target,
+  TargetKind,
+  Team,
+  User,
+} from "./records.ts";
+
+/** Who did it, for audit rows and `createdBy` columns. */
+export interface Actor {
+  readonly userId: string;
+  readonly subject: string;
+}
+
+/** The system itself (migrations, bootstrap), for changes no person asked for. */
+export const systemActor: Actor = { userId: "system", subject: "system" };
+
+export interface NewRelease {
+  readonly appName: string;
+  readonly commitSha: string;
+  readonly imageDigest: string;
+  readonly specHash: string;
+  readonly secretsHash: string;
+  readonly commitTime: string | null;
+}
+
+export interface AuditFilter {
+  /** Only events about these teams; undefined means every event (platform administrators). */
+  readonly teams?: readonly string[] | undefined;
+}
+
+export interface Store {
+  /** Cheap round trip for `/readyz`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createTeam(actor: Actor, name: string): Promise<Team>;
+  getTeam(name: string): Promise<Team>;
+  listTeams(page: PageRequest): Promise<Page<Team>>;
+
+  /** Creates the user on first sight (OIDC login, bootstrap); later calls return the same user. */
+  ensureUser(actor: Actor, input: { subject: string; displayName: string; isAdmin?: boolean }): Promise<User>;
+  getUser(id: string): Promise<User>;
+  findUserBySubject(subject: string): Promise<User | undefined>;
+  countUsers(): Promise<number>;
+  /** Sets a user's role in a team; `null` removes the membership. */
+  setMembership(actor: Actor, teamName: string, userId: string, role: Role | null): Promise<void>;
+  listMemberships(userId: string): Promise<readonly Membership[]>;
+
+  /** Stores a token by the SHA-256 of its secret; the secret itself never reaches the store. */
+  createApiToken(
+    actor: Actor,
+    input: { userId: string; name: string; secretHash: string; expiresAt: string | null },
+  ): Promise<ApiToken>;
+  /** The live or dead token with this hash; callers check expiry and revocation. */
+  findApiTokenByHash(secretHash: string): Promise<ApiToken | undefined>;
+  listApiTokens(userId: string, page: PageRequest): Promise<Page<ApiToken>>;
+  getApiToken(id: string): Promise<ApiToken>;
+  revokeApiToken(actor: Actor, id: string): Promise<ApiToken>;
+
+  createApp(actor: Actor, input: { name: string; teamName: string; description: string }): Promise<App>;
+  getApp(name: string): Promise<App>;
+  /** Apps of the given teams (undefined: all apps), by name. */
+  listApps(filter: { teams?: readonly string[] | undefined }, page: PageRequest): Promise<Page<App>>;
+  /** Fails with a conflict when `expectedVersion` is not the stored version: no lost updates. */
+  updateApp(
+    actor: Actor,
+    name: string,
+    input: { expectedVersion: number; description: string },
+  ): Promise<App>;
+
+  createTarget(actor: Actor, input: { name: string; kind: TargetKind }): Promise<Target>;
+  getTarget(name: string): Promise<Target>;
+  listTargets(page: PageRequest): Promise<Page<Target>>;
+
+  createRelease(actor: Actor, input: NewRelease): Promise<{ release: Release; created: boolean }>;
+  getRelease(id: string): Promise<Release>;
+  /** Newest first. */
+  listReleases(appName: string, page: PageRequest): Promise<Page<Release>>;
+
+  startDeployment(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Deployment>;
+  recordDeploymentStatus(
+    actor: Actor,
+    input: { deploymentId: string; status: DeploymentStatus; message: string },
+  ): Promise<Deployment>;
+  getDeployment(id: string): Promise<Deployment>;
+  /** Newest first. */
+  listDeployments(
+    filter: { appName: string; targetName?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<Deployment>>;
+  deploymentEvents(deploymentId: string): Promise<readonly DeploymentEvent[]>;
+
+  recordApproval(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Approval>;
+  listApprovals(releaseId: string): Promise<readonly Approval[]>;
+
+  /** Append-only: there is deliberately no update or delete. Newest first. */
+  listAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;
+}

@@ -1,0 +1,65 @@
+/**
+ * Table shapes as Kysely sees them (camelCase here, snake_case in the database through
+ * `CamelCasePlugin`). Booleans are integers 0/1 because SQLite has no boolean type and one code
+ * path must serve both databases; timestamps are ISO-8601 text for the same reason.
+ */
+export interface Tables {
+  slipwayMigrations: { version: number; name: string; appliedAt: string };
+  teams: { id: string; name: string; createdAt: string };
+  users: { id: string; subject: string; displayName: string; isAdmin: number; createdAt: string };
+  memberships: { teamId: string; userId: string; role: string };
+  apiTokens: {
+    id: string;
+    userId: string;
+    name: string;
+    secretHash: string;
+    createdAt: string;
+    expiresAt: string | null;
+    revokedAt: string | null;
+  };
+  apps: {
+    id: string;
+    teamId: string;
+    name: string;
+    description: string;
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+  };
+  targets: { id: string; name: string; kind: string; createdAt: string };
+  releases: {
+    id: string;
+    appId: string;
+    commitSha: string;
+    imageDigest: string;
+    specHash: string;
+    secretsHash: string;
+    commitTime: string | null;
+    createdBy: string;
+    createdAt: string;
+  };
+  deployments: {
+    id: string;
+    appId: string;
+    targetId: string;
+    releaseId: string;
+    sequence: number;
+    status: string;
+    createdBy: string;
+    startedAt: string;
+    availableAt: string | null;
+    updatedAt: string;
+  };
+  deploymentEvents: { id: string; deploymentId: string; status: string; message: string; at: string };
+  approvals: { id: string; releaseId: string; targetId: string; approvedBy: string; createdAt: string };
+  auditEvents: {
+    id: string;
+    at: string;
+    actor: string;
+    action: string;
+    subject: string;
+    teamName: string | null;
+    beforeHash: string | null;
+    afterHash: string | null;
+  };
+}

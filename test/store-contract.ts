@@ -1,0 +1,351 @@
+/**
+ * The store contract: one test body, run on SQLite (`store-sqlite.test.ts`) and on PostgreSQL
+ * (`store-postgres.test.ts`). A behaviour that differs between the two databases is a bug here.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ErrorCode } from "../src/core/errors.ts";
+import type { SqlStore } from "../src/store/sql-store.ts";
+import type { Actor } from "../src/store/store.ts";
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./support/databases.ts";
+import { type RaceResult, race, raceWorkload } from "./support/race-workload.ts";
+import { rawExec } from "./support/raw-sql.ts";
+
+const alice: Actor = { userId: "u-alice", subject: "test:alice" };
+const hex = (c: string) => c.repeat(64);
+
+function rejectsWith(code: string) {
+  return (error: unknown) => {
+    assert.equal((error as { code?: unknown }).code, code, String(error));
+    return true;
+  };
+}
+
+export function storeContract(kind: DatabaseKind): void {
+  describe(`store contract on ${kind}`, () => {
+    let database: TestDatabase;
+    let store: SqlStore;
+
+    before(async () => {
+      database = await createTestDatabase(kind);
+      store = await database.open();
+      await store.createTeam(alice, "payments");
+      await store.createTeam(alice, "search");
+      await store.createTarget(alice, { name: "develop", kind: "channel" });
+      await store.createTarget(alice, { name: "stable", kind: "channel" });
+    });
+    after(async () => {
+      await store.close();
+      await database.dispose();
+    });
+
+    test("opening again runs no migration twice and keeps the data", async () => {
+      const again = await database.open();
+      try {
+        assert.equal((await again.getTeam("payments")).name, "payments");
+      } finally {
+        await again.close();
+      }
+    });
+
+    test("teams: duplicates conflict, missing ones are not found, lists page by name", async () => {
+      await assert.rejects(store.createTeam(alice, "payments"), rejectsWith(ErrorCode.Conflict));
+      await assert.rejects(store.getTeam("nope"), rejectsWith(ErrorCode.NotFound));
+      const first = await store.listTeams({ limit: 1 });
+      assert.deepEqual(
+        first.items.map((t) => t.name),
+        ["payments"],
+      );
+      assert.ok(first.nextCursor);
+      const second = await store.listTeams({ limit: 1, cursor: first.nextCursor });
+      assert.deepEqual(
+        second.items.map((t) => t.name),
+        ["search"],
+      );
+      assert.equal(second.nextCursor, null);
+      await assert.rejects(store.listTeams({ limit: 1, cursor: "garbage!" }), rejectsWith(ErrorCode.Input));
+    });
+
+    test("users are created once and get roles per team", async () => {
+      const bob = await store.ensureUser(alice, { subject: "test:bob", displayName: "Bob" });
+      const again = await store.ensureUser(alice, { subject: "test:bob", displayName: "Robert" });
+      assert.equal(again.id, bob.id);
+      assert.equal(again.isAdmin, false);
+      await store.setMembership(alice, "payments", bob.id, "releaser");
+      await store.setMembership(alice, "search", bob.id, "viewer");
+      await store.setMembership(alice, "search", bob.id, "developer");
+      assert.deepEqual(await store.listMemberships(bob.id), [
+        { teamName: "payments", userId: bob.id, role: "releaser" },
+        { teamName: "search", userId: bob.id, role: "developer" },
+      ]);
+      await store.setMembership(alice, "search", bob.id, null);
+      assert.equal((await store.listMemberships(bob.id)).length, 1);
+      assert.equal(await store.findUserBySubject("test:nobody"), undefined);
+    });
+
+    test("API tokens are found by hash, listed without the hash, revoked once", async () => {
+      const carol = await store.ensureUser(alice, { subject: "test:carol", displayName: "Carol" });
+      const token = await store.createApiToken(alice, {
+        userId: carol.id,
+        name: "ci",
+        secretHash: hex("c"),
+        expiresAt: "2030-01-01T00:00:00.000Z",
+      });
+      assert.deepEqual(await store.findApiTokenByHash(hex("c")), token);
+      assert.equal(await store.findApiTokenByHash(hex("d")), undefined);
+      const listed = await store.listApiTokens(carol.id, { limit: 10 });
+      assert.equal(listed.items.length, 1);
+      assert.ok(!JSON.stringify(listed).includes(hex("c")), "the hash never leaves the store");
+      const revoked = await store.revokeApiToken(alice, token.id);
+      assert.ok(revoked.revokedAt);
+      assert.equal((await store.findApiTokenByHash(hex("c")))?.revokedAt, revoked.revokedAt);
+      await assert.rejects(store.revokeApiToken(alice, token.id), rejectsWith(ErrorCode.Conflict));
+    });
+
+    test("apps: unique names, team filter, pages that cover every app once", async () => {
+      for (const name of ["g", "a", "e", "c", "b", "f", "d"]) {
+        await store.createApp(alice, {
+          name: `app-${name}`,
+          teamName: name < "e" ? "payments" : "search",
+          description: "",
+        });
+      }
+      await assert.rejects(
+        store.createApp(alice, { name: "app-a", teamName: "search", description: "" }),
+        rejectsWith(ErrorCode.Conflict),
+      );
+      await assert.rejects(
+        store.createApp(alice, { name: "app-x", teamName: "nope", description: "" }),
+        rejectsWith(ErrorCode.NotFound),
+      );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listApps({}, { limit: 3, cursor });
+        assert.ok(page.items.length <= 3);
+        seen.push(...page.items.map((a) => a.name));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      assert.deepEqual(seen, ["app-a", "app-b", "app-c", "app-d", "app-e", "app-f", "app-g"]);
+      const search = await store.listApps({ teams: ["search"] }, { limit: 50 });
+      assert.deepEqual(
+        search.items.map((a) => a.name),
+        ["app-e", "app-f", "app-g"],
+      );
+      assert.deepEqual((await store.listApps({ teams: [] }, { limit: 50 })).items, []);
+    });
+
+    test("an app update names the version it read; a stale version conflicts", async () => {
+      const app = await store.getApp("app-a");
+      const updated = await store.updateApp(alice, "app-a", {
+        expectedVersion: app.version,
+        description: "one",
+      });
+      assert.equal(updated.version, app.version + 1);
+      assert.equal(updated.description, "one");
+      await assert.rejects(
+        store.updateApp(alice, "app-a", { expectedVersion: app.version, description: "lost" }),
+        rejectsWith(ErrorCode.Conflict),
+      );
+      assert.equal((await store.getApp("app-a")).description, "one");
+      await assert.rejects(
+        store.updateApp(alice, "nope", { expectedVersion: 1, description: "" }),
+        rejectsWith(ErrorCode.NotFound),
+      );
+    });
+
+    test("releases are immutable and unique per app, commit and digest", async () => {
+      const input = {
+        appName: "app-b",
+        commitSha: "1234567",
+        imageDigest: `sha256:${hex("a")}`,
+        specHash: hex("1"),
+        secretsHash: hex("2"),
+        commitTime: "2026-01-01T10:00:00.000Z",
+      };
+      const made = await store.createRelease(alice, input);
+      assert.equal(made.created, true);
+      assert.equal(made.release.createdBy, "test:alice");
+      const again = await store.createRelease(alice, input);
+      assert.deepEqual(again, { release: made.release, created: false });
+      await assert.rejects(
+        store.createRelease(alice, { ...input, specHash: hex("9") }),
+        rejectsWith(ErrorCode.Conflict),
+      );
+      const second = await store.createRelease(alice, { ...input, commitSha: "89abcde" });
+      const page = await store.listReleases("app-b", { limit: 1 });
+      assert.deepEqual(
+        page.items.map((r) => r.id),
+        [second.release.id],
+        "newest first",
+      );
+      const rest = await store.listReleases("app-b", { limit: 5, cursor: page.nextCursor ?? "" });
+      assert.deepEqual(
+        rest.items.map((r) => r.id),
+        [made.release.id],
+      );
+      await assert.rejects(store.listReleases("nope", { limit: 5 }), rejectsWith(ErrorCode.NotFound));
+      await assert.rejects(store.getRelease("rel_nope"), rejectsWith(ErrorCode.NotFound));
+    });
+
+    test("deployments: sequence per app and target, supersede, status history with timestamps", async () => {
+      const release = (await store.listReleases("app-b", { limit: 1 })).items[0]!;
+      const first = await store.startDeployment(alice, { releaseId: release.id, targetName: "develop" });
+      assert.equal(first.sequence, 1);
+      assert.equal(first.status, "pending");
+      await store.recordDeploymentStatus(alice, {
+        deploymentId: first.id,
+        status: "progressing",
+        message: "rolling",
+      });
+      const available = await store.recordDeploymentStatus(alice, {
+        deploymentId: first.id,
+        status: "available",
+        message: "3/3 ready",
+      });
+      assert.ok(available.availableAt);
+      await assert.rejects(
+        store.recordDeploymentStatus(alice, { deploymentId: first.id, status: "pending", message: "" }),
+        rejectsWith(ErrorCode.Conflict),
+      );
+      const other = await store.startDeployment(alice, { releaseId: release.id, targetName: "stable" });
+      assert.equal(other.sequence, 1, "sequences count per target");
+      const second = await store.startDeployment(alice, { releaseId: release.id, targetName: "develop" });
+      assert.equal(second.sequence, 2);
+      assert.equal((await store.getDeployment(first.id)).status, "superseded");
+      assert.deepEqual(
+        (await store.deploymentEvents(first.id)).map((e) => e.status),
+        ["pending", "progressing", "available", "superseded"],
+      );
+      const develop = await store.listDeployments({ appName: "app-b", targetName: "develop" }, { limit: 10 });
+      assert.deepEqual(
+        develop.items.map((d) => d.id),
+        [second.id, first.id],
+      );
+      assert.equal((await store.listDeployments({ appName: "app-b" }, { limit: 10 })).items.length, 3);
+      await assert.rejects(
+        store.startDeployment(alice, { releaseId: release.id, targetName: "nope" }),
+        rejectsWith(ErrorCode.NotFound),
+      );
+    });
+
+    test("approvals are recorded once per approver, release and target", async () => {
+      const release = (await store.listReleases("app-b", { limit: 1 })).items[0]!;
+      await store.recordApproval(alice, { releaseId: release.id, targetName: "stable" });
+      await assert.rejects(
+        store.recordApproval(alice, { releaseId: release.id, targetName: "stable" }),
+        rejectsWith(ErrorCode.Conflict),
+      );
+      assert.deepEqual(
+        (await store.listApprovals(release.id)).map((a) => [a.targetName, a.approvedBy]),
+        [["stable", "test:alice"]],
+      );
+    });
+
+    test("every change above left an audit event with hashes, and audit rows cannot be changed", async () => {
+      const all = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listAudit({}, { limit: 20, cursor });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      const actions = new Set(all.map((e) => e.action));
+      for (const action of [
+        "team.create",
+        "user.create",
+        "membership.set",
+        "membership.remove",
+        "token.create",
+        "token.revoke",
+        "app.create",
+        "app.update",
+        "release.create",
+        "deployment.start",
+        "deployment.status",
+        "approval.create",
+        "target.create",
+      ]) {
+        assert.ok(actions.has(action), `audit has ${action}`);
+      }
+      const update = all.find((e) => e.action === "app.update")!;
+      assert.ok(update.beforeHash && update.afterHash && update.beforeHash !== update.afterHash);
+      assert.equal(update.teamName, "payments");
+      const payments = await store.listAudit({ teams: ["payments"] }, { limit: 500 });
+      assert.ok(payments.items.every((e) => e.teamName === "payments"));
+      assert.ok(payments.items.length > 0);
+      await assert.rejects(rawExec(database, "update audit_events set actor = 'mallory'"), /append-only/);
+      await assert.rejects(rawExec(database, "delete from audit_events"), /append-only/);
+    });
+
+    test("two writers in two processes on the same app and target: no lost update, no duplicate", async () => {
+      await store.createTeam(alice, race.team);
+      await store.createApp(alice, { name: race.app, teamName: race.team, description: "0" });
+      await store.createTarget(alice, { name: race.target, kind: "channel" });
+      const rounds = 25;
+      const child = startWriterProcess(database, rounds);
+      const [mine, theirs] = await Promise.all([
+        child.ready.then(() => raceWorkload(store, "parent", rounds)),
+        child.result,
+      ]);
+      assert.deepEqual(mine.releases, theirs.releases, "both writers got the same release for each commit");
+      const deployments = await store.listDeployments(
+        { appName: race.app, targetName: race.target },
+        { limit: 500 },
+      );
+      assert.equal(deployments.items.length, rounds * 2);
+      const sequences = deployments.items.map((d) => d.sequence).sort((a, b) => a - b);
+      assert.deepEqual(
+        sequences,
+        Array.from({ length: rounds * 2 }, (_, i) => i + 1),
+        "a gap-free sequence: no two writers took the same number",
+      );
+      assert.equal(
+        deployments.items.filter((d) => d.status !== "superseded").length,
+        1,
+        "exactly one live deployment",
+      );
+      assert.equal((await store.listReleases(race.app, { limit: 500 })).items.length, rounds + 1);
+      assert.equal(
+        (await store.getApp(race.app)).description,
+        String(rounds * 2),
+        "every increment survived",
+      );
+    });
+  });
+}
+
+function startWriterProcess(
+  database: TestDatabase,
+  rounds: number,
+): { ready: Promise<void>; result: Promise<RaceResult> } {
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL("./fixtures/store-writer.ts", import.meta.url)),
+      database.kind,
+      database.location,
+      database.schema ?? "-",
+      String(rounds),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  let resolveReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve;
+  });
+  const result = new Promise<RaceResult>((resolve, reject) => {
+    lines.on("line", (line) => {
+      if (line === "ready") resolveReady();
+      else resolve(JSON.parse(line) as RaceResult);
+    });
+    child.on("exit", (code) => {
+      if (code !== 0) reject(new Error(`writer process exited with ${code}`));
+    });
+  });
+  return { ready, result };
+}
