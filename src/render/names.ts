@@ -1,0 +1,43 @@
+/**
+ * Names that Kubernetes accepts, derived deterministically. A name longer than the limit keeps a
+ * readable prefix and ends in a short hash of the whole, so two long names never collide and the
+ * same input always gives the same name.
+ */
+import { createHash } from "node:crypto";
+
+export const DNS_LABEL_MAX = 63;
+
+export function shortHash(text: string, length = 6): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** Lowercase, replace anything but [a-z0-9-] with '-', collapse and trim dashes. */
+export function sanitizeLabel(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
+}
+
+/** A valid DNS label (RFC 1123) of at most `max` characters built from `text`. */
+export function dnsLabel(text: string, max = DNS_LABEL_MAX): string {
+  const clean = sanitizeLabel(text) || "x";
+  if (clean.length <= max) return clean;
+  const suffix = shortHash(text);
+  const head = clean.slice(0, max - suffix.length - 1).replace(/-+$/, "");
+  return `${head}-${suffix}`;
+}
+
+/** Replaces `{app}`, `{team}`, `{channel}`, `{branch}` in a platform name pattern. */
+export function fillPattern(pattern: string, vars: Readonly<Record<string, string>>): string {
+  return pattern.replace(/\{(app|team|channel|branch)\}/g, (_, key: string) => vars[key] ?? "");
+}
+
+/** A label value (≤ 63, alphanumeric at both ends, [-_.A-Za-z0-9] inside). */
+export function labelValue(text: string): string {
+  const clean = text.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  if (clean.length <= DNS_LABEL_MAX) return clean;
+  const suffix = shortHash(text);
+  return `${clean.slice(0, DNS_LABEL_MAX - suffix.length - 1).replace(/[^A-Za-z0-9]+$/, "")}-${suffix}`;
+}

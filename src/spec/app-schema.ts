@@ -1,0 +1,238 @@
+/**
+ * `slipway.yaml` (apiVersion slipway.dev/v1, kind App): the one description of a service.
+ * The zod schema is the single source: the parser validates with it, the TypeScript types are
+ * inferred from it, and the JSON Schema shipped in `schemas/` is generated from it.
+ */
+import { z } from "zod";
+import { annotationMap, dnsLabel, envName, labelMap, percentOrCount, quantity } from "./common-schema.ts";
+import { policySettingsSchema } from "./policy-schema.ts";
+
+const portRef = z.union([z.number().int().min(1).max(65535), dnsLabel.max(15)]);
+
+const probeTiming = {
+  initialDelaySeconds: z.number().int().min(0).optional(),
+  periodSeconds: z.number().int().min(1).optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+  failureThreshold: z.number().int().min(1).optional(),
+  successThreshold: z.number().int().min(1).optional(),
+};
+
+export const probeSchema = z
+  .strictObject({
+    http: z
+      .strictObject({
+        path: z.string().startsWith("/", "must start with '/'"),
+        port: portRef.optional().describe("A port name or number; the first port when omitted."),
+        scheme: z.enum(["HTTP", "HTTPS"]).optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
+    tcp: z.strictObject({ port: portRef.optional() }).optional(),
+    exec: z.strictObject({ command: z.array(z.string()).min(1) }).optional(),
+    ...probeTiming,
+  })
+  .refine((p) => [p.http, p.tcp, p.exec].filter((x) => x !== undefined).length === 1, {
+    message: "a probe needs exactly one of http, tcp or exec",
+  })
+  .describe("A health probe: exactly one of http, tcp or exec, plus optional timing.");
+
+const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+const externalMetric = z.strictObject({
+  metric: z.string().min(1).describe("External metric name, e.g. trace.rack.request.hits."),
+  selector: z.record(z.string(), z.string()).optional().describe("Label selector of the metric series."),
+  averageValue: quantity.describe("Target value per pod, e.g. 100 requests per pod."),
+});
+
+const route = z.strictObject({
+  host: z
+    .string()
+    .regex(
+      /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+      "must be a DNS host name",
+    )
+    .optional()
+    .describe("Host name; when omitted the channel's domain gives <app>.<domain>."),
+  paths: z.array(z.string().startsWith("/", "must start with '/'")).min(1).optional(),
+  port: portRef.optional(),
+  tls: z
+    .union([z.boolean(), z.strictObject({ secretName: dnsLabel.max(253) })])
+    .optional()
+    .describe("true for TLS with a certificate Secret named after the route; or name the Secret."),
+});
+
+const secretFile = z.strictObject({
+  name: dnsLabel.max(30).describe("Short name; the Secret is <app>-<name>."),
+  file: z
+    .string()
+    .min(1)
+    .describe("SOPS-encrypted file relative to slipway.yaml; override it per environment."),
+  env: z.boolean().optional().describe("Expose every key as an environment variable (default true)."),
+  mountPath: z.string().startsWith("/").optional().describe("Also mount the keys as files here."),
+});
+
+const configFile = z.strictObject({
+  path: z.string().startsWith("/", "must be an absolute path in the container"),
+  content: z.string(),
+});
+
+const dependency = z.strictObject({
+  name: dnsLabel,
+  type: z.enum([
+    "mysql",
+    "postgres",
+    "redis",
+    "rabbitmq",
+    "mongodb",
+    "kafka",
+    "memcached",
+    "elasticsearch",
+    "nats",
+  ]),
+  version: z.string().optional(),
+});
+
+const appBodyShape = {
+  image: z
+    .strictObject({
+      repository: z
+        .string()
+        .regex(
+          /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+          "must be an image repository without tag or digest, e.g. registry.example.com/team/app",
+        ),
+      tag: z
+        .string()
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")
+        .optional(),
+      pullPolicy: z.enum(["Always", "IfNotPresent", "Never"]).optional(),
+    })
+    .describe("The image repository; the release supplies the digest."),
+  ports: z
+    .array(
+      z.strictObject({
+        name: dnsLabel.max(15, "port names are at most 15 characters"),
+        port: z.number().int().min(1).max(65535),
+        protocol: z.enum(["TCP", "UDP"]).optional(),
+        expose: z.boolean().optional().describe("Include in the Service (default true)."),
+      }),
+    )
+    .optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+  configFiles: z.array(configFile).optional(),
+  secrets: z.array(secretFile).optional(),
+  resources: z
+    .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
+    .optional(),
+  replicas: z.number().int().min(0).max(1000).optional(),
+  autoscaling: z
+    .strictObject({
+      minReplicas: z.number().int().min(1),
+      maxReplicas: z.number().int().min(1),
+      cpu: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe("Target average CPU utilisation, percent of requests."),
+      memory: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe("Target average memory utilisation, percent."),
+      external: z.array(externalMetric).optional(),
+    })
+    .refine((a) => a.maxReplicas >= a.minReplicas, {
+      message: "maxReplicas must be at least minReplicas",
+      path: ["maxReplicas"],
+    })
+    .refine((a) => a.cpu !== undefined || a.memory !== undefined || (a.external?.length ?? 0) > 0, {
+      message: "autoscaling needs at least one metric: cpu, memory or external",
+    })
+    .optional(),
+  rollout: z
+    .strictObject({
+      maxSurge: percentOrCount.optional(),
+      maxUnavailable: percentOrCount.optional(),
+      progressDeadlineSeconds: z.number().int().min(1).optional(),
+      revisionHistoryLimit: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  health: z
+    .strictObject({
+      readiness: probeSchema.optional(),
+      liveness: probeSchema.optional(),
+      startup: probeSchema.optional(),
+    })
+    .optional(),
+  warmup: z
+    .strictObject({ command: z.array(z.string()).min(1) })
+    .optional()
+    .describe("Runs in the container right after it starts (postStart), e.g. to warm caches."),
+  shutdown: z
+    .strictObject({
+      preStopDelaySeconds: z.number().int().min(0).max(300).optional(),
+      terminationGracePeriodSeconds: z.number().int().min(0).max(3600).optional(),
+    })
+    .optional(),
+  routes: z.array(route).optional(),
+  securityContext: z
+    .strictObject({
+      runAsNonRoot: z.boolean().optional(),
+      runAsUser: z.number().int().min(0).optional(),
+      runAsGroup: z.number().int().min(0).optional(),
+      fsGroup: z.number().int().min(0).optional(),
+      readOnlyRootFilesystem: z.boolean().optional(),
+      allowPrivilegeEscalation: z.boolean().optional(),
+      addCapabilities: z
+        .array(z.string().regex(/^[A-Z_]+$/, "must be a capability such as NET_BIND_SERVICE"))
+        .optional(),
+    })
+    .optional(),
+  serviceAccount: z
+    .strictObject({
+      name: dnsLabel.optional(),
+      automountToken: z.boolean().optional(),
+      annotations: annotationMap.optional(),
+    })
+    .optional(),
+  networkPolicy: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      callers: z.array(dnsLabel).optional().describe("Apps allowed to call this one."),
+    })
+    .optional(),
+  dependencies: z.array(dependency).optional(),
+  labels: labelMap.optional(),
+  annotations: annotationMap.optional(),
+  policy: policySettingsSchema.optional(),
+};
+
+const appBody = z.strictObject(appBodyShape);
+export type AppBody = z.infer<typeof appBody>;
+
+/** The environments map: `<channel>` or `preview` → a partial app body merged over the base. */
+const environmentsSchema = z.record(
+  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a channel name or `preview`"),
+  z.record(z.string(), z.unknown()).nullable(),
+);
+
+export const appSpecSchema = z.strictObject({
+  apiVersion: z.literal("slipway.dev/v1", { error: "must be slipway.dev/v1" }),
+  kind: z.literal("App", { error: "must be App" }),
+  name: dnsLabel.max(40, "app names are at most 40 characters so derived names stay readable"),
+  team: dnsLabel,
+  description: z.string().optional(),
+  ...appBodyShape,
+  environments: environmentsSchema.optional(),
+});
+
+export type AppSpec = z.infer<typeof appSpecSchema>;
+/** Fields an environment may override: everything but identity. */
+export const overridableFields = Object.keys(appBodyShape);
+export { appBody };

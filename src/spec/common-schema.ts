@@ -1,0 +1,60 @@
+/** Schema pieces shared by `slipway.yaml` and the platform file. */
+import { z } from "zod";
+
+export const dnsLabel = z
+  .string()
+  .max(63, "must be at most 63 characters")
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+  );
+
+/** A Kubernetes resource quantity such as `250m`, `1.5`, `512Mi` or `2G`. */
+export const quantity = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/,
+        "must be a Kubernetes quantity such as 250m, 0.5, 512Mi or 2Gi",
+      ),
+  );
+
+/** A duration such as `30s`, `15m`, `72h` or `7d`. */
+export const duration = z
+  .string()
+  .regex(/^([0-9]+(s|m|h|d))+$/, "must be a duration such as 30s, 15m, 72h or 7d");
+
+export const labelMap = z.record(
+  z
+    .string()
+    .regex(
+      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+      "must be a valid label key (optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
+    ),
+  z
+    .string()
+    .max(63, "label values are at most 63 characters")
+    .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "must be a valid label value"),
+);
+
+export const annotationMap = z.record(z.string(), z.string());
+
+export const percentOrCount = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^[0-9]+%$/, "must be a whole number or a percentage such as 25%"),
+]);
+
+export const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a valid environment variable name (letters, digits, '_')");
+
+export function durationSeconds(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/([0-9]+)(s|m|h|d)/g)) {
+    total += Number(amount) * ({ s: 1, m: 60, h: 3600, d: 86400 } as const)[unit as "s" | "m" | "h" | "d"];
+  }
+  return total;
+}

@@ -1,0 +1,107 @@
+/**
+ * `slipway.platform.yaml` (apiVersion slipway.dev/v1, kind Platform): what the platform team
+ * decides once for every app — clusters, the ordered release channels, previews, teams, routing,
+ * policy and the defaults every app inherits.
+ */
+import { z } from "zod";
+import { dnsLabel, duration, labelMap } from "./common-schema.ts";
+import { channelPolicySchema } from "./policy-schema.ts";
+
+const domain = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+    "must be a DNS domain such as apps.example.com",
+  );
+
+/** `{app}`, `{team}`, `{channel}` and (previews) `{branch}` are replaced; the result must be a DNS label. */
+const namePattern = z
+  .string()
+  .regex(
+    /^([a-z0-9-]|\{(app|team|channel|branch)\})+$/,
+    "may hold lowercase letters, digits, '-' and {app}, {team}, {channel}, {branch}",
+  );
+
+const cluster = z
+  .strictObject({
+    name: dnsLabel,
+    kubeconfig: z
+      .strictObject({ context: z.string().min(1), path: z.string().min(1).optional() })
+      .optional()
+      .describe("Deploy with server-side apply through this kubeconfig context."),
+    gitops: z
+      .strictObject({
+        directory: z.string().min(1).describe("A git work tree, relative to the platform file."),
+        remote: z.string().min(1).optional().describe("Push here after each commit."),
+        branch: z.string().min(1).optional(),
+      })
+      .optional()
+      .describe("Commit rendered manifests into a git repository instead of applying them."),
+    kubernetesVersion: z
+      .string()
+      .regex(/^v?1\.[0-9]+(\.[0-9]+)?$/, "must be a version such as 1.37")
+      .optional(),
+  })
+  .refine((c) => (c.kubeconfig === undefined) !== (c.gitops === undefined), {
+    message: "a cluster needs exactly one of kubeconfig or gitops",
+  });
+
+const channel = z.strictObject({
+  name: dnsLabel.max(20),
+  cluster: dnsLabel,
+  namespace: namePattern.optional().describe("Namespace pattern; default {app}-{channel}."),
+  domain: domain.optional().describe("Routes without a host get <app>.<domain>."),
+  production: z.boolean().optional().describe("Production channels get stricter defaults and policy."),
+  policy: channelPolicySchema.optional(),
+});
+
+export const platformSchema = z.strictObject({
+  apiVersion: z.literal("slipway.dev/v1", { error: "must be slipway.dev/v1" }),
+  kind: z.literal("Platform", { error: "must be Platform" }),
+  clusters: z.array(cluster).min(1),
+  channels: z
+    .array(channel)
+    .min(1)
+    .describe("In promotion order, e.g. develop → integration → staging → beta → stable."),
+  previews: z
+    .strictObject({
+      cluster: dnsLabel,
+      namespace: namePattern.optional().describe("Default {app}-pr-{branch}."),
+      domain: domain.optional(),
+      host: namePattern.optional().describe("Host label pattern under the domain; default {app}-{branch}."),
+      ttl: duration.optional(),
+      policy: channelPolicySchema.optional(),
+    })
+    .optional(),
+  teams: z.array(z.strictObject({ name: dnsLabel, description: z.string().optional() })).optional(),
+  routing: z
+    .strictObject({
+      kind: z.enum(["ingress", "gateway"]).optional().describe("Ingress (default) or Gateway API HTTPRoute."),
+      ingressClassName: dnsLabel.optional(),
+      gateway: z.strictObject({ name: dnsLabel, namespace: dnsLabel }).optional(),
+      controllerNamespace: dnsLabel
+        .optional()
+        .describe("Namespace of the ingress controller or gateway, allowed in by NetworkPolicy."),
+      tlsIssuer: z.string().optional().describe("cert-manager ClusterIssuer annotation for TLS routes."),
+    })
+    .optional(),
+  labels: labelMap.optional().describe("Labels added to every rendered object."),
+  policy: z
+    .strictObject({
+      customRules: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Directory of custom rules, relative to the platform file."),
+      requiredLabels: z.array(z.string()).optional().describe("Labels every workload must carry."),
+    })
+    .optional(),
+  defaults: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("A partial slipway.yaml body every app inherits."),
+});
+
+export type Platform = z.infer<typeof platformSchema>;
+export type ChannelConfig = Platform["channels"][number];
+export type ClusterConfig = Platform["clusters"][number];
