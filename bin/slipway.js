@@ -5,6 +5,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+const [major] = process.versions.node.split(".").map(Number);
+if (major < 24) {
+  process.stderr.write(
+    `slipway needs Node.js 24 or newer (this is ${process.version}). In a checkout, run it through npm (npx slipway …), which uses the pinned Node.\n`,
+  );
+  process.exit(2);
+}
+
 const source = new URL("../src/cli/main.ts", import.meta.url);
 const useSource = existsSync(fileURLToPath(source)) && !fileURLToPath(source).includes("/node_modules/");
 const { main } = await import(useSource ? source.href : new URL("../dist/cli/main.js", import.meta.url).href);

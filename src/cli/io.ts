@@ -36,7 +36,9 @@ export function processIo(): CliIo {
 }
 
 /** An in-memory CliIo for tests: captures stdout and stderr. */
-export function memoryIo(options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {}): CliIo & {
+export function memoryIo(
+  options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): CliIo & {
   stdout(): string;
   stderr(): string;
 } {
