@@ -1,0 +1,88 @@
+/**
+ * Where a rendered set of objects goes: a Kubernetes cluster (server-side apply) or a GitOps
+ * repository (a commit). The CLI and the server speak only this interface, so a deploy, a diff
+ * and a progress display read the same for both. Pure types; implementations are adapters.
+ */
+import type { KubeObject } from "../core/kube-object.ts";
+
+export const ChangeAction = {
+  Create: "create",
+  Update: "update",
+  Delete: "delete",
+  Unchanged: "unchanged",
+} as const;
+export type ChangeAction = (typeof ChangeAction)[keyof typeof ChangeAction];
+
+/** The app's objects in one target. Pruning and diffs never reach outside it. */
+export interface DeployScope {
+  readonly app: string;
+  readonly target: string;
+}
+
+/**
+ * One object's fate. `before` and `after` carry secret values redacted (see `redact.ts`), so a
+ * change can be printed, logged or stored as it is.
+ */
+export interface ObjectChange {
+  /** `kind/namespace/name`, see `objectRef`. */
+  readonly ref: string;
+  readonly action: ChangeAction;
+  readonly before?: KubeObject;
+  readonly after?: KubeObject;
+}
+
+export interface PlanRequest {
+  readonly scope: DeployScope;
+  readonly objects: readonly KubeObject[];
+  /** Delete objects of the scope that are no longer rendered. */
+  readonly prune: boolean;
+  /**
+   * Pruning a scope down to zero objects is almost always a mistake (an empty render, a wrong
+   * target); it needs this explicit consent.
+   */
+  readonly allowEmpty?: boolean;
+}
+
+/** What is being deployed, for commit messages, annotations and records. */
+export interface ReleaseInfo {
+  /** The app's source commit. */
+  readonly commit: string;
+  /** The image reference, pinned by digest. */
+  readonly image: string;
+}
+
+export type DeployProgress =
+  | { readonly type: "object"; readonly ref: string; readonly action: ChangeAction }
+  | { readonly type: "replicas"; readonly ref: string; readonly ready: number; readonly desired: number }
+  | { readonly type: "revision"; readonly id: string; readonly pushed: boolean }
+  | { readonly type: "note"; readonly text: string };
+
+export interface ApplyRequest extends PlanRequest {
+  readonly release: ReleaseInfo;
+  /** Wait until workloads are available (cluster); a GitOps target notes that it cannot. */
+  readonly wait: boolean;
+  readonly onProgress?: (event: DeployProgress) => void;
+}
+
+export interface ApplyResult {
+  readonly changes: readonly ObjectChange[];
+  /** What now holds the deployed state: a git commit id, or a cluster-side description. */
+  readonly revision?: string;
+  /** False when nothing had to be written (an unchanged render). */
+  readonly wrote: boolean;
+}
+
+export interface DeployTarget {
+  /** One line for people: `cluster context kind-dev` or `GitOps repository /srv/gitops (main)`. */
+  describe(): string;
+  /** What `apply` would do, without writing anything. */
+  plan(request: PlanRequest): Promise<readonly ObjectChange[]>;
+  apply(request: ApplyRequest): Promise<ApplyResult>;
+}
+
+/** Counts per action, for summaries ("2 created, 1 updated"). */
+export function countChanges(changes: readonly ObjectChange[]): Record<ChangeAction, number> {
+  const counts: Record<ChangeAction, number> = { create: 0, update: 0, delete: 0, unchanged: 0 };
+  for (const change of changes) counts[change.action]++;
+  return counts;
+}
