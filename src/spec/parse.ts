@@ -9,7 +9,7 @@ import { type Platform, platformSchema } from "./platform-schema.ts";
 import { deepPartial } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
 import { validateValue } from "./validate.ts";
-import { parseYamlSource, type YamlSource } from "./yaml-source.ts";
+import { formatPath, parseYamlSource, type YamlSource } from "./yaml-source.ts";
 
 export const PREVIEW_ENVIRONMENT = "preview";
 export const DEFAULT_CHANNELS = ["develop", "integration", "staging", "beta", "stable"] as const;
@@ -126,7 +126,7 @@ export function parsePlatform(text: string, file: string): LoadedPlatform {
     problems.push({
       file,
       ...source.positionOf(path),
-      path: path.join("."),
+      path: formatPath(path),
       message: `cluster \`${name}\` is not defined under clusters`,
       hint: guess ? `did you mean \`${guess}\`?` : `defined: ${clusterNames.join(", ")}`,
     });

@@ -138,7 +138,7 @@ function describe(value: unknown): string {
 }
 
 function article(expected: string): string {
-  if (expected === "object") return "a map";
+  if (expected === "object" || expected === "record" || expected === "map") return "a map";
   if (expected === "array") return "a list";
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
@@ -149,7 +149,7 @@ function hintForType(expected: string, actual: unknown): string | undefined {
   if (expected === "string" && typeof actual === "number") return "quote the value";
   if (expected === "array" && actual !== null && typeof actual !== "object")
     return "write it as a list: [value] or '- value'";
-  if (expected === "object" && Array.isArray(actual)) return "write it as a map of key: value, not a list";
+  if ((expected === "object" || expected === "record") && Array.isArray(actual)) return "write it as a map of key: value, not a list";
   return undefined;
 }
 
