@@ -1,0 +1,95 @@
+/**
+ * The HTTP core: a Hono app that speaks only Request/Response. It knows nothing of sockets or
+ * databases: the store and the authenticator are handed in, and `main.ts` binds it to a port.
+ * Tests drive it in-process with `app.request()`.
+ */
+import { Hono } from "hono";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { Store } from "../store/store.ts";
+import type { Authenticator } from "./auth/authenticate.ts";
+import { authorize } from "./auth/principal.ts";
+import { defaultBodyLimit, readJsonBody } from "./body.ts";
+import { errorResponse, invalidInput, type Logger } from "./http-errors.ts";
+import { Metrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
+import type { RouteDef } from "./route.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { deploymentRoutes } from "./routes/deployments.ts";
+import { teamRoutes } from "./routes/teams.ts";
+
+export const apiRoutes: readonly RouteDef[] = [...appRoutes, ...deploymentRoutes, ...teamRoutes];
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly authenticate: Authenticator;
+  readonly logger: Logger;
+  readonly bodyLimit?: number;
+  readonly metrics?: Metrics;
+}
+
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono();
+  const metrics = deps.metrics ?? new Metrics();
+  const bodyLimit = deps.bodyLimit ?? defaultBodyLimit;
+  const openApi = openApiDocument(apiRoutes);
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    metrics.observe(c.req.routePath, c.req.method, c.res.status, (performance.now() - started) / 1000);
+  });
+  app.onError((error, _c) => errorResponse(error, deps.logger));
+  app.notFound((c) =>
+    errorResponse(
+      new SlipwayError(ErrorCode.NotFound, `no route ${c.req.method} ${c.req.path}`),
+      deps.logger,
+    ),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.store.ping();
+    } catch (error) {
+      throw new SlipwayError(ErrorCode.Unavailable, "the database does not answer", { cause: error });
+    }
+    return c.json({ status: "ready" });
+  });
+  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/api/v1/openapi.json", (c) => c.json(openApi));
+
+  for (const def of apiRoutes) {
+    app.on(def.method.toUpperCase(), def.path, async (c) => {
+      // Authentication first: an anonymous caller learns nothing, not even what is invalid.
+      const principal = await deps.authenticate(c.req.header("authorization"));
+      const params = parse(def.params, c.req.param(), "path");
+      const query = parse(def.query, c.req.query(), "query");
+      const body =
+        def.body === undefined
+          ? undefined
+          : parse(def.body, await readJsonBody(c.req.raw, bodyLimit), "body");
+      const input = { params, query, body, store: deps.store };
+      const team = def.team === undefined ? undefined : await def.team(input);
+      authorize(principal, def.access, team);
+      const result = await def.handle({ ...input, principal });
+      return c.json(def.response.parse(result) as object, def.status ?? 200);
+    });
+  }
+  return app;
+}
+
+function parse(schema: RouteDef["params"], value: unknown, part: "path" | "query" | "body"): unknown {
+  if (schema === undefined) {
+    // A route without a query schema still refuses parameters it would silently ignore.
+    if (part === "query" && value !== null && typeof value === "object" && Object.keys(value).length > 0) {
+      throw new SlipwayError(
+        ErrorCode.Input,
+        `this route takes no query parameters: remove ${Object.keys(value).join(", ")}`,
+      );
+    }
+    return undefined;
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(part, result.error);
+  return result.data;
+}

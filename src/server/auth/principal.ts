@@ -1,0 +1,59 @@
+/**
+ * Who is calling, once authenticated, and what they may do. Authorization is decided here and
+ * nowhere else: a route declares the access it needs, `authorize` says yes or throws.
+ */
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { type Membership, type Role, roleRank, type User } from "../../store/records.ts";
+import type { Actor } from "../../store/store.ts";
+
+export interface Principal {
+  readonly user: User;
+  readonly memberships: readonly Membership[];
+  readonly via: "token" | "oidc";
+}
+
+/**
+ * What a route needs: any signed-in caller; a platform administrator; or at least `role` in the
+ * team that owns the resource (platform administrators pass every team check).
+ */
+export type Access =
+  | { readonly scope: "authenticated" }
+  | { readonly scope: "platform-admin" }
+  | { readonly scope: "team"; readonly role: Role };
+
+export function actorOf(principal: Principal): Actor {
+  return { userId: principal.user.id, subject: principal.user.subject };
+}
+
+export function roleIn(principal: Principal, team: string): Role | undefined {
+  return principal.memberships.find((m) => m.teamName === team)?.role;
+}
+
+/** Teams whose resources the caller may list; undefined means all (platform administrators). */
+export function visibleTeams(principal: Principal): readonly string[] | undefined {
+  return principal.user.isAdmin ? undefined : principal.memberships.map((m) => m.teamName);
+}
+
+export function authorize(principal: Principal, access: Access, team: string | undefined): void {
+  if (access.scope === "authenticated" || principal.user.isAdmin) return;
+  if (access.scope === "platform-admin") {
+    throw new SlipwayError(ErrorCode.Forbidden, "this needs a platform administrator", {
+      details: { required: "platform-admin" },
+    });
+  }
+  const role = team === undefined ? undefined : roleIn(principal, team);
+  if (role === undefined) {
+    throw new SlipwayError(
+      ErrorCode.Forbidden,
+      `you are not a member of team "${team}": ask one of its admins to add you`,
+      { details: { team: team ?? null, required: access.role } },
+    );
+  }
+  if (roleRank[role] < roleRank[access.role]) {
+    throw new SlipwayError(
+      ErrorCode.Forbidden,
+      `this needs the ${access.role} role in team "${team}"; you are ${role}`,
+      { details: { team: team ?? null, required: access.role, role } },
+    );
+  }
+}

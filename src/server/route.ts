@@ -1,0 +1,39 @@
+/**
+ * A route is data: method, path, the schemas of its parameters, query, body and response, the
+ * access it needs and a handler. The HTTP app, the OpenAPI document and the route × role test all
+ * read the same list, so none of them can forget a route.
+ */
+import type { z } from "zod";
+import type { Store } from "../store/store.ts";
+import type { Access, Principal } from "./auth/principal.ts";
+
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface HandlerInput<P, Q, B> {
+  readonly principal: Principal;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly store: Store;
+}
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
+  readonly method: Method;
+  /** Hono syntax: `/api/v1/apps/:app`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  readonly response: z.ZodType<R>;
+  readonly status?: 200 | 201;
+  readonly access: Access;
+  /** The team that owns what the request touches, for team-scoped access; may throw not-found. */
+  readonly team?: (input: Omit<HandlerInput<P, Q, B>, "principal">) => Promise<string>;
+  readonly handle: (input: HandlerInput<P, Q, B>) => Promise<R>;
+}
+
+/** Keeps each route's types linked while the list holds routes of different shapes. */
+export function route<P, Q, B, R>(def: RouteDef<P, Q, B, R>): RouteDef {
+  return def as unknown as RouteDef;
+}

@@ -1,0 +1,131 @@
+/** Apps and their releases. */
+import { z } from "zod";
+import {
+  appParams,
+  approvalBody,
+  approvalSchema,
+  appSchema,
+  createAppBody,
+  createReleaseBody,
+  pageOf,
+  pageQuerySchema,
+  releaseCreatedSchema,
+  releaseParams,
+  releaseSchema,
+  updateAppBody,
+} from "../api-schemas.ts";
+import { actorOf, visibleTeams } from "../auth/principal.ts";
+import { type RouteDef, route } from "../route.ts";
+
+export const appRoutes: readonly RouteDef[] = [
+  route({
+    method: "get",
+    path: "/api/v1/apps",
+    summary: "List the apps of your teams, by name",
+    query: pageQuerySchema,
+    response: pageOf(appSchema),
+    access: { scope: "authenticated" },
+    handle: ({ store, principal, query }) => store.listApps({ teams: visibleTeams(principal) }, query),
+  }),
+  route({
+    method: "post",
+    path: "/api/v1/apps",
+    summary: "Register an app in a team",
+    body: createAppBody,
+    response: appSchema,
+    status: 201,
+    access: { scope: "team", role: "admin" },
+    team: async ({ body, store }) => (await store.getTeam(body.team)).name,
+    handle: ({ store, principal, body }) =>
+      store.createApp(actorOf(principal), {
+        name: body.name,
+        teamName: body.team,
+        description: body.description,
+      }),
+  }),
+  route({
+    method: "get",
+    path: "/api/v1/apps/:app",
+    summary: "One app",
+    params: appParams,
+    response: appSchema,
+    access: { scope: "team", role: "viewer" },
+    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    handle: ({ store, params }) => store.getApp(params.app),
+  }),
+  route({
+    method: "patch",
+    path: "/api/v1/apps/:app",
+    summary: "Change an app's description; name the version you read",
+    params: appParams,
+    body: updateAppBody,
+    response: appSchema,
+    access: { scope: "team", role: "developer" },
+    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    handle: ({ store, principal, params, body }) =>
+      store.updateApp(actorOf(principal), params.app, {
+        expectedVersion: body.version,
+        description: body.description,
+      }),
+  }),
+  route({
+    method: "get",
+    path: "/api/v1/apps/:app/releases",
+    summary: "An app's releases, newest first",
+    params: appParams,
+    query: pageQuerySchema,
+    response: pageOf(releaseSchema),
+    access: { scope: "team", role: "viewer" },
+    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    handle: ({ store, params, query }) => store.listReleases(params.app, query),
+  }),
+  route({
+    method: "post",
+    path: "/api/v1/apps/:app/releases",
+    summary:
+      "Record a release (CI reports a built image); the same commit and digest again is the same release",
+    params: appParams,
+    body: createReleaseBody,
+    response: releaseCreatedSchema,
+    status: 201,
+    access: { scope: "team", role: "developer" },
+    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    handle: ({ store, principal, params, body }) =>
+      store.createRelease(actorOf(principal), {
+        appName: params.app,
+        commitSha: body.commit,
+        imageDigest: body.imageDigest,
+        specHash: body.specHash,
+        secretsHash: body.secretsHash,
+        commitTime: body.commitTime ?? null,
+      }),
+  }),
+  route({
+    method: "get",
+    path: "/api/v1/releases/:release",
+    summary: "One release with its approvals",
+    params: releaseParams,
+    response: releaseSchema.extend({ approvals: z.array(approvalSchema) }),
+    access: { scope: "team", role: "viewer" },
+    team: async ({ params, store }) =>
+      (await store.getApp((await store.getRelease(params.release)).appName)).teamName,
+    handle: async ({ store, params }) => ({
+      ...(await store.getRelease(params.release)),
+      approvals: [...(await store.listApprovals(params.release))],
+    }),
+  }),
+  route({
+    method: "post",
+    path: "/api/v1/releases/:release/approvals",
+    summary: "Approve a release for a target",
+    params: releaseParams,
+    body: approvalBody,
+    response: approvalSchema,
+    status: 201,
+    access: { scope: "team", role: "releaser" },
+    team: async ({ params, store }) =>
+      (await store.getApp((await store.getRelease(params.release)).appName)).teamName,
+    handle: ({ store, principal, params, body }) =>
+      store.recordApproval(actorOf(principal), { releaseId: params.release, targetName: body.target }),
+  }),
+];

@@ -1,0 +1,109 @@
+/** Targets and deployments. */
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import {
+  appParams,
+  createDeploymentBody,
+  createTargetBody,
+  deploymentDetailSchema,
+  deploymentParams,
+  deploymentSchema,
+  deploymentStatusBody,
+  deploymentsQuery,
+  pageOf,
+  pageQuerySchema,
+  targetSchema,
+} from "../api-schemas.ts";
+import { actorOf } from "../auth/principal.ts";
+import { type RouteDef, route } from "../route.ts";
+
+export const deploymentRoutes: readonly RouteDef[] = [
+  route({
+    method: "get",
+    path: "/api/v1/targets",
+    summary: "Channels and previews, by name",
+    query: pageQuerySchema,
+    response: pageOf(targetSchema),
+    access: { scope: "authenticated" },
+    handle: ({ store, query }) => store.listTargets(query),
+  }),
+  route({
+    method: "post",
+    path: "/api/v1/targets",
+    summary: "Define a target (platform administrators)",
+    body: createTargetBody,
+    response: targetSchema,
+    status: 201,
+    access: { scope: "platform-admin" },
+    handle: ({ store, principal, body }) => store.createTarget(actorOf(principal), body),
+  }),
+  route({
+    method: "get",
+    path: "/api/v1/apps/:app/deployments",
+    summary: "An app's deployments, newest first, optionally to one target",
+    params: appParams,
+    query: deploymentsQuery,
+    response: pageOf(deploymentSchema),
+    access: { scope: "team", role: "viewer" },
+    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    handle: ({ store, params, query }) =>
+      store.listDeployments(
+        { appName: params.app, targetName: query.target },
+        { limit: query.limit, cursor: query.cursor },
+      ),
+  }),
+  route({
+    method: "post",
+    path: "/api/v1/apps/:app/deployments",
+    summary: "Deploy a release of the app to a target",
+    params: appParams,
+    body: createDeploymentBody,
+    response: deploymentSchema,
+    status: 201,
+    access: { scope: "team", role: "releaser" },
+    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    handle: async ({ store, principal, params, body }) => {
+      const release = await store.getRelease(body.release);
+      if (release.appName !== params.app) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `release ${body.release} belongs to ${release.appName}, not ${params.app}`,
+          {
+            details: { release: body.release, app: release.appName },
+          },
+        );
+      }
+      return store.startDeployment(actorOf(principal), { releaseId: body.release, targetName: body.target });
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/v1/deployments/:deployment",
+    summary: "One deployment with its status history",
+    params: deploymentParams,
+    response: deploymentDetailSchema,
+    access: { scope: "team", role: "viewer" },
+    team: async ({ params, store }) =>
+      (await store.getApp((await store.getDeployment(params.deployment)).appName)).teamName,
+    handle: async ({ store, params }) => ({
+      ...(await store.getDeployment(params.deployment)),
+      events: [...(await store.deploymentEvents(params.deployment))],
+    }),
+  }),
+  route({
+    method: "post",
+    path: "/api/v1/deployments/:deployment/status",
+    summary: "Record a deployment's progress (progressing, available, failed)",
+    params: deploymentParams,
+    body: deploymentStatusBody,
+    response: deploymentSchema,
+    access: { scope: "team", role: "releaser" },
+    team: async ({ params, store }) =>
+      (await store.getApp((await store.getDeployment(params.deployment)).appName)).teamName,
+    handle: ({ store, principal, params, body }) =>
+      store.recordDeploymentStatus(actorOf(principal), {
+        deploymentId: params.deployment,
+        status: body.status,
+        message: body.message,
+      }),
+  }),
+];
