@@ -1,0 +1,52 @@
+/**
+ * Which values get encrypted: `sops`' rules, in its order (each later rule overrides the earlier
+ * result), evaluated over every key on a value's path. The metadata allows at most one selector;
+ * `unencrypted_suffix: _unencrypted` is the default when none is set.
+ */
+export interface Selectors {
+  readonly unencryptedSuffix?: string;
+  readonly encryptedSuffix?: string;
+  readonly unencryptedRegex?: string;
+  readonly encryptedRegex?: string;
+  readonly unencryptedCommentRegex?: string;
+  readonly encryptedCommentRegex?: string;
+}
+
+export const DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted";
+
+export function shouldBeEncrypted(
+  s: Selectors,
+  path: readonly string[],
+  commentsStack: readonly (readonly string[])[],
+  isComment: boolean,
+): boolean {
+  let encrypted = true;
+  if (s.unencryptedSuffix) {
+    if (path.some((k) => k.endsWith(s.unencryptedSuffix as string))) encrypted = false;
+  }
+  if (s.encryptedSuffix) {
+    encrypted = path.some((k) => k.endsWith(s.encryptedSuffix as string));
+  }
+  if (s.unencryptedRegex) {
+    const re = new RegExp(s.unencryptedRegex);
+    if (path.some((k) => re.test(k))) encrypted = false;
+  }
+  if (s.encryptedRegex) {
+    const re = new RegExp(s.encryptedRegex);
+    encrypted = path.some((k) => re.test(k));
+  }
+  if (s.unencryptedCommentRegex) {
+    const re = new RegExp(s.unencryptedCommentRegex);
+    if (commentsStack.some((cs) => cs.some((c) => re.test(c)))) encrypted = false;
+  }
+  if (s.encryptedCommentRegex) {
+    const re = new RegExp(s.encryptedCommentRegex);
+    const last = commentsStack.length - 1;
+    const lastLen = commentsStack[last]?.length ?? 0;
+    // The comment line that matches is itself left readable; it marks what follows.
+    encrypted = commentsStack.some((cs, i) =>
+      cs.some((c, j) => !(isComment && i === last && j === lastLen - 1) && re.test(c)),
+    );
+  }
+  return encrypted;
+}

@@ -1,0 +1,242 @@
+/**
+ * YAML: read with the `yaml` Document API so comments, key order and scalar types survive, and
+ * written the way `sops` writes (its yaml.v3 encoder): block style, sequences indented, no line
+ * folding, comments re-attached as head, line and foot comments, indentation 4 unless configured.
+ * Types follow yaml.v3's reading of plain scalars: ints (any size, so bigint), floats, booleans,
+ * null; timestamps stay strings.
+ */
+import {
+  Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  Pair,
+  parseAllDocuments,
+  YAMLMap,
+  YAMLSeq,
+  Scalar as YamlScalar,
+} from "yaml";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { goFormatFloatG } from "./go-number.ts";
+import {
+  type Branch,
+  type Comment,
+  comment,
+  type MapEntry,
+  type TreeList,
+  type TreeMap,
+  type TreeValue,
+} from "./tree.ts";
+
+export const DEFAULT_YAML_INDENT = 4;
+
+/** Strings yaml.v3 quotes because YAML 1.1 would read them as timestamps or booleans. */
+const GO_QUOTED = /^(\d{4}-\d\d?-\d\d?([Tt ].*)?|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
+function commentLines(text: string | null | undefined, inline = false): Comment[] {
+  if (!text) return [];
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => comment(line, inline));
+}
+
+function invalid(file: string, node: Node | null, message: string): SlipwayError {
+  const offset = node?.range?.[0];
+  return new SlipwayError(
+    ErrorCode.Input,
+    `${file}: ${message}${offset === undefined ? "" : ` (at offset ${offset})`}`,
+  );
+}
+
+function scalarValue(node: YamlScalar, file: string): TreeValue {
+  const v = node.value;
+  if (v === null || v === undefined) return { kind: "null" };
+  if (typeof v === "bigint") return { kind: "int", value: v.toString() };
+  if (typeof v === "number") {
+    // The core schema reads `7` as an int; only a bigint-less number here is a float.
+    return { kind: "float", value: v };
+  }
+  if (typeof v === "boolean") return { kind: "bool", value: v };
+  if (typeof v === "string") return { kind: "str", value: v };
+  if (v instanceof Uint8Array) return { kind: "bytes", value: v };
+  throw invalid(file, node, `unsupported YAML value of type ${typeof v}`);
+}
+
+function toTree(node: unknown, file: string, head: Comment[]): TreeValue {
+  if (isAlias(node)) throw invalid(file, node, "YAML aliases are not supported in encrypted files");
+  if (isMap(node)) {
+    const entries: (MapEntry | Comment)[] = [...head, ...commentLines(node.commentBefore)];
+    for (const pair of node.items) {
+      const key = pair.key;
+      if (!isScalar(key) || (typeof key.value !== "string" && typeof key.value !== "bigint")) {
+        throw invalid(file, key as Node, "only scalar map keys are supported");
+      }
+      entries.push(...commentLines(key.commentBefore));
+      const value = pair.value;
+      if (isScalar(value) || value === null) {
+        if (isScalar(value))
+          entries.push(...commentLines(value.commentBefore), ...commentLines(value.comment, true));
+        entries.push({
+          key: String(key.value),
+          value: value === null ? { kind: "null" } : scalarValue(value, file),
+        });
+      } else {
+        entries.push({ key: String(key.value), value: toTree(value, file, []) });
+      }
+      entries.push(...commentLines(key.comment));
+    }
+    entries.push(...commentLines(node.comment));
+    return { kind: "map", entries };
+  }
+  if (isSeq(node)) {
+    const items: (TreeValue | Comment)[] = [...head, ...commentLines(node.commentBefore)];
+    for (const item of node.items) {
+      if (isScalar(item)) {
+        items.push(
+          ...commentLines(item.commentBefore),
+          ...commentLines(item.comment, true),
+          scalarValue(item, file),
+        );
+      } else if (item === null) {
+        items.push({ kind: "null" });
+      } else {
+        items.push(toTree(item, file, []));
+      }
+    }
+    items.push(...commentLines(node.comment));
+    return { kind: "list", items };
+  }
+  if (isScalar(node)) return scalarValue(node, file);
+  throw invalid(file, null, "unsupported YAML node");
+}
+
+export function parseYaml(text: string, file: string): Branch[] {
+  const docs = parseAllDocuments(text, { intAsBigInt: true, uniqueKeys: true });
+  if (!Array.isArray(docs)) return [];
+  const branches: Branch[] = [];
+  for (const doc of docs) {
+    const [error] = doc.errors;
+    if (error) {
+      const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0];
+      throw new SlipwayError(ErrorCode.Input, `${file}:${line}:${col}: ${error.message.split("\n")[0]}`);
+    }
+    const head = commentLines(doc.commentBefore);
+    const contents = doc.contents;
+    if (contents === null || (isScalar(contents) && contents.value === null)) {
+      branches.push({ kind: "map", entries: [...head, ...commentLines(doc.comment)] });
+      continue;
+    }
+    if (isSeq(contents)) throw invalid(file, contents, "YAML documents that are sequences are not supported");
+    if (!isMap(contents))
+      throw invalid(file, contents as Node, "YAML documents that are single values are not supported");
+    const tree = toTree(contents, file, head) as TreeMap;
+    tree.entries.push(...commentLines(doc.comment));
+    branches.push(tree);
+  }
+  return branches;
+}
+
+function joinComments(comments: readonly Comment[]): string {
+  return comments.map((c) => c.value).join("\n");
+}
+
+function scalarNode(value: Exclude<TreeValue, TreeMap | TreeList>): Node {
+  switch (value.kind) {
+    case "null":
+      return new YamlScalar(null);
+    case "int": {
+      const node = new YamlScalar(BigInt(value.value));
+      return node;
+    }
+    case "float": {
+      // yaml.v3 writes floats with Go's 'g' format (7.0 becomes 7, 1e6 becomes 1e+06).
+      const text = goFormatFloatG(value.value);
+      const node = new YamlScalar(value.value);
+      const special: Record<string, string> = { "+Inf": ".inf", "-Inf": "-.inf", NaN: ".nan" };
+      node.source = special[text] ?? text;
+      return node;
+    }
+    case "bool":
+      return new YamlScalar(value.value);
+    case "bytes":
+      return new YamlScalar(Buffer.from(value.value).toString("utf8"));
+    default: {
+      const node = new YamlScalar(value.value);
+      if (value.value.includes("\n")) node.type = "BLOCK_LITERAL";
+      else if (GO_QUOTED.test(value.value)) node.type = "QUOTE_DOUBLE";
+      return node;
+    }
+  }
+}
+
+function toNode(value: TreeValue): Node {
+  if (value.kind === "map") return mapNode(value);
+  if (value.kind === "list") return seqNode(value);
+  return scalarNode(value);
+}
+
+function mapNode(map: TreeMap): YAMLMap {
+  const node = new YAMLMap();
+  let head: Comment[] = [];
+  let inline: Comment[] = [];
+  for (const entry of map.entries) {
+    if ("kind" in entry) {
+      (entry.inline ? inline : head).push(entry);
+      continue;
+    }
+    const key = new YamlScalar(entry.key);
+    if (head.length > 0) key.commentBefore = joinComments(head);
+    const value = toNode(entry.value);
+    if (inline.length > 0) {
+      if (isScalar(value)) value.comment = joinComments(inline);
+      else key.comment = joinComments(inline);
+    }
+    head = [];
+    inline = [];
+    node.items.push(new Pair(key, value));
+  }
+  const rest = [...head, ...inline];
+  if (rest.length > 0) node.comment = joinComments(rest);
+  return node;
+}
+
+function seqNode(list: TreeList): YAMLSeq {
+  const node = new YAMLSeq();
+  let head: Comment[] = [];
+  let inline: Comment[] = [];
+  for (const item of list.items) {
+    if (item.kind === "comment") {
+      (item.inline ? inline : head).push(item);
+      continue;
+    }
+    const child = toNode(item);
+    if (head.length > 0) child.commentBefore = joinComments(head);
+    if (inline.length > 0) child.comment = joinComments(inline);
+    head = [];
+    inline = [];
+    node.items.push(child);
+  }
+  const rest = [...head, ...inline];
+  if (rest.length > 0) node.comment = joinComments(rest);
+  return node;
+}
+
+export function emitYaml(branches: readonly Branch[], indent = DEFAULT_YAML_INDENT): string {
+  return branches
+    .map((branch, i) => {
+      const doc = new Document();
+      doc.contents = mapNode(branch);
+      const text = doc.toString({ indent, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
+      return i === 0 ? text : `---\n${text}`;
+    })
+    .join("");
+}
+
+/** The indentation a file already uses (its first indented line), to keep diffs small on rewrite. */
+export function detectYamlIndent(text: string): number | undefined {
+  const m = /^( +)\S/m.exec(text);
+  return m?.[1] ? m[1].length : undefined;
+}
