@@ -6,7 +6,13 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import { defaultPlatform, type LoadedApp, type LoadedPlatform, parseAppSpec, parsePlatform } from "./parse.ts";
+import {
+  defaultPlatform,
+  type LoadedApp,
+  type LoadedPlatform,
+  parseAppSpec,
+  parsePlatform,
+} from "./parse.ts";
 
 export const APP_FILE = "slipway.yaml";
 export const PLATFORM_FILE = "slipway.platform.yaml";
@@ -22,7 +28,12 @@ export function readUserFile(path: string, what: string): string {
     return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "cannot be read (permission denied)" : String(error);
+    const reason =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES"
+          ? "cannot be read (permission denied)"
+          : String(error);
     throw new SlipwayError(ErrorCode.Input, `${what} ${displayPath(path)} ${reason}`, { cause: error });
   }
 }
@@ -47,7 +58,10 @@ export function loadApp(dirOrFile: string, platform?: LoadedPlatform): LoadedApp
 }
 
 /** Loads an app and the platform that applies to it. */
-export function loadAppAndPlatform(dirOrFile: string, platformFile?: string): { app: LoadedApp; platform: LoadedPlatform; appDir: string } {
+export function loadAppAndPlatform(
+  dirOrFile: string,
+  platformFile?: string,
+): { app: LoadedApp; platform: LoadedPlatform; appDir: string } {
   const appDir = dirname(appFilePath(dirOrFile));
   const platform = loadPlatformFile(platformFile, appDir);
   return { app: loadApp(dirOrFile, platform), platform, appDir };

@@ -12,14 +12,26 @@ export const SCHEMA_BASE = "https://slipway.dev/schemas";
 export function appJsonSchema(): Record<string, unknown> {
   const overrides = z.record(z.string(), deepPartial(appBody).nullable());
   const schema = appSpecSchema.extend({
-    environments: overrides.optional().describe("Per-environment overrides: maps merge, lists replace, null removes."),
+    environments: overrides
+      .optional()
+      .describe("Per-environment overrides: maps merge, lists replace, null removes."),
   });
-  return withId(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), "app.schema.json", "Slipway app (slipway.yaml)");
+  return withId(
+    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }),
+    "app.schema.json",
+    "Slipway app (slipway.yaml)",
+  );
 }
 
 export function platformJsonSchema(): Record<string, unknown> {
-  const schema = platformSchema.extend({ defaults: deepPartial(appBody).optional().describe("A partial slipway.yaml body every app inherits.") });
-  return withId(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), "platform.schema.json", "Slipway platform file (slipway.platform.yaml)");
+  const schema = platformSchema.extend({
+    defaults: deepPartial(appBody).optional().describe("A partial slipway.yaml body every app inherits."),
+  });
+  return withId(
+    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }),
+    "platform.schema.json",
+    "Slipway platform file (slipway.platform.yaml)",
+  );
 }
 
 function withId(schema: Record<string, unknown>, file: string, title: string): Record<string, unknown> {

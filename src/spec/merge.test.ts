@@ -18,7 +18,10 @@ test("merge laws hold for generated documents", () => {
       fc.array(tie("value"), { maxLength: 3 }),
       tie("map"),
     ),
-    map: fc.dictionary(fc.constantFrom("a", "b", "c", "d"), tie("value"), { maxKeys: 4, noNullPrototype: true }),
+    map: fc.dictionary(fc.constantFrom("a", "b", "c", "d"), tie("value"), {
+      maxKeys: 4,
+      noNullPrototype: true,
+    }),
   }));
   fc.assert(
     fc.property(json.map, json.map, (base, override) => {

@@ -51,17 +51,35 @@ const cases: Case[] = [
   {
     name: "misspelt top-level field",
     problems: () => appProblems("replcas: 3\n"),
-    expect: { line: 7, column: 1, path: "replcas", message: /unknown field `replcas`/, hint: /did you mean `replicas`/ },
+    expect: {
+      line: 7,
+      column: 1,
+      path: "replcas",
+      message: /unknown field `replcas`/,
+      hint: /did you mean `replicas`/,
+    },
   },
   {
     name: "misspelt nested field",
     problems: () => appProblems("health:\n  readyness:\n    http: { path: / }\n"),
-    expect: { line: 8, column: 3, path: "health.readyness", message: /unknown field/, hint: /did you mean `readiness`/ },
+    expect: {
+      line: 8,
+      column: 3,
+      path: "health.readyness",
+      message: /unknown field/,
+      hint: /did you mean `readiness`/,
+    },
   },
   {
     name: "quoted number",
     problems: () => appProblems("replicas: '3'\n"),
-    expect: { line: 7, column: 11, path: "replicas", message: /must be a number, got "3"/, hint: /remove the quotes/ },
+    expect: {
+      line: 7,
+      column: 11,
+      path: "replicas",
+      message: /must be a number, got "3"/,
+      hint: /remove the quotes/,
+    },
   },
   {
     name: "negative replicas",
@@ -70,17 +88,22 @@ const cases: Case[] = [
   },
   {
     name: "invalid app name",
-    problems: () => problemsOf(() => parseAppSpec(HEAD.replace("name: cart", "name: Cart_App"), "slipway.yaml", platform)),
+    problems: () =>
+      problemsOf(() => parseAppSpec(HEAD.replace("name: cart", "name: Cart_App"), "slipway.yaml", platform)),
     expect: { line: 3, column: 7, path: "name", message: /DNS label/ },
   },
   {
     name: "missing team",
-    problems: () => problemsOf(() => parseAppSpec(HEAD.replace("team: commerce\n", ""), "slipway.yaml", platform)),
+    problems: () =>
+      problemsOf(() => parseAppSpec(HEAD.replace("team: commerce\n", ""), "slipway.yaml", platform)),
     expect: { line: 1, column: 1, path: "team", message: /is required/, hint: /add `team`/ },
   },
   {
     name: "wrong apiVersion",
-    problems: () => problemsOf(() => parseAppSpec(HEAD.replace("slipway.dev/v1", "slipway.dev/v2"), "slipway.yaml", platform)),
+    problems: () =>
+      problemsOf(() =>
+        parseAppSpec(HEAD.replace("slipway.dev/v1", "slipway.dev/v2"), "slipway.yaml", platform),
+      ),
     expect: { line: 1, column: 13, path: "apiVersion", message: /must be `slipway.dev\/v1`/ },
   },
   {
@@ -116,7 +139,13 @@ const cases: Case[] = [
   {
     name: "env given as a list",
     problems: () => appProblems("env:\n  - A=1\n"),
-    expect: { line: 8, column: 3, path: "env", message: /must be a map, got a list/, hint: /map of key: value/ },
+    expect: {
+      line: 8,
+      column: 3,
+      path: "env",
+      message: /must be a map, got a list/,
+      hint: /map of key: value/,
+    },
   },
   {
     name: "invalid env var name",
@@ -132,20 +161,42 @@ const cases: Case[] = [
     name: "misspelt enum value",
     problems: () =>
       problemsOf(() =>
-        parseAppSpec(HEAD.replace("registry.example.com/cart\n", "registry.example.com/cart\n  pullPolicy: Allways\n"), "slipway.yaml", platform),
+        parseAppSpec(
+          HEAD.replace("registry.example.com/cart\n", "registry.example.com/cart\n  pullPolicy: Allways\n"),
+          "slipway.yaml",
+          platform,
+        ),
       ),
-    expect: { line: 7, column: 15, path: "image.pullPolicy", message: /one of: Always, IfNotPresent, Never/, hint: /did you mean `Always`/ },
+    expect: {
+      line: 7,
+      column: 15,
+      path: "image.pullPolicy",
+      message: /one of: Always, IfNotPresent, Never/,
+      hint: /did you mean `Always`/,
+    },
   },
   {
     name: "image with a tag in the repository",
     problems: () =>
-      problemsOf(() => parseAppSpec(HEAD.replace("registry.example.com/cart", "registry.example.com/cart:1.0"), "slipway.yaml", platform)),
+      problemsOf(() =>
+        parseAppSpec(
+          HEAD.replace("registry.example.com/cart", "registry.example.com/cart:1.0"),
+          "slipway.yaml",
+          platform,
+        ),
+      ),
     expect: { line: 6, column: 15, path: "image.repository", message: /without tag or digest/ },
   },
   {
     name: "unknown environment",
     problems: () => appProblems("environments:\n  stabel:\n    replicas: 2\n"),
-    expect: { line: 8, column: 3, path: "environments.stabel", message: /not a channel/, hint: /did you mean `stable`/ },
+    expect: {
+      line: 8,
+      column: 3,
+      path: "environments.stabel",
+      message: /not a channel/,
+      hint: /did you mean `stable`/,
+    },
   },
   {
     name: "mistake inside an override",
@@ -155,13 +206,26 @@ const cases: Case[] = [
   {
     name: "unknown field inside an override",
     problems: () => appProblems("environments:\n  stable:\n    resources:\n      limts: { memory: 1Gi }\n"),
-    expect: { line: 10, column: 7, path: "environments.stable.resources.limts", message: /unknown field/, hint: /did you mean `limits`/ },
+    expect: {
+      line: 10,
+      column: 7,
+      path: "environments.stable.resources.limts",
+      message: /unknown field/,
+      hint: /did you mean `limits`/,
+    },
   },
   {
     name: "override breaks a cross-field rule",
     problems: () =>
-      appProblems("autoscaling:\n  minReplicas: 2\n  maxReplicas: 4\n  cpu: 70\nenvironments:\n  stable:\n    autoscaling:\n      minReplicas: 9\n"),
-    expect: { line: 14, column: 7, path: "environments.stable.autoscaling.maxReplicas", message: /at least minReplicas/ },
+      appProblems(
+        "autoscaling:\n  minReplicas: 2\n  maxReplicas: 4\n  cpu: 70\nenvironments:\n  stable:\n    autoscaling:\n      minReplicas: 9\n",
+      ),
+    expect: {
+      line: 14,
+      column: 7,
+      path: "environments.stable.autoscaling.maxReplicas",
+      message: /at least minReplicas/,
+    },
   },
   {
     name: "YAML syntax error",
@@ -175,23 +239,51 @@ const cases: Case[] = [
   },
   {
     name: "bad duration in the platform file",
-    problems: () => problemsOf(() => parsePlatform(`${PLATFORM}previews:\n  cluster: local\n  ttl: 3 days\n`, "p.yaml")),
+    problems: () =>
+      problemsOf(() => parsePlatform(`${PLATFORM}previews:\n  cluster: local\n  ttl: 3 days\n`, "p.yaml")),
     expect: { file: "p.yaml", line: 14, column: 8, path: "previews.ttl", message: /duration such as 30s/ },
   },
   {
     name: "channel on an undefined cluster",
-    problems: () => problemsOf(() => parsePlatform(PLATFORM.replace("    cluster: local\n    production", "    cluster: locl\n    production"), "p.yaml")),
-    expect: { file: "p.yaml", line: 10, column: 14, path: "channels[1].cluster", message: /cluster `locl` is not defined/, hint: /did you mean `local`/ },
+    problems: () =>
+      problemsOf(() =>
+        parsePlatform(
+          PLATFORM.replace("    cluster: local\n    production", "    cluster: locl\n    production"),
+          "p.yaml",
+        ),
+      ),
+    expect: {
+      file: "p.yaml",
+      line: 10,
+      column: 14,
+      path: "channels[1].cluster",
+      message: /cluster `locl` is not defined/,
+      hint: /did you mean `local`/,
+    },
   },
   {
     name: "cluster with neither kubeconfig nor gitops",
-    problems: () => problemsOf(() => parsePlatform(PLATFORM.replace("    gitops: { directory: gitops }\n", ""), "p.yaml")),
-    expect: { file: "p.yaml", line: 4, column: 5, path: "clusters[0]", message: /exactly one of kubeconfig or gitops/ },
+    problems: () =>
+      problemsOf(() => parsePlatform(PLATFORM.replace("    gitops: { directory: gitops }\n", ""), "p.yaml")),
+    expect: {
+      file: "p.yaml",
+      line: 4,
+      column: 5,
+      path: "clusters[0]",
+      message: /exactly one of kubeconfig or gitops/,
+    },
   },
   {
     name: "misspelt platform field",
     problems: () => problemsOf(() => parsePlatform(`${PLATFORM}chanels: []\n`, "p.yaml")),
-    expect: { file: "p.yaml", line: 12, column: 1, path: "chanels", message: /unknown field/, hint: /did you mean `channels`/ },
+    expect: {
+      file: "p.yaml",
+      line: 12,
+      column: 1,
+      path: "chanels",
+      message: /unknown field/,
+      hint: /did you mean `channels`/,
+    },
   },
 ];
 
@@ -201,7 +293,11 @@ for (const c of cases) {
     const found = problems.find((p) => p.path === c.expect.path);
     assert.ok(found, `no problem at ${c.expect.path}; got ${JSON.stringify(problems, null, 1)}`);
     assert.equal(found.file, c.expect.file ?? "slipway.yaml");
-    assert.deepEqual([found.line, found.column], [c.expect.line, c.expect.column], `position of ${found.message}`);
+    assert.deepEqual(
+      [found.line, found.column],
+      [c.expect.line, c.expect.column],
+      `position of ${found.message}`,
+    );
     assert.match(found.message, c.expect.message);
     if (c.expect.hint) assert.match(found.hint ?? "", c.expect.hint);
   });

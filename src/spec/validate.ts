@@ -149,7 +149,8 @@ function hintForType(expected: string, actual: unknown): string | undefined {
   if (expected === "string" && typeof actual === "number") return "quote the value";
   if (expected === "array" && actual !== null && typeof actual !== "object")
     return "write it as a list: [value] or '- value'";
-  if ((expected === "object" || expected === "record") && Array.isArray(actual)) return "write it as a map of key: value, not a list";
+  if ((expected === "object" || expected === "record") && Array.isArray(actual))
+    return "write it as a map of key: value, not a list";
   return undefined;
 }
 

@@ -37,7 +37,22 @@ export function parseYamlSource(text: string, file: string): YamlSource {
         ? "each key may appear once in a map"
         : "fix the YAML syntax at this position",
   }));
-  const value = syntaxProblems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  let value: unknown;
+  if (syntaxProblems.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Aliases are resolved only here: an alias without its anchor, or an alias bomb.
+      syntaxProblems.push({
+        file,
+        line: 1,
+        column: 1,
+        path: "",
+        message: `YAML alias error: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+        hint: "define each &anchor before its *alias, and avoid deeply nested aliases",
+      });
+    }
+  }
 
   function walk(path: FieldPath): { node: Node | null; keyNode: Node | null; depth: number } {
     let node: unknown = doc.contents;

@@ -1,0 +1,76 @@
+/**
+ * Generated apps for property tests and the render benchmark: realistic variety (ports, probes,
+ * autoscaling, routes, secrets, overrides) from a seed, deterministic for a given index.
+ */
+import { stringify } from "yaml";
+
+export function generatedAppYaml(index: number): string {
+  const r = mulberry32(index + 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
+  const name = `svc-${index}-${pick(["cart", "orders", "search", "billing", "auth", "media", "notify"])}${"x".repeat(Math.floor(r() * 30))}`;
+  const hasPorts = r() < 0.85;
+  const replicas = 1 + Math.floor(r() * 4);
+  const spec: Record<string, unknown> = {
+    apiVersion: "slipway.dev/v1",
+    kind: "App",
+    name: name.slice(0, 40).replace(/-+$/, ""),
+    team: pick(["commerce", "platform", "finance", "growth"]),
+    image: {
+      repository: `registry.example.com/generated/app-${index}`,
+      tag: `1.${index % 50}.${Math.floor(r() * 9)}`,
+    },
+    env: Object.fromEntries(
+      Array.from({ length: 1 + Math.floor(r() * 8) }, (_, i) => [`VAR_${i}`, `value-${i}-${index}`]),
+    ),
+    resources: {
+      requests: { cpu: pick(["50m", "100m", "250m", "1"]), memory: pick(["64Mi", "128Mi", "512Mi"]) },
+      limits: { memory: "1Gi" },
+    },
+    replicas,
+  };
+  if (hasPorts) {
+    spec.ports = [
+      { name: "http", port: 8000 + (index % 1000) },
+      ...(r() < 0.3 ? [{ name: "metrics", port: 9090 }] : []),
+    ];
+    spec.health = {
+      readiness: { http: { path: "/ready", port: "http" } },
+      liveness: r() < 0.5 ? { tcp: { port: "http" } } : { http: { path: "/healthz" } },
+    };
+    if (r() < 0.6) spec.routes = [{ paths: ["/"], port: "http", tls: r() < 0.5 }];
+  }
+  if (r() < 0.5) {
+    spec.autoscaling = {
+      minReplicas: 2,
+      maxReplicas: 4 + Math.floor(r() * 20),
+      cpu: 70,
+      ...(r() < 0.4
+        ? {
+            external: [
+              { metric: "requests.per.pod", selector: { app: `app-${index}` }, averageValue: "100" },
+            ],
+          }
+        : {}),
+    };
+  }
+  if (r() < 0.5) spec.configFiles = [{ path: "/etc/app/config.json", content: `{"index": ${index}}\n` }];
+  if (r() < 0.5) spec.secrets = [{ name: "app", file: "secrets/app.enc.yaml" }];
+  if (r() < 0.4) spec.warmup = { command: ["sh", "-c", "curl -s localhost/warm"] };
+  spec.environments = {
+    stable: { replicas: replicas + 1, resources: { limits: { memory: "2Gi" } } },
+    preview: { replicas: 1, autoscaling: null },
+  };
+  return stringify(spec);
+}
+
+/** A tiny seeded PRNG so generated apps are the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
