@@ -1,0 +1,165 @@
+/**
+ * The whole route × role matrix: every route, called by each team role of the owning team, by a
+ * platform administrator, by an admin of another team and by nobody, allows or denies exactly as
+ * the table below says. A route added without a row here fails this test.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { apiRoutes } from "../src/server/app.ts";
+import { issueToken } from "../src/server/auth/api-tokens.ts";
+import { type Role, roleRank } from "../src/store/records.ts";
+import { systemActor } from "../src/store/store.ts";
+import { type Caller, createHarness, type Harness } from "./support/api-harness.ts";
+
+type Needs = "anyone" | "platform-admin" | Role;
+
+// The authorization policy as a reviewer reads it: the least a caller needs, per route.
+const policy: Record<string, Needs> = {
+  "GET /api/v1/whoami": "anyone",
+  "GET /api/v1/apps": "anyone",
+  "POST /api/v1/apps": "admin",
+  "GET /api/v1/apps/:app": "viewer",
+  "PATCH /api/v1/apps/:app": "developer",
+  "GET /api/v1/apps/:app/releases": "viewer",
+  "POST /api/v1/apps/:app/releases": "developer",
+  "GET /api/v1/releases/:release": "viewer",
+  "POST /api/v1/releases/:release/approvals": "releaser",
+  "GET /api/v1/targets": "anyone",
+  "POST /api/v1/targets": "platform-admin",
+  "GET /api/v1/apps/:app/deployments": "viewer",
+  "POST /api/v1/apps/:app/deployments": "releaser",
+  "GET /api/v1/deployments/:deployment": "viewer",
+  "POST /api/v1/deployments/:deployment/status": "releaser",
+  "GET /api/v1/teams": "anyone",
+  "POST /api/v1/teams": "platform-admin",
+  "PUT /api/v1/teams/:team/members": "admin",
+  "GET /api/v1/teams/:team/audit": "admin",
+  "GET /api/v1/audit": "platform-admin",
+  "GET /api/v1/tokens": "anyone",
+  "POST /api/v1/tokens": "anyone",
+  "DELETE /api/v1/tokens/:token": "anyone",
+};
+
+function allowed(needs: Needs, caller: Caller): boolean {
+  if (needs === "anyone" || caller === "platform-admin") return true;
+  if (needs === "platform-admin" || caller === "outsider") return false;
+  return roleRank[caller] >= roleRank[needs];
+}
+
+const callers: readonly Caller[] = ["viewer", "developer", "releaser", "admin", "platform-admin", "outsider"];
+
+describe("authorization matrix", () => {
+  let h: Harness;
+  let releaseId = "";
+  let n = 0;
+  const fresh = () => `m${++n}`;
+
+  before(async () => {
+    h = await createHarness();
+    await h.store.createApp(systemActor, { name: "owned", teamName: "payments", description: "" });
+    await h.store.createTarget(systemActor, { name: "staging", kind: "channel" });
+    releaseId = (
+      await h.store.createRelease(systemActor, {
+        appName: "owned",
+        commitSha: "abcdef0",
+        imageDigest: `sha256:${"c".repeat(64)}`,
+        specHash: "1".repeat(64),
+        secretsHash: "2".repeat(64),
+        commitTime: null,
+      })
+    ).release.id;
+  });
+  after(() => h.dispose());
+
+  // A valid request for each route, fresh for every cell so an allowed call really succeeds.
+  const samples: Record<string, (caller: Caller) => Promise<{ path: string; body?: unknown }>> = {
+    "GET /api/v1/whoami": async () => ({ path: "/api/v1/whoami" }),
+    "GET /api/v1/apps": async () => ({ path: "/api/v1/apps" }),
+    "POST /api/v1/apps": async () => ({ path: "/api/v1/apps", body: { name: fresh(), team: "payments" } }),
+    "GET /api/v1/apps/:app": async () => ({ path: "/api/v1/apps/owned" }),
+    "PATCH /api/v1/apps/:app": async () => ({
+      path: "/api/v1/apps/owned",
+      body: { version: (await h.store.getApp("owned")).version, description: fresh() },
+    }),
+    "GET /api/v1/apps/:app/releases": async () => ({ path: "/api/v1/apps/owned/releases" }),
+    "POST /api/v1/apps/:app/releases": async () => ({
+      path: "/api/v1/apps/owned/releases",
+      body: {
+        commit: (++n).toString(16).padStart(7, "0"),
+        imageDigest: `sha256:${"d".repeat(64)}`,
+        specHash: "1".repeat(64),
+        secretsHash: "2".repeat(64),
+      },
+    }),
+    "GET /api/v1/releases/:release": async () => ({ path: `/api/v1/releases/${releaseId}` }),
+    "POST /api/v1/releases/:release/approvals": async () => ({
+      path: `/api/v1/releases/${releaseId}/approvals`,
+      body: { target: "staging" },
+    }),
+    "GET /api/v1/targets": async () => ({ path: "/api/v1/targets" }),
+    "POST /api/v1/targets": async () => ({
+      path: "/api/v1/targets",
+      body: { name: fresh(), kind: "preview" },
+    }),
+    "GET /api/v1/apps/:app/deployments": async () => ({
+      path: "/api/v1/apps/owned/deployments?target=staging",
+    }),
+    "POST /api/v1/apps/:app/deployments": async () => ({
+      path: "/api/v1/apps/owned/deployments",
+      body: { release: releaseId, target: "staging" },
+    }),
+    "GET /api/v1/deployments/:deployment": async () => ({
+      path: `/api/v1/deployments/${(await h.store.startDeployment(systemActor, { releaseId, targetName: "staging" })).id}`,
+    }),
+    "POST /api/v1/deployments/:deployment/status": async () => ({
+      path: `/api/v1/deployments/${(await h.store.startDeployment(systemActor, { releaseId, targetName: "staging" })).id}/status`,
+      body: { status: "progressing" },
+    }),
+    "GET /api/v1/teams": async () => ({ path: "/api/v1/teams" }),
+    "POST /api/v1/teams": async () => ({ path: "/api/v1/teams", body: { name: fresh() } }),
+    "PUT /api/v1/teams/:team/members": async () => ({
+      path: "/api/v1/teams/payments/members",
+      body: { subject: `test:${fresh()}`, role: "viewer" },
+    }),
+    "GET /api/v1/teams/:team/audit": async () => ({ path: "/api/v1/teams/payments/audit" }),
+    "GET /api/v1/audit": async () => ({ path: "/api/v1/audit" }),
+    "GET /api/v1/tokens": async () => ({ path: "/api/v1/tokens" }),
+    "POST /api/v1/tokens": async () => ({ path: "/api/v1/tokens", body: { name: "t" } }),
+    "DELETE /api/v1/tokens/:token": async (caller) => {
+      const user = await h.store.findUserBySubject(`test:${caller}`);
+      const { token } = await issueToken(h.store, systemActor, {
+        userId: user!.id,
+        name: "doomed",
+        expiresAt: null,
+      });
+      return { path: `/api/v1/tokens/${token.id}` };
+    },
+  };
+
+  test("every route has a row in the policy table and a sample request", () => {
+    const routes = apiRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+    assert.deepEqual(routes, Object.keys(policy).sort());
+    assert.deepEqual(routes, Object.keys(samples).sort());
+  });
+
+  for (const key of Object.keys(policy)) {
+    test(key, async () => {
+      const [method, _path] = key.split(" ") as [string, string];
+      const needs = policy[key]!;
+      const anonymous = await samples[key]!("viewer");
+      assert.equal((await h.call(method, anonymous.path, { body: anonymous.body })).status, 401, "anonymous");
+      const cells: string[] = [];
+      for (const caller of callers) {
+        const request = await samples[key]!(caller);
+        const response = await h.call(method, request.path, { as: caller, body: request.body });
+        const expectAllowed = allowed(needs, caller);
+        const ok = expectAllowed ? response.status >= 200 && response.status < 300 : response.status === 403;
+        if (!ok)
+          cells.push(
+            `${caller}: expected ${expectAllowed ? "2xx" : "403"}, got ${response.status} ${await response.text()}`,
+          );
+      }
+      assert.deepEqual(cells, []);
+    });
+  }
+});
