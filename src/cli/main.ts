@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatProblem, isSlipwayError } from "../core/errors.ts";
+import { registerExport } from "./commands/export.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { type CliIo, processIo } from "./io.ts";
@@ -12,7 +13,7 @@ import { type CliIo, processIo } from "./io.ts";
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
 // One line per command file; keep sorted.
-const registrars: CommandRegistrar[] = [registerRender, registerValidate];
+const registrars: CommandRegistrar[] = [registerExport, registerRender, registerValidate];
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("slipway")
