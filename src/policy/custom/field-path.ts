@@ -59,8 +59,11 @@ export function resolvePath(root: unknown, segments: readonly Segment[]): PathMa
     const next: PathMatch[] = [];
     for (const m of current) {
       if ("each" in seg) {
-        if (Array.isArray(m.value))
-          m.value.forEach((v, i) => next.push({ path: `${m.path}[${i}]`, value: v }));
+        if (Array.isArray(m.value)) {
+          m.value.forEach((v, i) => {
+            next.push({ path: `${m.path}[${i}]`, value: v });
+          });
+        }
       } else if ("index" in seg) {
         next.push({
           path: `${m.path}[${seg.index}]`,
