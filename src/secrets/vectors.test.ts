@@ -12,7 +12,7 @@ import { openDocument } from "./format/sops-file.ts";
 import { toJsonValue } from "./format/tree.ts";
 import { KeyRing } from "./key-ring.ts";
 
-export const vectorsDir = fileURLToPath(new URL("../../../shared/vectors/sops/", import.meta.url));
+const vectorsDir = fileURLToPath(new URL("../../../shared/vectors/sops/", import.meta.url));
 
 interface Expected {
   format: string;
@@ -34,7 +34,7 @@ const keyFiles = [
   "flux-kustomize-controller/keys/age-pq.txt",
   "helm-secrets/key.txt",
 ];
-export const vectorIdentities = keyFiles.flatMap((f) =>
+const vectorIdentities = keyFiles.flatMap((f) =>
   parseAgeIdentities(readFileSync(`${vectorsDir}${f}`, "utf8")),
 );
 

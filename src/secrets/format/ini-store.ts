@@ -112,9 +112,10 @@ function formatKey(key: string): string {
 }
 
 export function emitIni(branches: readonly Branch[]): string {
-  let out = "";
+  const blocks: string[] = [];
   const sections = (branches[0]?.entries ?? []).filter((e): e is MapEntry => !("kind" in e));
   sections.forEach((section, index) => {
+    let out = "";
     if (section.value.kind !== "map") {
       throw new SlipwayError(ErrorCode.Input, `INI value "${section.key}" must be a section (a map of keys)`);
     }
@@ -149,9 +150,10 @@ export function emitIni(branches: readonly Branch[]): string {
       const name = formatKey(k.name);
       out += `${name}${" ".repeat(width - name.length)} = ${formatValue(k.value)}\n`;
     }
-    out += "\n";
+    blocks.push(out);
   });
-  return out;
+  // A blank line between sections, none after the last (as go-ini writes it).
+  return blocks.join("\n");
 }
 
 /** The tree of an INI file must be sections of flat keys. */

@@ -60,7 +60,9 @@ export function getPath(branch: TreeMap, path: readonly string[]): TreeValue | u
   let node: TreeValue = branch;
   for (const key of path) {
     if (node.kind !== "map") return undefined;
-    const entry: MapEntry | undefined = node.entries.find((e): e is MapEntry => !isComment(e) && e.key === key);
+    const entry: MapEntry | undefined = node.entries.find(
+      (e): e is MapEntry => !isComment(e) && e.key === key,
+    );
     if (!entry) return undefined;
     node = entry.value;
   }

@@ -1,0 +1,166 @@
+/**
+ * Interoperability with the real tools, in both directions, for every format:
+ *  - what Slipway encrypts opens with Slipway, with an independent path (the real `age` CLI unwraps
+ *    the data key, the MAC is recomputed here from the plaintext), and with the real `sops`;
+ *  - what the real `sops` encrypts opens with Slipway.
+ * The peers come from `npm run tools`; without them these tests fail and say so.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createDecipheriv, createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { parse as parseYamlPlain } from "yaml";
+import { peerPath } from "../testing/peers.ts";
+import { AgeKeyBackend } from "./backends/age.ts";
+import { parseAgeIdentities } from "./backends/age-keys.ts";
+import { encryptDocument, openDocument } from "./format/sops-file.ts";
+import { parsePlain, type SopsFormat } from "./format/stores.ts";
+import { toJsonValue } from "./format/tree.ts";
+import { KeyRing } from "./key-ring.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "slipway-sops-interop-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(bin: string, args: string[], input?: string): string {
+  const result = spawnSync(bin, args, {
+    cwd: dir,
+    input,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: dir, SOPS_AGE_KEY_FILE: join(dir, "keys.txt") },
+  });
+  if (result.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+const keygen = peerPath("age-keygen");
+run(keygen, ["-o", join(dir, "keys.txt")]);
+const identities = parseAgeIdentities(readFileSync(join(dir, "keys.txt"), "utf8"));
+const recipient = run(keygen, ["-y", join(dir, "keys.txt")]).trim();
+const keys = new KeyRing([new AgeKeyBackend(identities)]);
+
+/** Samples whose MAC input is easy to state independently: the leaf texts in document order. */
+const samples: { name: string; format: SopsFormat; text: string; leaves: string[] }[] = [
+  {
+    name: "app.yaml",
+    format: "yaml",
+    text: "# database settings\ndb:\n  user: admin # inline\n  password: s3cr3t\n  port: 5432\n  tls: true\nhosts:\n  - a.example\n  - b.example\napi_unencrypted: public\n",
+    leaves: ["admin", "s3cr3t", "5432", "True", "a.example", "b.example", "public"],
+  },
+  {
+    name: "app.json",
+    format: "json",
+    text: '{"db": {"user": "admin", "port": 5432}, "list": ["x", "y"], "flag": false}\n',
+    leaves: ["admin", "5432", "x", "y", "False"],
+  },
+  {
+    name: "app.env",
+    format: "dotenv",
+    text: "# comment\nUSER=admin\nPASSWORD=s3 cr3t\n",
+    leaves: ["admin", "s3 cr3t"],
+  },
+  {
+    name: "app.ini",
+    format: "ini",
+    text: "[db]\nuser = admin\npassword = s3cr3t\n\n[cache]\nttl = 60\n",
+    leaves: ["admin", "s3cr3t", "60"],
+  },
+  {
+    name: "cert.pem",
+    format: "binary",
+    text: "-----BEGIN X-----\nline\n-----END X-----\n",
+    leaves: ["-----BEGIN X-----\nline\n-----END X-----\n"],
+  },
+];
+
+const semantic = (bytes: Uint8Array, format: SopsFormat, file: string) =>
+  format === "binary"
+    ? Buffer.from(bytes).toString("utf8")
+    : parsePlain(bytes, format, file).map(toJsonValue);
+
+/** The age `enc` blocks and the mac, read with generic parsers, not Slipway's stores. */
+function metadataOf(text: string, format: SopsFormat): { enc: string; mac: string; lastmodified: string } {
+  if (format === "yaml") {
+    const m = parseYamlPlain(text).sops;
+    return { enc: m.age[0].enc, mac: m.mac, lastmodified: m.lastmodified };
+  }
+  if (format === "json" || format === "binary") {
+    const m = JSON.parse(text).sops;
+    return { enc: m.age[0].enc, mac: m.mac, lastmodified: m.lastmodified };
+  }
+  const get = (key: string) => {
+    const line = text.split("\n").find((l) => new RegExp(`^(sops_)?${key}\\s*=`).test(l)) as string;
+    return line
+      .slice(line.indexOf("=") + 1)
+      .trim()
+      .replaceAll("\\n", "\n");
+  };
+  return { enc: get("age__list_0__map_enc"), mac: get("mac"), lastmodified: get("lastmodified") };
+}
+
+function decryptMac(mac: string, key: Buffer, aad: string): string {
+  const [, data, iv, tag] = /data:([^,]+),iv:([^,]+),tag:([^,]+),/.exec(mac) as RegExpExecArray;
+  const d = createDecipheriv("aes-256-gcm", key, Buffer.from(iv as string, "base64"));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(Buffer.from(tag as string, "base64"));
+  return Buffer.concat([d.update(Buffer.from(data as string, "base64")), d.final()]).toString();
+}
+
+for (const sample of samples) {
+  test(`${sample.format}: Slipway's file opens with Slipway, with the age CLI plus a recomputed MAC, and with sops`, async () => {
+    const sealed = await encryptDocument(Buffer.from(sample.text), {
+      file: sample.name,
+      keys,
+      now: new Date(),
+      keyGroups: [[{ type: "age", recipient }]],
+    });
+    assert.ok(
+      !sealed.includes("s3cr3t") && !sealed.includes("admin"),
+      "plaintext left in the encrypted file",
+    );
+    const path = join(dir, sample.name);
+    writeFileSync(path, sealed);
+    const want = semantic(Buffer.from(sample.text), sample.format, sample.name);
+
+    const doc = await openDocument(Buffer.from(sealed), { file: sample.name, keys });
+    const got =
+      sample.format === "binary"
+        ? semantic(Buffer.from(JSON.stringify(toJsonValue(doc.branches[0] as never))), "json", "x.json")
+        : doc.branches.map(toJsonValue);
+    if (sample.format === "binary") assert.deepEqual(got, [{ data: sample.text }]);
+    else assert.deepEqual(got, want);
+
+    // Independent path: the age CLI unwraps the data key; the MAC is recomputed from the leaves.
+    const meta = metadataOf(sealed, sample.format);
+    writeFileSync(join(dir, "key.age"), meta.enc);
+    const dataKey = spawnSync(peerPath("age"), [
+      "-d",
+      "-i",
+      join(dir, "keys.txt"),
+      join(dir, "key.age"),
+    ]).stdout;
+    assert.equal(dataKey.length, 32);
+    assert.deepEqual(Buffer.from(doc.dataKey), dataKey);
+    const recomputed = createHash("sha512").update(sample.leaves.join("")).digest("hex").toUpperCase();
+    assert.equal(decryptMac(meta.mac, dataKey, meta.lastmodified), recomputed);
+
+    // The real sops reads it.
+    const fromSops = run(peerPath("sops"), ["decrypt", path]);
+    assert.deepEqual(semantic(Buffer.from(fromSops), sample.format, sample.name), want);
+  });
+
+  test(`${sample.format}: a file the real sops encrypted opens with Slipway`, async () => {
+    const plainPath = join(dir, `plain-${sample.name}`);
+    writeFileSync(plainPath, sample.text);
+    const encrypted = run(peerPath("sops"), ["encrypt", "--age", recipient, plainPath]);
+    const doc = await openDocument(Buffer.from(encrypted), { file: sample.name, keys });
+    if (sample.format === "binary") assert.deepEqual(doc.branches.map(toJsonValue), [{ data: sample.text }]);
+    else
+      assert.deepEqual(
+        doc.branches.map(toJsonValue),
+        semantic(Buffer.from(sample.text), sample.format, sample.name),
+      );
+  });
+}
