@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatProblem, isSlipwayError } from "../core/errors.ts";
 import { registerExport } from "./commands/export.ts";
+import { registerInit } from "./commands/init.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { type CliIo, processIo } from "./io.ts";
@@ -13,7 +14,7 @@ import { type CliIo, processIo } from "./io.ts";
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
 // One line per command file; keep sorted.
-const registrars: CommandRegistrar[] = [registerExport, registerRender, registerValidate];
+const registrars: CommandRegistrar[] = [registerExport, registerInit, registerRender, registerValidate];
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("slipway")
