@@ -1,0 +1,250 @@
+/**
+ * Server-side apply of rendered sets, with pruning. The order of work:
+ *   1. stamp each object (scope labels, intent hash) and resolve its REST resource;
+ *   2. read the target's live objects with one list per kind (live-state.ts);
+ *   3. plan: unchanged objects (intent.ts decides) are not sent at all;
+ *   4. apply namespaces and CRDs first, then everything else in parallel under the adaptive limiter;
+ *   5. prune objects of the scope that are no longer rendered — only ones Slipway applied itself.
+ * A write is counted only when the server changed the object (its resourceVersion moved).
+ */
+import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
+import { type KubeObject, objectRef } from "../core/kube-object.ts";
+import { ChangeAction, type DeployProgress, type ObjectChange } from "../delivery/deploy-target.ts";
+import { planChanges } from "../delivery/plan-changes.ts";
+import type { ApiClient } from "./api-client.ts";
+import { type ClusterApplyRequest, FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
+import { type Discovery, objectPath, type ResourceInfo } from "./discovery.ts";
+import { appliedBySlipway, driftOf, stampIntent } from "./intent.ts";
+import { readLive } from "./live-state.ts";
+
+/** Kinds Slipway renders: listed on every apply so that a kind dropped from the render is pruned too. */
+export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  { apiVersion: "v1", kind: "ServiceAccount" },
+  { apiVersion: "v1", kind: "ConfigMap" },
+  { apiVersion: "v1", kind: "Secret" },
+  { apiVersion: "v1", kind: "Service" },
+  { apiVersion: "apps/v1", kind: "Deployment" },
+  { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
+  { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
+  { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
+  { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" },
+];
+
+/** Never pruned: a namespace holds other apps' and other people's objects. */
+const NEVER_PRUNE = new Set(["Namespace", "CustomResourceDefinition"]);
+const FIRST = new Set(["Namespace", "CustomResourceDefinition"]);
+
+export interface AppliedObject {
+  readonly ref: string;
+  readonly object: KubeObject;
+  readonly written: boolean;
+}
+
+export interface ApplySetResult {
+  readonly changes: ObjectChange[];
+  /** The objects as the server holds them after the apply (response bodies, or the live copy). */
+  readonly applied: AppliedObject[];
+  readonly writes: number;
+  readonly drifted: string[];
+}
+
+interface Planned {
+  readonly ref: string;
+  readonly intent: KubeObject;
+  readonly resource: ResourceInfo;
+  readonly live: KubeObject | undefined;
+  readonly force: boolean;
+}
+
+export async function applySet(
+  client: ApiClient,
+  discovery: Discovery,
+  requests: readonly ClusterApplyRequest[],
+  progress: (e: DeployProgress) => void,
+  dryRun = false,
+): Promise<ApplySetResult> {
+  const targets = new Set(requests.map((r) => r.scope.target));
+  const result: ApplySetResult = { changes: [], applied: [], writes: 0, drifted: [] };
+  for (const target of targets) {
+    const mine = requests.filter((r) => r.scope.target === target);
+    const part = await applyTarget(client, discovery, target, mine, progress, dryRun);
+    result.changes.push(...part.changes);
+    result.applied.push(...part.applied);
+    result.drifted.push(...part.drifted);
+    (result as { writes: number }).writes += part.writes;
+  }
+  return result;
+}
+
+async function applyTarget(
+  client: ApiClient,
+  discovery: Discovery,
+  target: string,
+  requests: readonly ClusterApplyRequest[],
+  progress: (e: DeployProgress) => void,
+  dryRun: boolean,
+): Promise<ApplySetResult> {
+  const stamped = requests.map((r) => ({ req: r, objects: r.objects.map((o) => stampIntent(o, r.scope)) }));
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const k of PRUNABLE_KINDS) kinds.set(`${k.apiVersion}|${k.kind}`, k);
+  for (const { objects } of stamped) for (const o of objects) kinds.set(`${o.apiVersion}|${o.kind}`, o);
+  const resolved = new Map<string, ResourceInfo | undefined>();
+  await Promise.all(
+    [...kinds].map(async ([key, k]) => resolved.set(key, await discovery.find(k.apiVersion, k.kind))),
+  );
+  const namespaces = [
+    ...new Set(stamped.flatMap((s) => s.objects.map((o) => o.metadata.namespace ?? "")).filter(Boolean)),
+  ];
+  const listable = [...resolved.values()].filter((r): r is ResourceInfo => r !== undefined);
+  const live = await readLive(client, listable, target, namespaces);
+
+  const changes: ObjectChange[] = [];
+  const drifted: string[] = [];
+  const toApply: Planned[] = [];
+  const toDelete: KubeObject[] = [];
+  const unchanged: AppliedObject[] = [];
+  for (const { req, objects } of stamped) {
+    const inScope = [...live.values()].filter((o) => o.metadata.labels?.[SCOPE_LABELS.app] === req.scope.app);
+    // Only what Slipway applied itself is a candidate for deletion; namespaces are compared (so an
+    // unchanged one is not re-sent) but never deleted.
+    const desiredRefs = new Set(objects.map(objectRef));
+    const current = inScope.filter(
+      (o) => appliedBySlipway(o) && (!NEVER_PRUNE.has(o.kind) || desiredRefs.has(objectRef(o))),
+    );
+    const plan = planChanges(objects, current, {
+      scope: req.scope,
+      prune: req.prune,
+      ...(req.allowEmpty === undefined ? {} : { allowEmpty: req.allowEmpty }),
+      same: (before, after) => driftOf(after, before) === undefined,
+    });
+    changes.push(...plan);
+    const byRef = new Map(objects.map((o) => [objectRef(o), o]));
+    for (const change of plan) {
+      if (change.action === ChangeAction.Delete) {
+        const o = live.get(change.ref);
+        if (o) toDelete.push(o);
+        continue;
+      }
+      const intent = byRef.get(change.ref);
+      if (!intent) continue;
+      const l = live.get(change.ref);
+      if (change.action === ChangeAction.Unchanged && l) {
+        unchanged.push({ ref: change.ref, object: l, written: false });
+        continue;
+      }
+      const resource = resolved.get(`${intent.apiVersion}|${intent.kind}`);
+      if (l && change.action === ChangeAction.Update) {
+        const why = driftOf(intent, l);
+        if (why && why !== "intent changed") drifted.push(`${change.ref} (${why})`);
+      }
+      toApply.push({
+        ref: change.ref,
+        intent,
+        // Resolved after the first phase when a CRD applied in it provides the kind.
+        resource: resource as ResourceInfo,
+        live: l,
+        // Objects Slipway applied before are Slipway's: take its fields back from whoever edited
+        // them. Anything else keeps its other owners unless the caller says otherwise.
+        force: (l !== undefined && appliedBySlipway(l)) || req.forceConflicts === true,
+      });
+    }
+  }
+  if (dryRun) return { changes, applied: unchanged, writes: 0, drifted };
+
+  const applied: AppliedObject[] = [...unchanged];
+  const errors: SlipwayError[] = [];
+  const one = async (p: Planned) => {
+    try {
+      const resource = p.resource ?? (await discovery.require(p.intent.apiVersion, p.intent.kind));
+      const out = await applyOne(client, resource, p);
+      applied.push(out);
+      progress({ type: "object", ref: p.ref, action: p.live ? ChangeAction.Update : ChangeAction.Create });
+    } catch (e) {
+      if (!isSlipwayError(e)) throw e;
+      errors.push(e);
+    }
+  };
+  const first = toApply.filter((p) => FIRST.has(p.intent.kind));
+  await Promise.all(first.map(one));
+  if (first.some((p) => p.intent.kind === "CustomResourceDefinition")) {
+    for (const p of toApply) if (!p.resource) discovery.invalidate(p.intent.apiVersion);
+  }
+  if (errors.length === 0) await Promise.all(toApply.filter((p) => !FIRST.has(p.intent.kind)).map(one));
+  if (errors.length === 0) {
+    await Promise.all(
+      toDelete.map(async (o) => {
+        try {
+          const resource = await discovery.require(o.apiVersion, o.kind);
+          await deleteOne(client, resource, o);
+          progress({ type: "object", ref: objectRef(o), action: ChangeAction.Delete });
+        } catch (e) {
+          if (!isSlipwayError(e)) throw e;
+          errors.push(e);
+        }
+      }),
+    );
+  }
+  if (errors.length > 0) throw combine(errors);
+  const writes = applied.filter((a) => a.written).length + toDelete.length;
+  return { changes, applied, writes, drifted };
+}
+
+async function applyOne(client: ApiClient, r: ResourceInfo, p: Planned): Promise<AppliedObject> {
+  const ns = p.intent.metadata.namespace;
+  const q = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(p.force) });
+  const res = await client.call(
+    {
+      method: "PATCH",
+      path: `${objectPath(r, ns, p.intent.metadata.name)}?${q}`,
+      // JSON is YAML: the apply patch content type accepts it as is.
+      body: JSON.stringify(p.intent),
+      contentType: "application/apply-patch+yaml",
+    },
+    {
+      verb: "patch",
+      resource: r.qualified,
+      name: p.intent.metadata.name,
+      ref: p.ref,
+      ...(ns ? { namespace: ns } : {}),
+    },
+  );
+  const object = JSON.parse(res.body) as KubeObject;
+  const written = p.live === undefined || p.live.metadata.resourceVersion !== object.metadata.resourceVersion;
+  return { ref: p.ref, object, written };
+}
+
+async function deleteOne(client: ApiClient, r: ResourceInfo, o: KubeObject): Promise<void> {
+  const ns = o.metadata.namespace;
+  await client.call(
+    {
+      method: "DELETE",
+      path: objectPath(r, ns, o.metadata.name),
+      // The uid precondition: never delete a same-named object created since we listed.
+      body: JSON.stringify({
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: "Background",
+        preconditions: { uid: o.metadata.uid },
+      }),
+    },
+    {
+      verb: "delete",
+      resource: r.qualified,
+      name: o.metadata.name,
+      ref: objectRef(o),
+      ...(ns ? { namespace: ns } : {}),
+    },
+    [200, 202, 404],
+  );
+}
+
+function combine(errors: SlipwayError[]): SlipwayError {
+  const [first] = errors;
+  if (errors.length === 1 && first) return first;
+  return new SlipwayError(
+    first?.code ?? ErrorCode.Cluster,
+    `${errors.length} objects failed to apply:\n${errors.map((e) => `  - ${e.message}`).join("\n")}`,
+    { details: { errors: errors.map((e) => ({ code: e.code, message: e.message, details: e.details })) } },
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * The capability the core uses to deploy to Kubernetes: apply a rendered set, prune what is no
+ * longer rendered, follow the rollout, and roll back. Pure types — no Kubernetes client here; the
+ * implementation is `KubeCluster` (kube-cluster.ts), constructed only by composition roots.
+ *
+ * A `Cluster` is also a `DeployTarget`, so the CLI and server treat it like the GitOps target.
+ */
+import type { KubeObject } from "../core/kube-object.ts";
+import type {
+  ApplyRequest,
+  ApplyResult,
+  DeployProgress,
+  DeployScope,
+  DeployTarget,
+} from "../delivery/deploy-target.ts";
+
+export const FIELD_MANAGER = "slipway";
+
+/** Every object Slipway applies carries these; pruning selects by them and nothing else. */
+export const SCOPE_LABELS = { app: "slipway.dev/app", target: "slipway.dev/target" } as const;
+
+/** Hash of the intent Slipway last applied to this object (see intent.ts). */
+export const APPLIED_HASH_ANNOTATION = "slipway.dev/applied-hash";
+
+export interface ClusterApplyRequest extends ApplyRequest {
+  /**
+   * Take over fields another field manager owns on objects Slipway has not applied before.
+   * Objects Slipway applied itself are always re-applied with force, which is how drift (an
+   * edit behind Slipway's back) is corrected.
+   */
+  readonly forceConflicts?: boolean;
+  /**
+   * The previously applied objects of this scope. When the rollout fails and these are given,
+   * Slipway re-applies them, waits for that rollout, and then reports the failure.
+   */
+  readonly rollbackTo?: readonly KubeObject[];
+  /** Upper bound for waiting, on top of each Deployment's own progress deadline. */
+  readonly timeoutMs?: number;
+}
+
+/** Counters a caller can check and a benchmark can print. */
+export interface ApplyStats {
+  /** Objects the API server actually changed (resourceVersion moved, or created/deleted). */
+  readonly writes: number;
+  /** Requests sent, reads included. */
+  readonly requests: number;
+  /** Objects whose live state had drifted from what Slipway applied, and were re-applied. */
+  readonly drifted: readonly string[];
+}
+
+export interface ClusterApplyResult extends ApplyResult {
+  readonly stats: ApplyStats;
+}
+
+export interface RolloutRequest {
+  readonly scope: DeployScope;
+  /** Deployments to follow, as applied (kind/namespace/name and the generation written). */
+  readonly objects: readonly KubeObject[];
+  readonly timeoutMs?: number;
+  readonly onProgress?: (event: DeployProgress) => void;
+}
+
+export interface Cluster extends DeployTarget {
+  apply(request: ClusterApplyRequest): Promise<ClusterApplyResult>;
+  /**
+   * Several scopes of one target at once (a channel's apps, a platform resync): one listing of the
+   * target's objects serves all of them, so an unchanged re-apply costs a few list calls.
+   */
+  applyAll(requests: readonly ClusterApplyRequest[]): Promise<ClusterApplyResult>;
+  /** Waits until the Deployments are available; throws SLIPWAY_E_ROLLOUT_FAILED naming pods and conditions. */
+  track(request: RolloutRequest): Promise<void>;
+  /** Re-applies a previous revision of a scope (with pruning) and waits for it. */
+  rollback(request: ClusterApplyRequest): Promise<ClusterApplyResult>;
+  /** The live objects of a scope, as the server holds them. */
+  list(scope: DeployScope): Promise<KubeObject[]>;
+}

@@ -1,0 +1,75 @@
+/**
+ * Why pods are not ready, in words: the conditions that are False (PodScheduled/Unschedulable,
+ * Ready/ContainersNotReady) and the container states (waiting with a reason, terminated with an
+ * exit code). Used when a rollout fails so the user sees which pods and why.
+ */
+import type { ApiClient } from "./api-client.ts";
+
+export interface PodDiagnosis {
+  readonly name: string;
+  readonly phase: string;
+  readonly problems: string[];
+}
+
+interface PodLive {
+  metadata: { name: string };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: {
+      name: string;
+      ready?: boolean;
+      state?: {
+        waiting?: { reason?: string; message?: string };
+        terminated?: { reason?: string; exitCode?: number; message?: string };
+      };
+    }[];
+  };
+}
+
+/** Pure: the problems of one pod, empty when it is ready. */
+export function podProblems(p: PodLive): string[] {
+  const problems: string[] = [];
+  for (const c of p.status?.conditions ?? []) {
+    if (c.status === "True") continue;
+    problems.push(
+      `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}${c.message ? `: ${c.message}` : ""}`,
+    );
+  }
+  for (const cs of p.status?.containerStatuses ?? []) {
+    const w = cs.state?.waiting;
+    const t = cs.state?.terminated;
+    if (w)
+      problems.push(`container ${cs.name} waiting: ${w.reason ?? "?"}${w.message ? ` (${w.message})` : ""}`);
+    if (t) {
+      problems.push(
+        `container ${cs.name} terminated: ${t.reason ?? "?"}, exit code ${t.exitCode ?? "?"}${t.message ? ` (${t.message})` : ""}`,
+      );
+    }
+  }
+  if (problems.length === 0 && p.status?.phase !== "Running")
+    problems.push(`phase ${p.status?.phase ?? "unknown"}`);
+  return problems;
+}
+
+export async function diagnosePods(
+  client: ApiClient,
+  namespace: string,
+  matchLabels: Record<string, string>,
+): Promise<PodDiagnosis[]> {
+  const selector = Object.entries(matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  const res = await client.call(
+    {
+      method: "GET",
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${new URLSearchParams({ labelSelector: selector })}`,
+    },
+    { verb: "list", resource: "pods", namespace },
+  );
+  const pods = (JSON.parse(res.body) as { items: PodLive[] }).items;
+  return pods
+    .map((p) => ({ name: p.metadata.name, phase: p.status?.phase ?? "Unknown", problems: podProblems(p) }))
+    .filter((d) => d.problems.length > 0)
+    .slice(0, 10);
+}

@@ -1,0 +1,85 @@
+/**
+ * apiVersion + kind → the REST resource (plural name, namespaced or not), from the API server's
+ * discovery documents, fetched once per group-version and cached for the client's life.
+ */
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { ApiClient } from "./api-client.ts";
+
+export interface ResourceInfo {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  /** `deployments.apps`, `configmaps`: how RBAC and messages name it. */
+  readonly qualified: string;
+}
+
+interface ResourceList {
+  resources: { name: string; kind: string; namespaced: boolean }[];
+}
+
+export function groupVersionPath(apiVersion: string): string {
+  return apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+}
+
+export class Discovery {
+  readonly #client: ApiClient;
+  readonly #cache = new Map<string, Promise<ResourceList | undefined>>();
+
+  constructor(client: ApiClient) {
+    this.#client = client;
+  }
+
+  /** Forgets a group-version, e.g. after a CRD was created. */
+  invalidate(apiVersion: string): void {
+    this.#cache.delete(apiVersion);
+  }
+
+  /** Undefined when the cluster does not serve that apiVersion/kind (e.g. a CRD not installed). */
+  async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    let list = this.#cache.get(apiVersion);
+    if (!list) {
+      list = this.#fetch(apiVersion);
+      this.#cache.set(apiVersion, list);
+    }
+    const r = (await list)?.resources.find((x) => x.kind === kind && !x.name.includes("/"));
+    if (!r) return undefined;
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    return {
+      apiVersion,
+      kind,
+      plural: r.name,
+      namespaced: r.namespaced,
+      qualified: group ? `${r.name}.${group}` : r.name,
+    };
+  }
+
+  async require(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const info = await this.find(apiVersion, kind);
+    if (!info) {
+      throw new SlipwayError(
+        ErrorCode.Cluster,
+        `the cluster does not serve ${kind} in ${apiVersion}; install the CRD that provides it, or target a ` +
+          "cluster whose Kubernetes version has this API",
+        { details: { apiVersion, kind } },
+      );
+    }
+    return info;
+  }
+
+  async #fetch(apiVersion: string): Promise<ResourceList | undefined> {
+    const path = groupVersionPath(apiVersion);
+    const res = await this.#client.call({ method: "GET", path }, { verb: "get", resource: path }, [200, 404]);
+    if (res.status === 404) {
+      this.#cache.delete(apiVersion);
+      return undefined;
+    }
+    return JSON.parse(res.body) as ResourceList;
+  }
+}
+
+export function objectPath(r: ResourceInfo, namespace: string | undefined, name?: string): string {
+  const base = groupVersionPath(r.apiVersion);
+  const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  return `${base}${ns}/${r.plural}${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
+}

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isSlipwayError } from "../core/errors.ts";
+import type { KubeObject } from "../core/kube-object.ts";
+import { APPLIED_HASH_ANNOTATION } from "./cluster.ts";
+import { driftOf, intentHash, stampIntent } from "./intent.ts";
+
+const scope = { app: "web", target: "staging" };
+const deployment: KubeObject = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", namespace: "shop", labels: { tier: "front" } },
+  spec: {
+    replicas: 2,
+    template: { spec: { containers: [{ name: "app", image: "web:1", ports: [{ containerPort: 8080 }] }] } },
+  },
+};
+
+/** What the server would hand back after applying `intent`: defaults added, Slipway's Apply entry. */
+function asLive(intent: KubeObject): KubeObject {
+  const live = structuredClone(intent) as KubeObject & {
+    spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+  };
+  live.metadata.resourceVersion = "42";
+  live.metadata.managedFields = [{ manager: "slipway", operation: "Apply" }];
+  const c = live.spec.template.spec.containers[0];
+  if (c) c.imagePullPolicy = "IfNotPresent";
+  return live;
+}
+
+test("stamping adds the scope labels and a hash that ignores key order", () => {
+  const a = stampIntent(deployment, scope);
+  assert.equal(a.metadata.labels?.["slipway.dev/target"], "staging");
+  assert.equal(a.metadata.labels?.["slipway.dev/app"], "web");
+  const reordered = {
+    kind: deployment.kind,
+    metadata: deployment.metadata,
+    spec: deployment.spec,
+    apiVersion: deployment.apiVersion,
+  };
+  assert.equal(
+    stampIntent(reordered as KubeObject, scope).metadata.annotations?.[APPLIED_HASH_ANNOTATION],
+    a.metadata.annotations?.[APPLIED_HASH_ANNOTATION],
+  );
+  assert.equal(intentHash(a), a.metadata.annotations?.[APPLIED_HASH_ANNOTATION]);
+});
+
+test("an object labelled for another target is refused, not silently relabelled", () => {
+  const other = {
+    ...deployment,
+    metadata: { ...deployment.metadata, labels: { "slipway.dev/target": "stable" } },
+  };
+  assert.throws(
+    () => stampIntent(other, scope),
+    (e: unknown) => isSlipwayError(e) && e.message.includes("stable"),
+  );
+});
+
+test("a live object with server defaults still matches its intent", () => {
+  const intent = stampIntent(deployment, scope);
+  assert.equal(driftOf(intent, asLive(intent)), undefined);
+});
+
+test("drift of an applied field is found, with its path", () => {
+  const intent = stampIntent(deployment, scope);
+  const live = asLive(intent) as KubeObject & { spec: { replicas: number } };
+  live.spec.replicas = 5;
+  assert.equal(driftOf(intent, live), "changed at .spec.replicas");
+});
+
+test("a changed intent, an object Slipway did not apply and a changed Secret value all count", () => {
+  const intent = stampIntent(deployment, scope);
+  const changed = stampIntent({ ...deployment, spec: { replicas: 3 } }, scope);
+  assert.equal(driftOf(changed, asLive(intent)), "intent changed");
+  const foreign = {
+    ...asLive(intent),
+    metadata: { ...asLive(intent).metadata, managedFields: [{ manager: "kubectl", operation: "Apply" }] },
+  };
+  assert.equal(driftOf(intent, foreign), "not applied by Slipway");
+  const secret = stampIntent(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s", namespace: "shop" },
+      stringData: { token: "abc" },
+    },
+    scope,
+  );
+  const liveSecret = {
+    ...secret,
+    stringData: undefined,
+    data: { token: Buffer.from("abc").toString("base64") },
+    metadata: { ...secret.metadata, managedFields: [{ manager: "slipway", operation: "Apply" }] },
+  };
+  assert.equal(driftOf(secret, liveSecret as KubeObject), undefined);
+  (liveSecret.data as Record<string, string>).token = Buffer.from("xyz").toString("base64");
+  assert.equal(driftOf(secret, liveSecret as KubeObject), "changed at .stringData");
+});

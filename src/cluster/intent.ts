@@ -1,0 +1,124 @@
+/**
+ * What Slipway means to apply, and whether the live object still holds it. Pure.
+ *
+ * Every applied object is stamped with the scope labels and an annotation holding a hash of the
+ * intent. An object is unchanged — and is not sent to the server at all — only when
+ *   1. the live hash equals the intent's hash (the intent did not change, fields removed from the
+ *      intent included), and
+ *   2. Slipway's `Apply` entry is still in its managedFields, and
+ *   3. every field of the intent still has the intended value in the live object (drift: an edit
+ *      behind Slipway's back, e.g. `kubectl edit`, `kubectl scale`, is re-applied).
+ * Check 3 is a subset comparison — the server adds defaults and other managers add fields, which
+ * is fine — so it runs over 2,000 listed objects in milliseconds with no extra requests.
+ */
+import { createHash } from "node:crypto";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { type KubeObject, objectRef } from "../core/kube-object.ts";
+import type { DeployScope } from "../delivery/deploy-target.ts";
+import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
+
+/** Stable JSON: object keys sorted, so the hash does not depend on key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function intentHash(o: KubeObject): string {
+  const annotations = { ...o.metadata.annotations };
+  delete annotations[APPLIED_HASH_ANNOTATION];
+  const copy = { ...o, metadata: { ...o.metadata, annotations } };
+  return createHash("sha256").update(stableJson(copy)).digest("hex").slice(0, 32);
+}
+
+/**
+ * A copy of `o` carrying the scope labels and the intent hash. An object already labelled for a
+ * different app or target is a caller bug that pruning would turn into data loss: refuse it.
+ */
+export function stampIntent(o: KubeObject, scope: DeployScope): KubeObject {
+  const labels = { ...o.metadata.labels };
+  for (const [key, want] of [
+    [SCOPE_LABELS.app, scope.app],
+    [SCOPE_LABELS.target, scope.target],
+  ] as const) {
+    const has = labels[key];
+    if (has !== undefined && has !== want) {
+      throw new SlipwayError(
+        ErrorCode.Input,
+        `${objectRef(o)} is labelled ${key}=${has} but is being deployed as ${key}=${want}; render it for this ${key === SCOPE_LABELS.app ? "app" : "target"}`,
+        { details: { ref: objectRef(o), label: key, has, want } },
+      );
+    }
+    labels[key] = want;
+  }
+  const { status: _status, ...rest } = o as KubeObject & { status?: unknown };
+  const stamped: KubeObject = { ...rest, metadata: { ...o.metadata, labels } };
+  stamped.metadata.annotations = {
+    ...o.metadata.annotations,
+    [APPLIED_HASH_ANNOTATION]: intentHash(stamped),
+  };
+  return stamped;
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+}
+
+/** Slipway applied this object (its Apply entry is present): Slipway owns it and may prune it. */
+export function appliedBySlipway(live: KubeObject): boolean {
+  const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  return entries.some((e) => e.manager === FIELD_MANAGER && e.operation === "Apply");
+}
+
+/** Why `live` no longer holds `intent`, or undefined when it does. */
+export function driftOf(intent: KubeObject, live: KubeObject): string | undefined {
+  const want = intent.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
+  if (live.metadata.annotations?.[APPLIED_HASH_ANNOTATION] !== want) return "intent changed";
+  if (!appliedBySlipway(live)) return "not applied by Slipway";
+  const { data, stringData, ...rest } = intent as KubeObject & {
+    data?: Record<string, string>;
+    stringData?: Record<string, string>;
+  };
+  const path = mismatch(rest, live, "");
+  if (path !== undefined) return `changed at ${path}`;
+  // Secrets: the server stores stringData base64-encoded under data.
+  const liveData = (live as { data?: Record<string, string> }).data ?? {};
+  if (intent.kind === "Secret" && stringData) {
+    for (const [k, v] of Object.entries(stringData)) {
+      if (liveData[k] !== Buffer.from(v, "utf8").toString("base64")) return "changed at .stringData";
+    }
+  }
+  if (data) {
+    const p = mismatch(data, liveData, ".data");
+    if (p !== undefined) return `changed at ${intent.kind === "Secret" ? ".data" : p}`;
+  }
+  return undefined;
+}
+
+/** The first path where `want` is not contained in `have`. */
+function mismatch(want: unknown, have: unknown, path: string): string | undefined {
+  if (want === null || want === undefined) return undefined;
+  if (Array.isArray(want)) {
+    if (!Array.isArray(have) || have.length !== want.length) return path || ".";
+    for (let i = 0; i < want.length; i++) {
+      const p = mismatch(want[i], have[i], `${path}[${i}]`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (typeof want === "object") {
+    if (have === null || typeof have !== "object" || Array.isArray(have)) return path || ".";
+    for (const [k, v] of Object.entries(want as Record<string, unknown>)) {
+      const p = mismatch(v, (have as Record<string, unknown>)[k], `${path}.${k}`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  return want === have ? undefined : path;
+}

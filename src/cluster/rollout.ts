@@ -1,0 +1,156 @@
+/**
+ * Following Deployments until they are available, the way `kubectl rollout status` judges it:
+ * the controller has seen the new generation, every replica is updated, no old replica is left,
+ * and the updated ones are available. A `Progressing=False/ProgressDeadlineExceeded` condition is
+ * a failure, diagnosed from the pods (diagnose.ts). Polls one list per namespace rather than
+ * holding watches: a watch can end silently, a poll cannot, and one list serves many Deployments.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { type KubeObject, objectRef } from "../core/kube-object.ts";
+import type { DeployProgress } from "../delivery/deploy-target.ts";
+import type { ApiClient } from "./api-client.ts";
+import { SCOPE_LABELS } from "./cluster.ts";
+import { diagnosePods } from "./diagnose.ts";
+
+export interface DeploymentLive {
+  metadata: { name: string; namespace?: string; generation?: number };
+  spec?: {
+    replicas?: number;
+    progressDeadlineSeconds?: number;
+    selector?: { matchLabels?: Record<string, string> };
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    readyReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+export type RolloutState =
+  | { readonly state: "done" }
+  | { readonly state: "waiting"; readonly ready: number; readonly desired: number; readonly why: string }
+  | { readonly state: "failed"; readonly reason: string; readonly message: string };
+
+/** Pure: where one Deployment's rollout stands. `generation` is the one our apply produced. */
+export function rolloutState(d: DeploymentLive, generation: number): RolloutState {
+  const s = d.status ?? {};
+  const desired = d.spec?.replicas ?? 1;
+  const ready = s.availableReplicas ?? 0;
+  if ((s.observedGeneration ?? 0) < generation) {
+    return { state: "waiting", ready, desired, why: "the controller has not seen the new generation yet" };
+  }
+  const progressing = s.conditions?.find((c) => c.type === "Progressing");
+  if (progressing?.reason === "ProgressDeadlineExceeded") {
+    return { state: "failed", reason: "ProgressDeadlineExceeded", message: progressing.message ?? "" };
+  }
+  const updated = s.updatedReplicas ?? 0;
+  if (updated < desired)
+    return { state: "waiting", ready, desired, why: `${updated} of ${desired} replicas updated` };
+  if ((s.replicas ?? 0) > updated) {
+    return {
+      state: "waiting",
+      ready,
+      desired,
+      why: `${(s.replicas ?? 0) - updated} old replicas pending termination`,
+    };
+  }
+  if (ready < updated)
+    return { state: "waiting", ready, desired, why: `${ready} of ${updated} updated replicas available` };
+  return { state: "done" };
+}
+
+export interface TrackOptions {
+  readonly target: string;
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+  readonly onProgress?: (e: DeployProgress) => void;
+}
+
+/** Waits for every Deployment in `objects` (as returned by the apply, with their generation). */
+export async function trackRollouts(client: ApiClient, objects: readonly KubeObject[], opts: TrackOptions) {
+  const pending = new Map<string, number>();
+  for (const o of objects) {
+    if (o.kind !== "Deployment") continue;
+    pending.set(objectRef(o), Number(o.metadata.generation ?? 1));
+  }
+  if (pending.size === 0) return;
+  const namespaces = [
+    ...new Set(objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.namespace ?? "default")),
+  ];
+  const maxDeadline = Math.max(
+    600,
+    ...objects.map((o) =>
+      Number((o as { spec?: { progressDeadlineSeconds?: number } }).spec?.progressDeadlineSeconds ?? 600),
+    ),
+  );
+  const deadline = Date.now() + (opts.timeoutMs ?? (maxDeadline + 30) * 1000);
+  const reported = new Map<string, string>();
+  for (;;) {
+    const lists = await Promise.all(
+      namespaces.map(async (ns) => {
+        const q = new URLSearchParams({ labelSelector: `${SCOPE_LABELS.target}=${opts.target}` });
+        const res = await client.call(
+          { method: "GET", path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments?${q}` },
+          { verb: "list", resource: "deployments.apps", namespace: ns },
+        );
+        return (JSON.parse(res.body) as { items: DeploymentLive[] }).items;
+      }),
+    );
+    for (const d of lists.flat()) {
+      const ref = `Deployment/${d.metadata.namespace}/${d.metadata.name}`;
+      const generation = pending.get(ref);
+      if (generation === undefined) continue;
+      const st = rolloutState(d, generation);
+      if (st.state === "done") {
+        pending.delete(ref);
+        const desired = d.spec?.replicas ?? 1;
+        opts.onProgress?.({ type: "replicas", ref, ready: desired, desired });
+        continue;
+      }
+      if (st.state === "failed") throw await rolloutFailure(client, d, ref, st.reason, st.message);
+      const key = `${st.ready}/${st.desired}`;
+      if (reported.get(ref) !== key) {
+        reported.set(ref, key);
+        opts.onProgress?.({ type: "replicas", ref, ready: st.ready, desired: st.desired });
+      }
+    }
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) {
+      const [ref] = pending.keys();
+      const d = lists.flat().find((x) => `Deployment/${x.metadata.namespace}/${x.metadata.name}` === ref);
+      throw await rolloutFailure(
+        client,
+        d,
+        ref ?? "?",
+        "Timeout",
+        `still not available after ${Math.round((opts.timeoutMs ?? 0) / 1000) || "the"} s wait`,
+      );
+    }
+    await sleep(opts.pollMs ?? 250);
+  }
+}
+
+async function rolloutFailure(
+  client: ApiClient,
+  d: DeploymentLive | undefined,
+  ref: string,
+  reason: string,
+  message: string,
+): Promise<SlipwayError> {
+  const pods = d
+    ? await diagnosePods(client, d.metadata.namespace ?? "default", d.spec?.selector?.matchLabels ?? {})
+    : [];
+  const lines = pods.map((p) => `  - pod ${p.name}: ${p.problems.join("; ")}`);
+  return new SlipwayError(
+    ErrorCode.RolloutFailed,
+    `rollout of ${ref} failed (${reason}: ${message})` +
+      (lines.length
+        ? `\n${lines.join("\n")}`
+        : "\n  (no pods were created: check the ReplicaSet's events, e.g. quota or admission)"),
+    { details: { ref, reason, message, pods } },
+  );
+}
