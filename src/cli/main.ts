@@ -5,16 +5,25 @@
  */
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatProblem, isSlipwayError } from "../core/errors.ts";
+import { registerCheck } from "./commands/check.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerRender } from "./commands/render.ts";
+import { registerUpgradeCheck } from "./commands/upgrade-check.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { type CliIo, processIo } from "./io.ts";
 
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
 // One line per command file; keep sorted.
-const registrars: CommandRegistrar[] = [registerExport, registerInit, registerRender, registerValidate];
+const registrars: CommandRegistrar[] = [
+  registerCheck,
+  registerExport,
+  registerInit,
+  registerRender,
+  registerUpgradeCheck,
+  registerValidate,
+];
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("slipway")

@@ -8,7 +8,7 @@ import {
   type ChannelPolicy,
   defaultModeFor,
   type PlatformPolicy,
-  type PolicyMode,
+  PolicyMode,
   type Waiver,
 } from "./config.ts";
 import type { PolicyContext } from "./types.ts";
@@ -18,12 +18,12 @@ export interface TargetPolicyInput {
   readonly channel?: {
     readonly name: string;
     readonly production?: boolean;
-    readonly policy?: ChannelPolicy;
+    readonly policy?: ChannelPolicy | undefined;
   };
   /** Preview targets carry their own policy block in the platform file. */
-  readonly preview?: { readonly name: string; readonly policy?: ChannelPolicy };
+  readonly preview?: { readonly name: string; readonly policy?: ChannelPolicy | undefined };
   readonly platform?: PlatformPolicy;
-  readonly app?: AppPolicy;
+  readonly app?: AppPolicy | undefined;
   readonly kubernetesVersion?: string;
   /** A `--mode` given on the command line wins over the platform file. */
   readonly modeOverride?: PolicyMode;
@@ -46,7 +46,11 @@ export function resolvePolicy(input: TargetPolicyInput): ResolvedPolicy {
       requiredLabels: input.platform?.requiredLabels ?? [],
       ...(input.kubernetesVersion === undefined ? {} : { kubernetesVersion: input.kubernetesVersion }),
     },
-    mode: input.modeOverride ?? configured ?? defaultModeFor(production),
+    // Loose manifests (no channel, no preview) are checked to gate CI: enforce unless told otherwise.
+    mode:
+      input.modeOverride ??
+      configured ??
+      (input.channel || input.preview ? defaultModeFor(production) : PolicyMode.Enforce),
     waivers: input.app?.waivers ?? [],
     disabled: input.platform?.disabled ?? [],
   };

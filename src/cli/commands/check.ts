@@ -1,0 +1,201 @@
+/**
+ * `slipway check`: the policy engine on manifests (files, directories, stdin — e.g. `helm
+ * template` output) or on an app rendered for a target. Human output grouped by object, or JSON,
+ * or SARIF 2.1.0. Exit 0 when nothing enforced fails, 1 when an enforced rule fails, 2 for input
+ * errors (an unparseable manifest names file:line).
+ */
+import { dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { type KubeObject, objectRef } from "../../core/kube-object.ts";
+import { builtinRules } from "../../policy/catalog.ts";
+import { checkObjects } from "../../policy/check.ts";
+import { type PolicyMode, policyModeSchema } from "../../policy/config.ts";
+import { parseCustomRules } from "../../policy/custom/parse.ts";
+import { toSarif } from "../../policy/report/sarif.ts";
+import { formatText } from "../../policy/report/text.ts";
+import { type ResolvedPolicy, resolvePolicy } from "../../policy/settings.ts";
+import type { Rule } from "../../policy/types.ts";
+import { requireKubeVersion } from "../../policy/upgrade/versions.ts";
+import { splitDottedPath } from "../../policy/yaml-located.ts";
+import { render } from "../../render/render.ts";
+import { loadAppAndPlatform, loadPlatformFile } from "../../spec/files.ts";
+import type { LoadedApp, LoadedPlatform } from "../../spec/parse.ts";
+import type { CliIo } from "../io.ts";
+import { readManifestInputs, readRuleFiles } from "../manifest-input.ts";
+import { json, parseOutput } from "../options.ts";
+
+const formats = ["text", "json", "sarif"] as const;
+
+interface CheckOptions {
+  file?: string[];
+  app?: string;
+  target?: string;
+  platform?: string;
+  image?: string;
+  channel?: string;
+  production?: boolean;
+  mode?: string;
+  kubeVersion?: string;
+  requiredLabel?: string[];
+  output?: string;
+}
+
+export function registerCheck(program: Command, io: CliIo): void {
+  program
+    .command("check")
+    .description("Check Kubernetes objects against the policy catalog (built-in and custom rules).")
+    .argument(
+      "[inputs...]",
+      "manifest files or directories; - reads stdin (e.g. helm template … | slipway check -)",
+    )
+    .option("-f, --file <path>", "manifest file or directory (repeatable)", collect, [])
+    .option("--app <dir>", "render this app (with --target) and check the result")
+    .option("--target <target>", "channel name or preview:<branch> to render for (with --app)")
+    .option("--platform <file>", "platform file: channel modes, custom rules, required labels")
+    .option("--image <ref>", "image for --app, as repository@sha256:<digest>")
+    .option("--channel <name>", "judge manifests as bound for this channel of the platform")
+    .option("--production", "treat the target as production (when no platform file says)")
+    .option("--mode <mode>", "enforce or warn (default: the channel's mode, else warn)")
+    .option("--kube-version <version>", "Kubernetes version the objects are for (deprecated API rules)")
+    .option("--required-label <label>", "label every object must carry (repeatable)", collect, [])
+    .option("--output <format>", "text, json or sarif", "text")
+    .action(async (inputs: string[], opts: CheckOptions) => {
+      const format = parseOutput(opts.output, formats, "text");
+      const mode = opts.mode === undefined ? undefined : parseMode(opts.mode);
+      if (opts.kubeVersion !== undefined) requireKubeVersion(opts.kubeVersion, "--kube-version");
+      const paths = [...(opts.file ?? []), ...inputs];
+      if ((opts.app === undefined) === (paths.length === 0)) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          "give manifests (-f <path>, a path, or - for stdin) or --app <dir> --target <t>, not both",
+        );
+      }
+      const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : fromApp(opts);
+      const customRules = loadCustomRules(loaded.platform, loaded.platform?.platform.policy?.customRules);
+      const policy = policyFor(loaded, opts, mode);
+      const objects = loaded.objects.map((s) => s.object);
+      const verdict = checkObjects({
+        objects,
+        policy,
+        customRules,
+        today: new Date().toISOString().slice(0, 10),
+      });
+      const rules: Rule[] = [...builtinRules, ...customRules];
+      const sources = new Map<string, Loaded["objects"][number]>();
+      for (const s of loaded.objects) if (s.file) sources.set(objectRef(s.object), s);
+      if (format === "json") {
+        io.out(json({ objects: objects.length, rules: rules.length, ...verdict }));
+      } else if (format === "sarif") {
+        io.out(
+          json(
+            toSarif(verdict, rules, (f) => {
+              const s = sources.get(f.object);
+              return s?.file ? { file: s.file, line: s.lineOf(splitDottedPath(f.path)) } : undefined;
+            }),
+          ),
+        );
+      } else {
+        io.out(
+          formatText(verdict, {
+            objectCount: objects.length,
+            rules,
+            sourceOf: (ref) => {
+              const s = sources.get(ref);
+              return s?.file ? { file: s.file, line: s.line } : undefined;
+            },
+          }),
+        );
+      }
+      if (!verdict.passed) io.setExitCode(1);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseMode(value: string): PolicyMode {
+  const parsed = policyModeSchema.safeParse(value);
+  if (!parsed.success)
+    throw new SlipwayError(ErrorCode.Input, `--mode ${value} is not supported; use enforce or warn`);
+  return parsed.data;
+}
+
+interface Loaded {
+  objects: {
+    object: KubeObject;
+    file?: string;
+    line: number;
+    lineOf(path: readonly (string | number)[]): number;
+  }[];
+  platform?: LoadedPlatform;
+  app?: LoadedApp;
+  channelName?: string;
+  preview?: string;
+}
+
+async function fromManifests(paths: string[], opts: CheckOptions, io: CliIo): Promise<Loaded> {
+  const objects = await readManifestInputs(paths, io);
+  // A platform file matters for manifests only when asked for, or when a channel is named.
+  const platform =
+    opts.platform !== undefined || opts.channel !== undefined
+      ? loadPlatformFile(opts.platform === undefined ? undefined : resolve(io.cwd, opts.platform), io.cwd)
+      : undefined;
+  return {
+    objects: [...objects],
+    ...(platform ? { platform } : {}),
+    ...(opts.channel === undefined ? {} : { channelName: opts.channel }),
+  };
+}
+
+function fromApp(opts: CheckOptions): Loaded {
+  if (opts.target === undefined)
+    throw new SlipwayError(ErrorCode.Input, "--app needs --target <channel|preview:branch>");
+  const { app, platform } = loadAppAndPlatform(opts.app as string, opts.platform);
+  const result = render({ app, platform, target: opts.target, ...(opts.image ? { image: opts.image } : {}) });
+  const preview = result.target.kind === "preview" ? result.target.name : undefined;
+  return {
+    objects: result.objects.map((object) => ({ object, line: 0, lineOf: () => 0 })),
+    platform,
+    app,
+    ...(preview === undefined ? { channelName: opts.target } : { preview }),
+  };
+}
+
+/** Channel, production-ness, mode, labels and version: flags first, then the platform file. */
+function policyFor(loaded: Loaded, opts: CheckOptions, mode: PolicyMode | undefined): ResolvedPolicy {
+  const platform = loaded.platform?.platform;
+  const name = loaded.channelName;
+  const channel = platform?.channels.find((c) => c.name === name);
+  if (name !== undefined && platform !== undefined && channel === undefined) {
+    const known = platform.channels.map((c) => c.name).join(", ");
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `--channel ${name} is not a channel of the platform (one of: ${known})`,
+    );
+  }
+  const production = opts.production ?? channel?.production ?? false;
+  const kubernetesVersion =
+    opts.kubeVersion ?? platform?.clusters.find((c) => c.name === channel?.cluster)?.kubernetesVersion;
+  return resolvePolicy({
+    ...(name !== undefined || opts.production
+      ? { channel: { name: name ?? "", production, policy: channel?.policy } }
+      : {}),
+    ...(loaded.preview === undefined
+      ? {}
+      : { preview: { name: loaded.preview, policy: platform?.previews?.policy } }),
+    platform: {
+      requiredLabels: [...(platform?.policy?.requiredLabels ?? []), ...(opts.requiredLabel ?? [])],
+    },
+    app: loaded.app?.spec.policy,
+    ...(kubernetesVersion === undefined ? {} : { kubernetesVersion }),
+    ...(mode === undefined ? {} : { modeOverride: mode }),
+  });
+}
+
+function loadCustomRules(platform: LoadedPlatform | undefined, dir: string | undefined): Rule[] {
+  if (!platform || dir === undefined) return [];
+  const base = platform.source?.file ? dirname(resolve(platform.source.file)) : process.cwd();
+  return parseCustomRules(readRuleFiles(resolve(base, dir)), new Set(builtinRules.map((r) => r.id)));
+}

@@ -1,0 +1,78 @@
+/**
+ * Reading what `slipway check` and `slipway upgrade-check` are given: files, directories (every
+ * .yaml/.yml/.json below, in sorted order) and `-` for stdin; and the custom rules directory the
+ * platform file names. The I/O edge around the pure parsers in `src/policy`.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { RuleFile } from "../policy/custom/parse.ts";
+import { parseManifests, type SourcedObject } from "../policy/manifests.ts";
+import { displayPath, readUserFile } from "../spec/files.ts";
+import type { CliIo } from "./io.ts";
+
+const manifestFile = /\.(ya?ml|json)$/i;
+
+function filesBelow(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesBelow(path));
+    else if (manifestFile.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+function expand(input: string, cwd: string): string[] {
+  const path = resolve(cwd, input);
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (error) {
+    throw new SlipwayError(ErrorCode.Input, `manifest path ${input} does not exist`, { cause: error });
+  }
+  if (!isDir) return [path];
+  const files = filesBelow(path);
+  if (files.length === 0)
+    throw new SlipwayError(ErrorCode.Input, `directory ${input} holds no .yaml, .yml or .json files`);
+  return files;
+}
+
+export async function readManifestInputs(inputs: readonly string[], io: CliIo): Promise<SourcedObject[]> {
+  const out: SourcedObject[] = [];
+  for (const input of inputs) {
+    if (input === "-") {
+      out.push(...parseManifests(await io.readStdin(), "<stdin>"));
+      continue;
+    }
+    for (const file of expand(input, io.cwd)) {
+      out.push(...parseManifests(readUserFile(file, "manifest"), displayPath(file, io.cwd)));
+    }
+  }
+  return out;
+}
+
+export function readRuleFiles(dir: string): RuleFile[] {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (error) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `custom rules directory ${displayPath(dir)} does not exist`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!isDir)
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `custom rules path ${displayPath(dir)} is not a directory`,
+    );
+  return filesBelow(dir)
+    .filter((f) => !f.endsWith(".json"))
+    .map((path) => ({ path: displayPath(path), text: readUserFile(path, "custom rule file") }));
+}

@@ -1,0 +1,81 @@
+/**
+ * SARIF 2.1.0 for code-scanning tools (GitHub, GitLab, IDEs): one run, the rules that produced
+ * results as `tool.driver.rules`, each finding as a result with its file region when the object
+ * came from a file and its object path as a logical location. Waived findings are kept, marked
+ * with an external suppression and its justification, as the SARIF format intends.
+ */
+import type { Finding, Rule } from "../types.ts";
+import type { Verdict } from "../verdict.ts";
+
+export interface FindingLocation {
+  readonly file: string;
+  readonly line: number;
+}
+
+const levels = { error: "error", warning: "warning", info: "note" } as const;
+
+export function toSarif(
+  verdict: Verdict,
+  rules: readonly Rule[],
+  locate: (finding: Finding) => FindingLocation | undefined,
+  toolVersion = "0.1.0",
+): Record<string, unknown> {
+  const used = [...new Set(verdict.findings.map((f) => f.ruleId))];
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const ruleIndex = new Map(used.map((id, i) => [id, i]));
+  return {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "slipway",
+            version: toolVersion,
+            informationUri: "https://slipway.dev/docs/policy-rules",
+            rules: used.map((id) => {
+              const r = byId.get(id);
+              return {
+                id,
+                name: id,
+                shortDescription: { text: r?.title ?? id },
+                fullDescription: { text: r?.rationale ?? id },
+                help: { text: r?.hint ?? "" },
+                defaultConfiguration: { level: levels[r?.severity ?? "warning"] },
+              };
+            }),
+          },
+        },
+        results: verdict.findings.map((f) => {
+          const where = locate(f);
+          return {
+            ruleId: f.ruleId,
+            ruleIndex: ruleIndex.get(f.ruleId),
+            level: levels[f.severity],
+            message: { text: `${f.object} ${f.path}: ${f.message}` },
+            locations: [
+              {
+                ...(where
+                  ? {
+                      physicalLocation: {
+                        artifactLocation: { uri: where.file },
+                        region: { startLine: where.line },
+                      },
+                    }
+                  : {}),
+                logicalLocations: [{ fullyQualifiedName: `${f.object}#${f.path}`, kind: "object" }],
+              },
+            ],
+            ...(f.waived
+              ? {
+                  suppressions: [
+                    { kind: "external", justification: `${f.waived.reason} (until ${f.waived.expires})` },
+                  ],
+                }
+              : {}),
+          };
+        }),
+      },
+    ],
+  };
+}
