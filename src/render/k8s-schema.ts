@@ -40,7 +40,7 @@ export function schemaProblems(object: KubeObject): string[] {
   const Model = models[`${object.apiVersion}/${object.kind}`];
   if (!Model) return [`${objectRef(object)}: no schema known for ${object.apiVersion} ${object.kind}`];
   try {
-    new Model(structuredClone(object) as never).validate();
+    new Model(object as never).validate();
     return [];
   } catch (error) {
     const details = (error as { details?: { instancePath: string; message?: string }[] }).details;
