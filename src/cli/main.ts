@@ -9,6 +9,7 @@ import { registerCheck } from "./commands/check.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerRender } from "./commands/render.ts";
+import { registerSecrets } from "./commands/secrets.ts";
 import { registerUpgradeCheck } from "./commands/upgrade-check.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { type CliIo, processIo } from "./io.ts";
@@ -21,6 +22,7 @@ const registrars: CommandRegistrar[] = [
   registerExport,
   registerInit,
   registerRender,
+  registerSecrets,
   registerUpgradeCheck,
   registerValidate,
 ];

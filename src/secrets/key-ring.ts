@@ -5,7 +5,7 @@
  */
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KeyEntry, SopsMetadata } from "./format/metadata.ts";
-import { type KeyBackend, type KeyType, type MasterKeySpec, specOf } from "./key-backend.ts";
+import { describeSpec, type KeyBackend, type KeyType, type MasterKeySpec, specOf } from "./key-backend.ts";
 
 const ORDER: readonly string[] = ["age", "pgp"];
 const rank = (e: KeyEntry): number => {
@@ -88,16 +88,6 @@ export class KeyRing {
 }
 
 export function describeEntry(entry: KeyEntry): string {
-  switch (entry.type) {
-    case "age":
-      return `age ${entry.recipient}`;
-    case "pgp":
-      return `pgp ${entry.fp}`;
-    case "hc_vault":
-      return `hc_vault ${entry.vault_address} ${entry.engine_path}/${entry.key_name}`;
-    case "kms":
-      return `kms ${entry.arn}`;
-    default:
-      return entry.type;
-  }
+  const spec = specOf(entry);
+  return spec ? describeSpec(spec) : entry.type;
 }

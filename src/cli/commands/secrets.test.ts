@@ -1,0 +1,181 @@
+/** `slipway secrets` as a user runs it, in-process: what reaches stdout, the files, the exit codes. */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { generateIdentity, identityToRecipient } from "age-encryption";
+import { memoryIo } from "../io.ts";
+import { main } from "../main.ts";
+
+const identity = await generateIdentity();
+const recipient = await identityToRecipient(identity);
+const second = await generateIdentity();
+const secondRecipient = await identityToRecipient(second);
+
+async function run(
+  argv: string[],
+  cwd: string,
+  options: { stdin?: string; env?: Record<string, string>; key?: string } = {},
+) {
+  const io = memoryIo({
+    cwd,
+    env: { HOME: cwd, SOPS_AGE_KEY: options.key ?? identity, ...options.env },
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+const plain = "# app secrets\ndb:\n  user: admin\n  password: hunter2\napi_token: tok-123\nport: 5432\n";
+
+function project(): string {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-secrets-cli-"));
+  writeFileSync(join(dir, "app.yaml"), plain);
+  return dir;
+}
+
+async function encrypted(dir: string): Promise<string> {
+  const r = await run(["secrets", "encrypt", "-i", "--age", recipient, "app.yaml"], dir);
+  assert.equal(r.code, 0, r.stderr);
+  return readFileSync(join(dir, "app.yaml"), "utf8");
+}
+
+/** Keys of the lines that differ between two versions (a crude `git diff`); lastmodified may tick. */
+function changedLines(a: string, b: string): string[] {
+  const left = a.split("\n");
+  const right = b.split("\n");
+  assert.equal(left.length, right.length);
+  return right
+    .filter((line, i) => line !== left[i])
+    .map((l) => l.trim().split(":")[0] as string)
+    .filter((k) => k !== "lastmodified");
+}
+
+test("encrypt then decrypt gives back the plaintext, comments and order included", async () => {
+  const dir = project();
+  const text = await encrypted(dir);
+  assert.ok(!text.includes("hunter2") && !text.includes("tok-123"));
+  const r = await run(["secrets", "decrypt", "app.yaml"], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, plain.replace(/^ {2}/gm, "    "));
+  const one = await run(["secrets", "decrypt", "--extract", '["db"]["password"]', "app.yaml"], dir);
+  assert.equal(one.stdout, "hunter2");
+  const asJson = await run(["secrets", "decrypt", "--output", "json", "app.yaml"], dir);
+  assert.deepEqual(JSON.parse(asJson.stdout), {
+    db: { user: "admin", password: "hunter2" },
+    api_token: "tok-123",
+    port: 5432,
+  });
+});
+
+test("set reads the value from stdin and changes only that key's line (plus the MAC)", async () => {
+  const dir = project();
+  const before = await encrypted(dir);
+  const r = await run(["secrets", "set", "app.yaml", "db.password"], dir, { stdin: "correct horse\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stderr.includes("correct horse"));
+  const after = readFileSync(join(dir, "app.yaml"), "utf8");
+  assert.deepEqual(changedLines(before, after).sort(), ["mac", "password"]);
+  assert.equal(
+    (await run(["secrets", "decrypt", "--extract", "db.password", "app.yaml"], dir)).stdout,
+    "correct horse",
+  );
+  await run(["secrets", "set", "app.yaml", "db.host"], dir, { stdin: "db.internal" });
+  assert.equal(
+    (await run(["secrets", "decrypt", "--extract", "db.host", "app.yaml"], dir)).stdout,
+    "db.internal",
+  );
+});
+
+test("unset removes a key; a missing key is a usage error", async () => {
+  const dir = project();
+  await encrypted(dir);
+  assert.equal((await run(["secrets", "unset", "app.yaml", "api_token"], dir)).code, 0);
+  const json = JSON.parse((await run(["secrets", "decrypt", "--output", "json", "app.yaml"], dir)).stdout);
+  assert.equal(json.api_token, undefined);
+  const missing = await run(["secrets", "unset", "app.yaml", "nope"], dir);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope: no such key/);
+});
+
+test("edit uses a private file in memory, removes it, and re-encrypts only what changed", async () => {
+  const dir = project();
+  const before = await encrypted(dir);
+  const log = join(dir, "editor.log");
+  const editor = `sh -c 'echo "$0 $(stat -c %a "$0")" > ${log}; sed -i s/tok-123/tok-456/ "$0"'`;
+  const r = await run(["secrets", "edit", "app.yaml"], dir, { env: { EDITOR: editor } });
+  assert.equal(r.code, 0, r.stderr);
+  const [tempPath, mode] = readFileSync(log, "utf8").trim().split(" ");
+  assert.equal(mode, "600");
+  if (existsSync("/dev/shm")) assert.ok(String(tempPath).startsWith("/dev/shm/"), String(tempPath));
+  assert.ok(!existsSync(tempPath as string), "the plaintext copy was left behind");
+  const after = readFileSync(join(dir, "app.yaml"), "utf8");
+  assert.deepEqual(changedLines(before, after).sort(), ["api_token", "mac"]);
+  assert.equal(
+    (await run(["secrets", "decrypt", "--extract", "api_token", "app.yaml"], dir)).stdout,
+    "tok-456",
+  );
+});
+
+test("a failing editor leaves the file untouched and the temporary copy removed", async () => {
+  const dir = project();
+  const before = await encrypted(dir);
+  const log = join(dir, "editor.log");
+  const r = await run(["secrets", "edit", "app.yaml"], dir, {
+    env: { EDITOR: `sh -c 'echo "$0" > ${log}; exit 3'` },
+  });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /exited with 3; the file was not changed/);
+  assert.equal(readFileSync(join(dir, "app.yaml"), "utf8"), before);
+  assert.ok(!existsSync(readFileSync(log, "utf8").trim()));
+});
+
+test("rotate changes the data key and every ciphertext, not the plaintext", async () => {
+  const dir = project();
+  const before = await encrypted(dir);
+  assert.equal((await run(["secrets", "rotate", "app.yaml"], dir)).code, 0);
+  const after = readFileSync(join(dir, "app.yaml"), "utf8");
+  const enc = (t: string): string[] => [...(t.match(/ENC\[[^\]]+\]/g) ?? [])];
+  assert.equal(enc(after).filter((e) => enc(before).includes(e)).length, 0);
+  const json = JSON.parse((await run(["secrets", "decrypt", "--output", "json", "app.yaml"], dir)).stdout);
+  assert.equal(json.db.password, "hunter2");
+});
+
+test("encrypt follows .sops.yaml; updatekeys re-wraps for the keys it lists now", async () => {
+  const dir = project();
+  writeFileSync(
+    join(dir, ".sops.yaml"),
+    `creation_rules:\n  - path_regex: \\.yaml$\n    encrypted_regex: ^password$\n    age: ${recipient}\n`,
+  );
+  assert.equal((await run(["secrets", "encrypt", "-i", "app.yaml"], dir)).code, 0);
+  const text = readFileSync(join(dir, "app.yaml"), "utf8");
+  assert.match(text, /user: admin/);
+  assert.match(text, /password: ENC\[AES256_GCM/);
+  assert.match(text, /encrypted_regex: \^password\$/);
+  assert.equal((await run(["secrets", "decrypt", "app.yaml"], dir, { key: second })).code, 1);
+
+  writeFileSync(
+    join(dir, ".sops.yaml"),
+    `creation_rules:\n  - path_regex: \\.yaml$\n    encrypted_regex: ^password$\n    age: ${recipient},${secondRecipient}\n`,
+  );
+  const up = await run(["secrets", "updatekeys", "--output", "json", "app.yaml"], dir);
+  assert.equal(up.code, 0, up.stderr);
+  assert.deepEqual(JSON.parse(up.stdout), {
+    file: "app.yaml",
+    added: [`age ${secondRecipient}`],
+    removed: [],
+    changed: true,
+  });
+  const bySecond = await run(["secrets", "decrypt", "--extract", "db.password", "app.yaml"], dir, {
+    key: second,
+  });
+  assert.equal(bySecond.stdout, "hunter2");
+});
+
+test("encrypt without keys or rules says what to do", async () => {
+  const dir = project();
+  const r = await run(["secrets", "encrypt", "app.yaml"], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no keys given; pass --age/);
+});

@@ -1,0 +1,259 @@
+/**
+ * `slipway secrets`: SOPS-compatible encrypted files. encrypt and decrypt whole files; edit in
+ * $EDITOR; set (value from stdin, never argv) and unset single keys; rotate the data key; updatekeys
+ * to re-wrap it for the keys `.sops.yaml` lists now. Edits keep the ciphertext of unchanged values,
+ * so a git diff shows only the keys that changed.
+ */
+import type { Command } from "commander";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
+import { kmsSpecFromString, vaultSpecFromUri } from "../../secrets/creation-rules.ts";
+import { encryptDocument, openDocument, sealDocument } from "../../secrets/format/sops-file.ts";
+import {
+  emitPlain,
+  formatForPath,
+  parsePlain,
+  SOPS_FORMATS,
+  type SopsFormat,
+} from "../../secrets/format/stores.ts";
+import { toJsonValue } from "../../secrets/format/tree.ts";
+import { parseKeyPath, setValue, unsetValue, valueAt } from "../../secrets/format/tree-edit.ts";
+import { describeSpec, type MasterKeySpec } from "../../secrets/key-backend.ts";
+import { describeEntry, KeyRing } from "../../secrets/key-ring.ts";
+import type { CliIo } from "../io.ts";
+import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
+import {
+  configIndent,
+  editInTemp,
+  findSopsConfig,
+  readInput,
+  replaceFile,
+  ruleFor,
+} from "./secrets-support.ts";
+
+interface KeyFlags {
+  age?: string;
+  hcVaultTransit?: string;
+  kms?: string;
+  awsProfile?: string;
+  config?: string;
+  encryptedRegex?: string;
+  unencryptedRegex?: string;
+  encryptedSuffix?: string;
+  unencryptedSuffix?: string;
+  macOnlyEncrypted?: boolean;
+}
+
+function formatOf(file: string, flag: string | undefined): SopsFormat {
+  if (flag === undefined) return formatForPath(file);
+  if (!(SOPS_FORMATS as readonly string[]).includes(flag)) {
+    throw new SlipwayError(ErrorCode.Input, `--format ${flag}: use one of ${SOPS_FORMATS.join(", ")}`);
+  }
+  return flag as SopsFormat;
+}
+
+const split = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function keysFromFlags(flags: KeyFlags): MasterKeySpec[] {
+  return [
+    ...split(flags.age).map((recipient): MasterKeySpec => ({ type: "age", recipient })),
+    ...split(flags.kms).map((k) => kmsSpecFromString(k, flags.awsProfile)),
+    ...split(flags.hcVaultTransit).map(vaultSpecFromUri),
+  ];
+}
+
+const now = () => new Date();
+
+export function registerSecrets(program: Command, io: CliIo): void {
+  const secrets = program
+    .command("secrets")
+    .description("SOPS-compatible encrypted files: encrypt, decrypt, edit, set, unset, rotate, updatekeys.");
+  const keys = (): KeyRing => keyRingFromEnv(io.env);
+
+  secrets
+    .command("encrypt <file>")
+    .description("Encrypt a plaintext file; keys from flags or the first matching .sops.yaml creation rule.")
+    .option("-i, --in-place", "replace the file instead of printing the encrypted form")
+    .option("--format <format>", `file format (${SOPS_FORMATS.join(", ")}); default from the extension`)
+    .option("--age <recipients>", "age recipients, comma-separated (age1… or post-quantum age1pq1…)")
+    .option("--hc-vault-transit <uris>", "Vault transit keys, e.g. https://vault:8200/v1/transit/keys/app")
+    .option("--kms <arns>", "AWS KMS key ARNs (arn[+role_arn]), comma-separated")
+    .option("--aws-profile <name>", "AWS profile recorded with --kms keys")
+    .option("--config <file>", "the .sops.yaml to use (default: nearest from the working directory up)")
+    .option("--encrypted-regex <re>", "encrypt only values whose key matches")
+    .option("--unencrypted-regex <re>", "leave values whose key matches in clear")
+    .option("--encrypted-suffix <s>", "encrypt only values whose key ends with this")
+    .option("--unencrypted-suffix <s>", "leave values whose key ends with this in clear")
+    .option("--mac-only-encrypted", "compute the MAC over encrypted values only")
+    .action(async (file: string, opts: KeyFlags & { inPlace?: boolean; format?: string }) => {
+      const input = readInput(io, file);
+      const format = formatOf(file, opts.format);
+      const fromFlags = keysFromFlags(opts);
+      const found = findSopsConfig(io, opts.config);
+      const rule = fromFlags.length === 0 ? (found ? ruleFor(found, input.path) : undefined) : undefined;
+      if (!rule && fromFlags.length === 0) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `${file}: no keys given; pass --age/--kms/--hc-vault-transit or add a .sops.yaml creation rule`,
+        );
+      }
+      const flagSelectors = {
+        ...(opts.encryptedRegex ? { encryptedRegex: opts.encryptedRegex } : {}),
+        ...(opts.unencryptedRegex ? { unencryptedRegex: opts.unencryptedRegex } : {}),
+        ...(opts.encryptedSuffix ? { encryptedSuffix: opts.encryptedSuffix } : {}),
+        ...(opts.unencryptedSuffix ? { unencryptedSuffix: opts.unencryptedSuffix } : {}),
+      };
+      const indent = configIndent(found, format);
+      const text = await encryptDocument(input.bytes, {
+        file,
+        format,
+        keys: keys(),
+        now: now(),
+        keyGroups: rule ? rule.keyGroups : [fromFlags],
+        selectors: Object.keys(flagSelectors).length > 0 ? flagSelectors : (rule?.selectors ?? {}),
+        macOnlyEncrypted: opts.macOnlyEncrypted ?? rule?.macOnlyEncrypted ?? false,
+        ...(indent === undefined ? {} : { indent }),
+      });
+      if (opts.inPlace) {
+        replaceFile(input.path, text);
+        io.err(`encrypted ${file}\n`);
+      } else io.out(text);
+    });
+
+  secrets
+    .command("decrypt <file>")
+    .description("Print the decrypted file (or one value with --extract). Plaintext goes to stdout only.")
+    .option("--format <format>", `file format (${SOPS_FORMATS.join(", ")}); default from the extension`)
+    .option("--extract <key-path>", 'one value, e.g. db.password or ["db"]["password"]')
+    .option("--output <format>", "text (the file's own format) or json", "text")
+    .action(async (file: string, opts: { format?: string; extract?: string; output?: string }) => {
+      const output = parseOutput(opts.output, OUTPUT_FORMATS, "text");
+      const input = readInput(io, file);
+      const doc = await openDocument(input.bytes, {
+        file,
+        format: formatOf(file, opts.format),
+        keys: keys(),
+      });
+      if (opts.extract) {
+        const value = valueAt(doc.branches[0] as never, parseKeyPath(opts.extract));
+        if (output === "json") io.out(json(toJsonValue(value)));
+        else if (value.kind === "map" || value.kind === "list") io.out(json(toJsonValue(value)));
+        else io.out(String(toJsonValue(value)));
+        return;
+      }
+      if (output === "json") {
+        const docs = doc.branches.map(toJsonValue);
+        io.out(json(docs.length === 1 ? docs[0] : docs));
+        return;
+      }
+      io.out(
+        Buffer.from(
+          emitPlain(doc.branches, doc.format, doc.indent === undefined ? {} : { indent: doc.indent }),
+        ).toString("utf8"),
+      );
+    });
+
+  secrets
+    .command("edit <file>")
+    .description(
+      "Edit the decrypted file in $EDITOR (private temp file, removed afterwards); re-encrypt only what changed.",
+    )
+    .action(async (file: string) => {
+      const input = readInput(io, file);
+      const doc = await openDocument(input.bytes, { file, keys: keys() });
+      const options = doc.indent === undefined ? {} : { indent: doc.indent };
+      const before = Buffer.from(emitPlain(doc.branches, doc.format, options));
+      const { edited } = editInTemp(io, before, file);
+      if (edited.equals(before)) {
+        io.err(`${file}: no changes\n`);
+        return;
+      }
+      const branches = parsePlain(edited, doc.format, file);
+      replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
+      io.err(`${file}: saved\n`);
+    });
+
+  secrets
+    .command("set <file> <key-path>")
+    .description(
+      "Set one value, read from stdin (never from the command line); other values keep their ciphertext.",
+    )
+    .action(async (file: string, keyPath: string) => {
+      const input = readInput(io, file);
+      const doc = await openDocument(input.bytes, { file, keys: keys() });
+      const raw = await io.readStdin();
+      const value = raw.endsWith("\n") ? raw.slice(0, raw.endsWith("\r\n") ? -2 : -1) : raw;
+      const path = parseKeyPath(keyPath);
+      const [first, ...rest] = doc.branches;
+      if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
+      const branches = [setValue(first, path, { kind: "str", value }), ...rest];
+      replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
+      io.err(`${file}: set ${keyPath}\n`);
+    });
+
+  secrets
+    .command("unset <file> <key-path>")
+    .description("Remove one value.")
+    .action(async (file: string, keyPath: string) => {
+      const input = readInput(io, file);
+      const doc = await openDocument(input.bytes, { file, keys: keys() });
+      const [first, ...rest] = doc.branches;
+      if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
+      const branches = [unsetValue(first, parseKeyPath(keyPath)), ...rest];
+      replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
+      io.err(`${file}: removed ${keyPath}\n`);
+    });
+
+  secrets
+    .command("rotate <file>")
+    .description("Generate a new data key, re-encrypt every value and wrap the key for the same master keys.")
+    .action(async (file: string) => {
+      const input = readInput(io, file);
+      const ring = keys();
+      const doc = await openDocument(input.bytes, { file, keys: ring });
+      const dataKey = new Uint8Array(32);
+      crypto.getRandomValues(dataKey);
+      const keyEntries = await ring.wrap(dataKey, KeyRing.specsOf(doc.metadata), now());
+      replaceFile(input.path, sealDocument(doc, doc.branches, { now: now(), dataKey, keyEntries }));
+      io.err(`${file}: new data key, wrapped for ${keyEntries.flat().length} master key(s)\n`);
+    });
+
+  secrets
+    .command("updatekeys <file>")
+    .description("Re-wrap the data key for the master keys the matching .sops.yaml rule lists now.")
+    .option("--config <file>", "the .sops.yaml to use (default: nearest from the working directory up)")
+    .option("--output <format>", "text or json", "text")
+    .action(async (file: string, opts: { config?: string; output?: string }) => {
+      const output = parseOutput(opts.output, OUTPUT_FORMATS, "text");
+      const input = readInput(io, file);
+      const found = findSopsConfig(io, opts.config);
+      if (!found)
+        throw new SlipwayError(ErrorCode.NotFound, "no .sops.yaml found from the working directory up");
+      const rule = ruleFor(found, input.path);
+      const ring = keys();
+      const doc = await openDocument(input.bytes, { file, keys: ring });
+      const before = doc.metadata.keyGroups.flat().map(describeEntry);
+      const after = rule.keyGroups.flat().map(describeSpec);
+      const added = after.filter((k) => !before.includes(k));
+      const removed = before.filter((k) => !after.includes(k));
+      if (added.length > 0 || removed.length > 0) {
+        const keyEntries = await ring.wrap(doc.dataKey, rule.keyGroups, now());
+        replaceFile(input.path, sealDocument(doc, doc.branches, { now: now(), keyEntries }));
+      }
+      if (output === "json")
+        io.out(json({ file, added, removed, changed: added.length + removed.length > 0 }));
+      else {
+        for (const k of added) io.out(`+ ${k}\n`);
+        for (const k of removed) io.out(`- ${k}\n`);
+        io.out(
+          added.length + removed.length > 0
+            ? `${file}: keys updated\n`
+            : `${file}: keys already up to date\n`,
+        );
+      }
+    });
+}
