@@ -1,8 +1,9 @@
 /**
  * The whole test suite, the one command the README and CI run (`npm test`):
  * formatter and linter, type check, then every unit, HTTP and end-to-end test under Node's test
- * runner. Real peers (sops, age, helm, kube-score, the test control plane) are built by
- * `npm run tools`; a test that needs one and cannot find it fails and names that command.
+ * runner. The real peers (sops, age, helm, kube-score, the test control plane) are built first by
+ * `scripts/install-tools.sh` (cached); a test that needs one and cannot find it fails and names
+ * `npm run tools`.
  */
 import { spawnSync } from "node:child_process";
 
@@ -17,6 +18,8 @@ function run(title: string, command: string, args: string[]): void {
 
 const only = process.argv.slice(2);
 if (only.length === 0) {
+  // Idempotent and quick when cached; on a fresh machine it builds the peers (minutes, once).
+  run("real peers", "bash", ["scripts/install-tools.sh"]);
   run("format and lint", "npx", ["biome", "ci", "."]);
   run("type check", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 }
