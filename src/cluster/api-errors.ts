@@ -104,7 +104,7 @@ export function apiError(status: number, body: string, ctx: RequestContext): Sli
         (c) => `${c.field ?? "?"}: ${c.message ?? c.reason ?? "invalid"}`,
       );
       return new SlipwayError(
-        ErrorCode.RenderFailed,
+        ErrorCode.ClusterRejected,
         `the cluster rejected ${ctx.ref ?? where(ctx)} as invalid${causes.length ? `: ${causes.join("; ")}` : `: ${serverSays}`}. ` +
           "Fix the field in slipway.yaml (or report a renderer bug if the field is not yours).",
         { details: { ...details, causes } },

@@ -20,6 +20,8 @@ export const ErrorCode = {
   KeyBackend: "SLIPWAY_E_KEY_BACKEND",
   Cluster: "SLIPWAY_E_CLUSTER",
   RolloutFailed: "SLIPWAY_E_ROLLOUT_FAILED",
+  /** The Kubernetes API refused an object as invalid (HTTP 422); the message lists its causes. */
+  ClusterRejected: "SLIPWAY_E_CLUSTER_REJECTED",
   /** The real `git` failed (GitOps target); the message names the command and its stderr. */
   Git: "SLIPWAY_E_GIT",
   /** Plaintext secret values were about to leave memory (e.g. into a GitOps repository). */
@@ -106,6 +108,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.PolicyBlocked:
     case ErrorCode.RenderFailed:
     case ErrorCode.SecretPlaintext:
+    case ErrorCode.ClusterRejected:
       return 422;
     case ErrorCode.Unavailable:
     case ErrorCode.Cluster:
