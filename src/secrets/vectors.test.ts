@@ -8,8 +8,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { AgeKeyBackend } from "./backends/age.ts";
 import { parseAgeIdentities } from "./backends/age-keys.ts";
+import { PgpKeyBackend } from "./backends/pgp.ts";
 import { openDocument } from "./format/sops-file.ts";
-import { toJsonValue } from "./format/tree.ts";
+import { type TreeValue, toJsonValue } from "./format/tree.ts";
 import { KeyRing } from "./key-ring.ts";
 
 const vectorsDir = fileURLToPath(new URL("../../../shared/vectors/sops/", import.meta.url));
@@ -20,6 +21,16 @@ interface Expected {
   mac_plaintext_hex_upper: string;
   key_entries: { type: string; id: string }[];
   decrypted_documents: unknown[];
+  decrypted_comments?: { plaintext: string }[];
+}
+
+/** Every comment in document order (the walk visits them where sops does). */
+function commentsOf(value: TreeValue): string[] {
+  if (value.kind === "map")
+    return value.entries.flatMap((e) => ("kind" in e ? [e.value] : commentsOf(e.value)));
+  if (value.kind === "list")
+    return value.items.flatMap((i) => (i.kind === "comment" ? [i.value] : commentsOf(i)));
+  return [];
 }
 const expected = JSON.parse(readFileSync(`${vectorsDir}expected/vectors.expected.json`, "utf8")) as Record<
   string,
@@ -39,6 +50,10 @@ const vectorIdentities = keyFiles.flatMap((f) =>
 );
 
 const ageVectors = Object.entries(expected).filter(([, e]) => e.key_entries.some((k) => k.type === "age"));
+const pgpVectors = Object.entries(expected).filter(([, e]) => e.key_entries.every((k) => k.type === "pgp"));
+const pgpKeys = ["getsops-sops/sops_functional_tests_key.asc", "sops-nix/key.asc"].map((f) =>
+  readFileSync(`${vectorsDir}${f}`, "utf8"),
+);
 
 test("there are age vectors to check", () => {
   assert.ok(ageVectors.length >= 12, `found ${ageVectors.length}`);
@@ -52,6 +67,21 @@ for (const [file, want] of ageVectors) {
     const got =
       doc.format === "binary" ? [toJsonValue(doc.branches[0] as never)] : doc.branches.map(toJsonValue);
     assert.deepEqual(got, want.decrypted_documents);
+  });
+}
+
+for (const [file, want] of pgpVectors) {
+  test(`PGP vector ${file} (${want.format}) decrypts with a verified MAC (openpgp, the vectors' test keys)`, async () => {
+    const keys = new KeyRing([new PgpKeyBackend(pgpKeys)]);
+    const doc = await openDocument(readFileSync(`${vectorsDir}${file}`), { file, keys });
+    assert.equal(Buffer.from(doc.dataKey).toString("hex"), want.data_key_hex);
+    const got =
+      doc.format === "binary" ? [toJsonValue(doc.branches[0] as never)] : doc.branches.map(toJsonValue);
+    assert.deepEqual(got, want.decrypted_documents);
+    if (want.decrypted_comments) {
+      const comments = doc.branches.flatMap(commentsOf);
+      for (const c of want.decrypted_comments) assert.ok(comments.includes(c.plaintext), c.plaintext);
+    }
   });
 }
 

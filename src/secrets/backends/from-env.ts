@@ -2,15 +2,18 @@
  * The key ring a command gets from its environment: age identities from the sops variables and
  * keys file, a Vault token from `VAULT_TOKEN` or `~/.vault-token`, AWS credentials from
  * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, endpoints from
- * `AWS_ENDPOINT_URL_KMS`/`AWS_ENDPOINT_URL`. Called by composition roots only.
+ * `AWS_ENDPOINT_URL_KMS`/`AWS_ENDPOINT_URL`, armored PGP secret keys from `SLIPWAY_PGP_KEY_FILE`
+ * (a GnuPG keyring is not read). Called by composition roots only.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { KeyRing } from "../key-ring.ts";
 import { AgeKeyBackend } from "./age.ts";
 import { loadAgeIdentities } from "./age-keys.ts";
 import { AwsKmsKeyBackend } from "./aws-kms.ts";
+import { PgpKeyBackend } from "./pgp.ts";
 import { VaultTransitKeyBackend } from "./vault-transit.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -19,6 +22,17 @@ function vaultToken(env: Env): string | undefined {
   if (env.VAULT_TOKEN) return env.VAULT_TOKEN;
   const file = join(env.HOME || homedir(), ".vault-token");
   return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
+}
+
+function pgpKeys(env: Env): string[] {
+  const file = env.SLIPWAY_PGP_KEY_FILE;
+  if (!file) return [];
+  if (!existsSync(file))
+    throw new SlipwayError(
+      ErrorCode.NotFound,
+      `SLIPWAY_PGP_KEY_FILE points to ${file}, which does not exist`,
+    );
+  return [readFileSync(file, "utf8")];
 }
 
 export function keyRingFromEnv(env: Env): KeyRing {
@@ -38,5 +52,6 @@ export function keyRingFromEnv(env: Env): KeyRing {
       ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}),
     }),
     new AwsKmsKeyBackend({ credentials, ...(endpoint ? { endpoint } : {}) }),
+    new PgpKeyBackend(pgpKeys(env)),
   ]);
 }

@@ -1,0 +1,64 @@
+/**
+ * PGP (`pgp` entries): the data key is an OpenPGP message encrypted to the key with the entry's
+ * fingerprint, as sops writes it with GnuPG. Slipway reads armored secret keys handed to it (e.g.
+ * from `SLIPWAY_PGP_KEY_FILE`) with the `openpgp` library; it does not read a GnuPG keyring or
+ * talk to gpg-agent. New files should use age; PGP is here so existing files keep opening.
+ */
+import * as openpgp from "openpgp";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import type { KeyEntry } from "../format/metadata.ts";
+import { rfc3339 } from "../format/sops-file.ts";
+import type { KeyBackend, MasterKeySpec } from "../key-backend.ts";
+
+export class PgpKeyBackend implements KeyBackend {
+  readonly type = "pgp" as const;
+  readonly #armoredKeys: readonly string[];
+  #keys: Promise<openpgp.PrivateKey[]> | undefined;
+
+  /** `armoredKeys`: ASCII-armored secret keys without passphrase (or already unlocked). */
+  constructor(armoredKeys: readonly string[]) {
+    this.#armoredKeys = armoredKeys;
+  }
+
+  #load(): Promise<openpgp.PrivateKey[]> {
+    this.#keys ??= Promise.all(
+      this.#armoredKeys.map(async (armoredKeys) => openpgp.readPrivateKeys({ armoredKeys })),
+    ).then((lists) => lists.flat());
+    return this.#keys;
+  }
+
+  async #keyFor(fp: string): Promise<openpgp.PrivateKey | undefined> {
+    const wanted = fp.replace(/\s/g, "").toLowerCase();
+    for (const key of await this.#load()) {
+      const fps = [key, ...key.getSubkeys()].map((k) => k.getFingerprint().toLowerCase());
+      if (fps.some((f) => f === wanted || f.endsWith(wanted))) return key;
+    }
+    return undefined;
+  }
+
+  async wrap(dataKey: Uint8Array, spec: MasterKeySpec, now: Date): Promise<KeyEntry> {
+    if (spec.type !== "pgp") throw new SlipwayError(ErrorCode.KeyBackend, `PGP cannot wrap for ${spec.type}`);
+    const key = await this.#keyFor(spec.fp);
+    if (!key)
+      throw new SlipwayError(ErrorCode.KeyBackend, `no PGP key with fingerprint ${spec.fp} was provided`);
+    const message = await openpgp.createMessage({ binary: dataKey });
+    const enc = await openpgp.encrypt({ message, encryptionKeys: key.toPublic(), format: "armored" });
+    return { type: "pgp", fp: spec.fp, created_at: rfc3339(now), enc: String(enc) };
+  }
+
+  async unwrap(entry: KeyEntry): Promise<Uint8Array> {
+    if (entry.type !== "pgp") throw new SlipwayError(ErrorCode.KeyBackend, `PGP cannot unwrap ${entry.type}`);
+    const keys = await this.#load();
+    if (keys.length === 0) {
+      throw new SlipwayError(ErrorCode.KeyBackend, "no PGP secret keys provided (set SLIPWAY_PGP_KEY_FILE)");
+    }
+    try {
+      const message = await openpgp.readMessage({ armoredMessage: entry.enc });
+      const { data } = await openpgp.decrypt({ message, decryptionKeys: keys, format: "binary" });
+      return data as Uint8Array;
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new SlipwayError(ErrorCode.KeyBackend, `no provided PGP key opens it (${why})`, { cause });
+    }
+  }
+}
