@@ -4,8 +4,8 @@
  * inferred from it, and the JSON Schema shipped in `schemas/` is generated from it.
  */
 import { z } from "zod";
+import { appPolicySchema } from "../policy/config.ts";
 import { annotationMap, dnsLabel, envName, labelMap, percentOrCount, quantity } from "./common-schema.ts";
-import { policySettingsSchema } from "./policy-schema.ts";
 
 const portRef = z.union([z.number().int().min(1).max(65535), dnsLabel.max(15)]);
 
@@ -210,7 +210,7 @@ const appBodyShape = {
   dependencies: z.array(dependency).optional(),
   labels: labelMap.optional(),
   annotations: annotationMap.optional(),
-  policy: policySettingsSchema.optional(),
+  policy: appPolicySchema.optional(),
 };
 
 const appBody = z.strictObject(appBodyShape);

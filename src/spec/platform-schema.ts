@@ -4,8 +4,8 @@
  * policy and the defaults every app inherits.
  */
 import { z } from "zod";
+import { channelPolicySchema, platformPolicySchema } from "../policy/config.ts";
 import { dnsLabel, duration, labelMap } from "./common-schema.ts";
-import { channelPolicySchema } from "./policy-schema.ts";
 
 const domain = z
   .string()
@@ -86,16 +86,7 @@ export const platformSchema = z.strictObject({
     })
     .optional(),
   labels: labelMap.optional().describe("Labels added to every rendered object."),
-  policy: z
-    .strictObject({
-      customRules: z
-        .string()
-        .min(1)
-        .optional()
-        .describe("Directory of custom rules, relative to the platform file."),
-      requiredLabels: z.array(z.string()).optional().describe("Labels every workload must carry."),
-    })
-    .optional(),
+  policy: platformPolicySchema.optional(),
   defaults: z
     .record(z.string(), z.unknown())
     .optional()
