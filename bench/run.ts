@@ -15,5 +15,7 @@ if (!name || !existsSync(`${here}${name}.ts`)) {
   console.error(`usage: npm run bench -- <name>   (one of: ${available.join(", ")})`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ["--expose-gc", `${here}${name}.ts`, ...rest], { stdio: "inherit" });
+const result = spawnSync(process.execPath, ["--expose-gc", `${here}${name}.ts`, ...rest], {
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

@@ -114,7 +114,7 @@ test("render writes YAML to stdout or one file per object; a bad target is a usa
     "--target",
     "stable",
     "--image",
-    "docker.io/other/app@sha256:" + "1".repeat(64),
+    `docker.io/other/app@sha256:${"1".repeat(64)}`,
   ]);
   assert.equal(noImage.code, 2);
   assert.match(noImage.stderr, /not from rates-api's repository/);
