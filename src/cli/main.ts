@@ -5,11 +5,16 @@
  */
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatProblem, isSlipwayError } from "../core/errors.ts";
+import { registerApps } from "./commands/apps.ts";
 import { registerCheck } from "./commands/check.ts";
+import { registerDeployments } from "./commands/deployments.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerInit } from "./commands/init.ts";
+import { registerLogin } from "./commands/login.ts";
+import { registerReleases } from "./commands/releases.ts";
 import { registerRender } from "./commands/render.ts";
 import { registerSecrets } from "./commands/secrets.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerUpgradeCheck } from "./commands/upgrade-check.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { type CliIo, processIo } from "./io.ts";
@@ -18,11 +23,16 @@ export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
 // One line per command file; keep sorted.
 const registrars: CommandRegistrar[] = [
+  registerApps,
   registerCheck,
+  registerDeployments,
   registerExport,
   registerInit,
+  registerLogin,
+  registerReleases,
   registerRender,
   registerSecrets,
+  registerServe,
   registerUpgradeCheck,
   registerValidate,
 ];

@@ -1,0 +1,36 @@
+/** `slipway login`: check a token against a server and remember both for the other commands. */
+import type { Command } from "commander";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { ApiClient } from "../client/api-client.ts";
+import { writeClientConfig } from "../client/config.ts";
+import type { CliIo } from "../io.ts";
+
+export function registerLogin(program: Command, io: CliIo): void {
+  program
+    .command("login")
+    .description("Log in to a Slipway server with an API token (read from stdin unless --token is given).")
+    .requiredOption("--server <url>", "the server, e.g. http://127.0.0.1:8080")
+    .option("--token <token>", "the API token (prefer stdin: a flag ends up in shell history)")
+    .action(async (flags: { server: string; token?: string }) => {
+      if (!URL.canParse(flags.server)) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `--server "${flags.server}" is not a URL (e.g. http://127.0.0.1:8080)`,
+        );
+      }
+      if (flags.token === undefined && io.isTty)
+        io.err("paste your API token and press Enter, then Ctrl-D:\n");
+      const token = (flags.token ?? (await io.readStdin())).trim();
+      if (token === "") {
+        throw new SlipwayError(ErrorCode.Input, "no token given: pass --token or pipe it on stdin");
+      }
+      const me = await new ApiClient({ server: flags.server, token }).whoami();
+      const file = writeClientConfig(io.env, { server: flags.server, token });
+      const roles = me.memberships.map((m) => `${m.role} in ${m.teamName}`).join(", ");
+      io.out(
+        `logged in to ${flags.server} as ${me.user.displayName} (${me.user.subject})` +
+          `${me.user.isAdmin ? ", platform administrator" : ""}${roles ? `; ${roles}` : ""}\n`,
+      );
+      io.err(`saved to ${file}\n`);
+    });
+}

@@ -1,0 +1,78 @@
+/**
+ * `slipway serve`: the Slipway server. On its defaults it needs nothing else: SQLite and the GitOps
+ * directory under `.slipway/`, listening on 127.0.0.1:8080. Runs until SIGINT or SIGTERM.
+ */
+import type { Command } from "commander";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { startServer } from "../../server/main.ts";
+import type { CliIo } from "../io.ts";
+
+interface ServeFlags {
+  data: string;
+  database?: string;
+  listen: string;
+  demo?: boolean;
+  examples: string;
+  oidcIssuer?: string;
+  oidcAudience?: string;
+}
+
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command("serve")
+    .description("Run the Slipway server (API for the CLI, CI and the dashboard).")
+    .option("--data <dir>", "data directory: the SQLite file and the GitOps directory", ".slipway")
+    .option(
+      "--database <postgres-url>",
+      "keep state in PostgreSQL instead of SQLite (env SLIPWAY_DATABASE_URL)",
+    )
+    .option("--listen <addr>", "host:port to listen on", "127.0.0.1:8080")
+    .option("--demo", "register the example apps with releases deployed to a few channels")
+    .option("--examples <dir>", "where --demo finds the example apps", "examples")
+    .option("--oidc-issuer <url>", "accept OIDC tokens from this issuer (single sign-on)")
+    .option("--oidc-audience <aud>", "the audience OIDC tokens must carry (the client id)")
+    .action(async (flags: ServeFlags) => {
+      if ((flags.oidcIssuer === undefined) !== (flags.oidcAudience === undefined)) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          "--oidc-issuer and --oidc-audience go together: give both or neither",
+        );
+      }
+      const databaseUrl = flags.database ?? io.env.SLIPWAY_DATABASE_URL;
+      const server = await startServer({
+        dataDir: flags.data,
+        databaseUrl,
+        listen: flags.listen,
+        demo: flags.demo === true,
+        examplesDir: flags.examples,
+        oidc:
+          flags.oidcIssuer && flags.oidcAudience
+            ? { issuer: flags.oidcIssuer, audience: flags.oidcAudience }
+            : undefined,
+        log: (line) => io.err(`${line}\n`),
+      });
+      io.out(`Slipway server listening on ${server.url}\n`);
+      if (server.adminToken !== undefined) {
+        io.out(
+          [
+            "",
+            "First start: an administrator token was created. It is shown only this once; keep it safe.",
+            `  ${server.adminToken}`,
+            `Log in with:  slipway login --server ${server.url}   (and paste the token)`,
+            "",
+          ].join("\n"),
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve();
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+      io.err("shutting down\n");
+      await server.close();
+    });
+}

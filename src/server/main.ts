@@ -1,0 +1,98 @@
+/**
+ * The server's composition root: the only place that picks the database, builds the GitOps
+ * target and binds the HTTP core to a socket (`@hono/node-server`). `slipway serve` calls
+ * `startServer`; everything below it takes its dependencies handed in.
+ */
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { GitOpsTarget } from "../gitops/gitops-target.ts";
+import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
+import type { SqlStore } from "../store/sql-store.ts";
+import { createApi } from "./app.ts";
+import { authenticator } from "./auth/authenticate.ts";
+import { type OidcConfig, oidcVerifier } from "./auth/oidc.ts";
+import { bootstrapAdmin } from "./bootstrap.ts";
+import { seedDemo } from "./demo.ts";
+
+export interface ServerOptions {
+  /** Holds the SQLite file and the GitOps directory. */
+  readonly dataDir: string;
+  /** PostgreSQL instead of the embedded SQLite file. */
+  readonly databaseUrl?: string | undefined;
+  /** `host:port`, `:port` or `port`; port 0 picks a free one. */
+  readonly listen: string;
+  readonly demo: boolean;
+  readonly examplesDir?: string;
+  readonly oidc?: OidcConfig | undefined;
+  readonly log: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly store: SqlStore;
+  /** The bootstrap admin token, on the first start only. */
+  readonly adminToken: string | undefined;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { hostname: string; port: number } {
+  const match = /^(?:(.*):)?(\d{1,5})$/.exec(listen.trim());
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `--listen "${listen}" is not host:port, :port or port (e.g. 127.0.0.1:8080)`,
+    );
+  }
+  const host = match[1] ?? "";
+  return { hostname: host === "" ? "127.0.0.1" : host.replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { hostname, port } = parseListen(options.listen);
+  const dataDir = resolve(options.dataDir);
+  const store = options.databaseUrl
+    ? await openPostgresStore(options.databaseUrl)
+    : await openSqliteStore(join(dataDir, "slipway.db"));
+  options.log(
+    options.databaseUrl
+      ? `state: PostgreSQL ${redactUrl(options.databaseUrl)}`
+      : `state: SQLite ${join(dataDir, "slipway.db")}`,
+  );
+  const adminToken = await bootstrapAdmin(store);
+  if (options.demo) {
+    const gitopsDir = join(dataDir, "gitops");
+    const result = await seedDemo(store, {
+      examplesDir: options.examplesDir ?? resolve("examples"),
+      deployTarget: new GitOpsTarget({ dir: gitopsDir }),
+      log: options.log,
+    });
+    options.log(`demo: ${result.apps.length} apps; manifests in the GitOps directory ${gitopsDir}`);
+  }
+  const app = createApi({
+    store,
+    authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
+    logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, hostname, port }, () => resolveServer(s));
+    s.once("error", (error) =>
+      reject(
+        new SlipwayError(ErrorCode.Unavailable, `cannot listen on ${hostname}:${port}: ${error.message}`),
+      ),
+    );
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    store,
+    adminToken,
+    close: async () => {
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      await store.close();
+    },
+  };
+}
