@@ -15,6 +15,8 @@ import { render } from "./render.ts";
 import { sortKeysDeep } from "./yaml-output.ts";
 
 export const IMAGE_PLACEHOLDER = "__SLIPWAY_IMAGE__";
+/** Helm reads values as YAML 1.1: quote `on`, `yes`, `0755` … so strings stay strings. */
+const YAML_FOR_GO = { version: "1.1", lineWidth: 0 } as const;
 
 export interface ChartInput {
   readonly app: LoadedApp;
@@ -40,28 +42,31 @@ export function helmChartFiles(input: ChartInput): Record<string, string> {
   const base = perChannel.get(first)!;
   const spec = input.app.spec;
   const files: Record<string, string> = {
-    "Chart.yaml": stringify({
-      apiVersion: "v2",
-      name: spec.name,
-      description: spec.description ?? `${spec.name} (exported from slipway.yaml)`,
-      type: "application",
-      version: "0.1.0",
-      appVersion: spec.image.tag ?? "0.0.0",
-      annotations: { "slipway.dev/exported-from": input.app.source.file },
-    }),
+    "Chart.yaml": stringify(
+      {
+        apiVersion: "v2",
+        name: spec.name,
+        description: spec.description ?? `${spec.name} (exported from slipway.yaml)`,
+        type: "application",
+        version: "0.1.0",
+        appVersion: spec.image.tag ?? "0.0.0",
+        annotations: { "slipway.dev/exported-from": input.app.source.file },
+      },
+      YAML_FOR_GO,
+    ),
     ".helmignore": "values-*.yaml.orig\n*.swp\n",
     "templates/objects.yaml": TEMPLATE,
     "templates/NOTES.txt": `${spec.name} from Slipway: {{ len .Values.objects }} objects, image {{ .Values.image }}.\n`,
     "values.yaml":
       header(`Channel \`${first}\` (the base). Other channels: values-<channel>.yaml.`) +
-      stringify(sortKeysDeep(base), { lineWidth: 0 }),
+      stringify(sortKeysDeep(base), YAML_FOR_GO),
   };
   for (const channel of channels) {
     const diff = channel === first ? {} : diffValues(base, perChannel.get(channel)!);
     files[`values-${channel}.yaml`] =
       header(
         `What channel \`${channel}\` changes over values.yaml (maps merge, lists replace, null removes).`,
-      ) + (Object.keys(diff as object).length ? stringify(sortKeysDeep(diff), { lineWidth: 0 }) : "{}\n");
+      ) + (Object.keys(diff as object).length ? stringify(sortKeysDeep(diff), YAML_FOR_GO) : "{}\n");
   }
   return files;
 }

@@ -17,7 +17,14 @@ export function sortKeysDeep(value: unknown): unknown {
 }
 
 export function objectToYaml(object: KubeObject): string {
-  return stringify(sortKeysDeep(object), { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting: kubectl, Helm and most Go tools read YAML 1.1, where a bare `on`, `yes` or
+  // `0755` is not a string. Quoting them keeps every string a string for every reader.
+  return stringify(sortKeysDeep(object), {
+    version: "1.1",
+    lineWidth: 0,
+    indentSeq: true,
+    aliasDuplicateObjects: false,
+  });
 }
 
 export function objectsToYaml(objects: readonly KubeObject[]): string {

@@ -5,7 +5,7 @@
 import { ErrorCode, type Problem, SlipwayError } from "../core/errors.ts";
 import { type AppBody, type AppSpec, appBody, appSpecSchema } from "./app-schema.ts";
 import { isPlainMap, mergeOverride } from "./merge.ts";
-import { type Platform, platformSchema } from "./platform-schema.ts";
+import { type ChannelConfig, type Platform, platformSchema } from "./platform-schema.ts";
 import { deepPartial } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
 import { validateValue } from "./validate.ts";
@@ -117,7 +117,10 @@ export function parsePlatform(text: string, file: string): LoadedPlatform {
   }
   const result = validateValue(platformSchema, raw, source);
   if (!result.ok) throw problemsError(ErrorCode.PlatformInvalid, file, result.problems);
-  const platform = result.data;
+  const platform: Platform = {
+    ...result.data,
+    channels: result.data.channels ?? defaultChannels(result.data.clusters[0]!.name),
+  };
   const problems: Problem[] = [];
   const clusterNames = platform.clusters.map((c) => c.name);
   const checkCluster = (name: string, path: (string | number)[]) => {
@@ -164,15 +167,18 @@ export function defaultPlatform(): LoadedPlatform {
       apiVersion: "slipway.dev/v1",
       kind: "Platform",
       clusters: [{ name: "local", gitops: { directory: ".slipway/gitops" } }],
-      channels: DEFAULT_CHANNELS.map((name) => ({
-        name,
-        cluster: "local",
-        domain: `${name}.apps.localhost`,
-        ...(name === "stable" ? { production: true } : {}),
-      })),
+      channels: defaultChannels("local").map((c) => ({ ...c, domain: `${c.name}.apps.localhost` })),
       previews: { cluster: "local", domain: "preview.apps.localhost", ttl: "72h" },
     },
   };
+}
+
+function defaultChannels(cluster: string): ChannelConfig[] {
+  return DEFAULT_CHANNELS.map((name) => ({
+    name,
+    cluster,
+    ...(name === "stable" ? { production: true } : {}),
+  }));
 }
 
 export function environmentNames(platform: Platform): string[] {

@@ -62,7 +62,10 @@ export const platformSchema = z.strictObject({
   channels: z
     .array(channel)
     .min(1)
-    .describe("In promotion order, e.g. develop → integration → staging → beta → stable."),
+    .optional()
+    .describe(
+      "In promotion order. Default: develop → integration → staging → beta → stable on the first cluster, stable in production.",
+    ),
   previews: z
     .strictObject({
       cluster: dnsLabel,
@@ -93,6 +96,8 @@ export const platformSchema = z.strictObject({
     .describe("A partial slipway.yaml body every app inherits."),
 });
 
-export type Platform = z.infer<typeof platformSchema>;
-export type ChannelConfig = Platform["channels"][number];
+type PlatformFile = z.infer<typeof platformSchema>;
+export type ChannelConfig = NonNullable<PlatformFile["channels"]>[number];
+/** The platform with its defaults applied: channels are always present. */
+export type Platform = Omit<PlatformFile, "channels"> & { channels: ChannelConfig[] };
 export type ClusterConfig = Platform["clusters"][number];
