@@ -34,6 +34,19 @@ const cluster = z
         directory: z.string().min(1).describe("A git work tree, relative to the platform file."),
         remote: z.string().min(1).optional().describe("Push here after each commit."),
         branch: z.string().min(1).optional(),
+        sops: z
+          .strictObject({
+            age: z
+              .array(z.string().regex(/^age1[0-9a-z]+$/, "must be an age recipient (age1…)"))
+              .min(1)
+              .describe(
+                "Recipients of Secrets committed to this repository, e.g. the age key of the cluster's Flux.",
+              ),
+          })
+          .optional()
+          .describe(
+            "Secrets are committed SOPS-encrypted for these recipients; without it, a deploy with secrets is refused.",
+          ),
       })
       .optional()
       .describe("Commit rendered manifests into a git repository instead of applying them."),
