@@ -21,7 +21,7 @@ export interface WalkOptions extends Selectors {
 }
 
 type Leaf = Scalar | Comment;
-type Visit = (leaf: Leaf, path: readonly string[], stack: string[][]) => Leaf;
+type Visit = (leaf: Leaf, path: readonly string[], stack: string[][], inList: boolean) => Leaf;
 
 function walkMap(map: TreeMap, path: string[], stack: string[][], visit: Visit): TreeMap {
   const frame: string[] = [];
@@ -30,7 +30,7 @@ function walkMap(map: TreeMap, path: string[], stack: string[][], visit: Visit):
   for (const entry of map.entries) {
     if ("kind" in entry) {
       frame.push(entry.value);
-      entries.push(visit(entry, path, inner) as Comment);
+      entries.push(visit(entry, path, inner, false) as Comment);
       continue;
     }
     entries.push({ key: entry.key, value: walkValue(entry.value, [...path, entry.key], inner, visit) });
@@ -46,7 +46,8 @@ function walkList(list: TreeList, path: string[], stack: string[][], visit: Visi
   for (const item of list.items) {
     if (item.kind === "comment") {
       frame.push(item.value);
-      items.push(visit(item, path, inner) as Comment);
+      // In a list, sops writes an encrypted comment as a string item `- ENC[…,type:comment]`.
+      items.push(visit(item, path, inner, true) as Comment | Scalar);
       continue;
     }
     items.push(walkValue(item, path, inner, visit));
@@ -64,7 +65,7 @@ function walkValue(value: TreeValue, path: string[], stack: string[][], visit: V
     case "null":
       return value; // nothing to hide, nothing hashed
     default:
-      return visit(value, path, stack) as Scalar;
+      return visit(value, path, stack, false) as Scalar;
   }
 }
 
@@ -95,7 +96,7 @@ export function encryptBranches(
 ): EncryptResult {
   const mac = newMac(options);
   const out = branches.map((branch) =>
-    walkMap(branch, [], [], (leaf, path, stack) => {
+    walkMap(branch, [], [], (leaf, path, stack, inList) => {
       const isComment = leaf.kind === "comment";
       const encrypted = shouldBeEncrypted(options, path, stack, isComment);
       if (leaf.kind === "null") return leaf;
@@ -104,7 +105,9 @@ export function encryptBranches(
       const aad = aadOf(path);
       const iv = stash?.get(stashKey(aad, leaf));
       const text = encryptValue(leaf, key, aad, iv);
-      return isComment ? { kind: "comment", value: text, inline: leaf.inline } : { kind: "str", value: text };
+      return isComment && !inList
+        ? { kind: "comment", value: text, inline: leaf.inline }
+        : { kind: "str", value: text };
     }),
   );
   return { branches: out, mac: mac.digest("hex").toUpperCase() };
@@ -142,8 +145,8 @@ export function decryptBranches(
         } else {
           const aad = aadOf(path);
           const decrypted = decryptValue(leaf.value as string, key, aad, where);
-          plain =
-            decrypted.kind === "comment" ? { ...decrypted, inline: isComment && leaf.inline } : decrypted;
+          // As in sops, a decrypted comment is no longer inline: it is written above its value.
+          plain = decrypted;
           const iv = ivOf(leaf.value as string);
           if (iv) stash.set(stashKey(aad, plain), iv);
         }

@@ -14,6 +14,7 @@ import {
   type Node,
   Pair,
   parseAllDocuments,
+  type ScalarTag,
   YAMLMap,
   YAMLSeq,
   Scalar as YamlScalar,
@@ -29,8 +30,23 @@ import {
   type TreeMap,
   type TreeValue,
 } from "./tree.ts";
+import { goTimestamp } from "./yaml-time.ts";
 
 export const DEFAULT_YAML_INDENT = 4;
+
+/** Numbers in the tree are floats (ints are bigints); yaml.v3 writes them with Go's 'g' format. */
+const goFloatTag: ScalarTag = {
+  identify: (value) => typeof value === "number",
+  default: true,
+  tag: "tag:yaml.org,2002:float",
+  // Output only: a `test` that never matches keeps it out of parsing but ahead of the core tags.
+  test: /(?!)/,
+  resolve: (text: string) => Number(text),
+  stringify: ({ value }) => {
+    const text = goFormatFloatG(value as number);
+    return { "+Inf": ".inf", "-Inf": "-.inf", NaN: ".nan" }[text] ?? text;
+  },
+};
 
 /** Strings yaml.v3 quotes because YAML 1.1 would read them as timestamps or booleans. */
 const GO_QUOTED = /^(\d{4}-\d\d?-\d\d?([Tt ].*)?|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
@@ -60,7 +76,13 @@ function scalarValue(node: YamlScalar, file: string): TreeValue {
     return { kind: "float", value: v };
   }
   if (typeof v === "boolean") return { kind: "bool", value: v };
-  if (typeof v === "string") return { kind: "str", value: v };
+  if (typeof v === "string") {
+    if (node.type === "PLAIN") {
+      const time = goTimestamp(v);
+      if (time !== undefined) return { kind: "time", value: time };
+    }
+    return { kind: "str", value: v };
+  }
   if (v instanceof Uint8Array) return { kind: "bytes", value: v };
   throw invalid(file, node, `unsupported YAML value of type ${typeof v}`);
 }
@@ -151,14 +173,10 @@ function scalarNode(value: Exclude<TreeValue, TreeMap | TreeList>): Node {
       const node = new YamlScalar(BigInt(value.value));
       return node;
     }
-    case "float": {
-      // yaml.v3 writes floats with Go's 'g' format (7.0 becomes 7, 1e6 becomes 1e+06).
-      const text = goFormatFloatG(value.value);
-      const node = new YamlScalar(value.value);
-      const special: Record<string, string> = { "+Inf": ".inf", "-Inf": "-.inf", NaN: ".nan" };
-      node.source = special[text] ?? text;
-      return node;
-    }
+    case "float":
+      return new YamlScalar(value.value); // written by goFloatTag
+    case "time":
+      return new YamlScalar(value.value); // plain, so it reads back as a timestamp
     case "bool":
       return new YamlScalar(value.value);
     case "bytes":
@@ -188,6 +206,7 @@ function mapNode(map: TreeMap): YAMLMap {
       continue;
     }
     const key = new YamlScalar(entry.key);
+    if (GO_QUOTED.test(entry.key)) key.type = "QUOTE_DOUBLE";
     if (head.length > 0) key.commentBefore = joinComments(head);
     const value = toNode(entry.value);
     if (inline.length > 0) {
@@ -227,7 +246,7 @@ function seqNode(list: TreeList): YAMLSeq {
 export function emitYaml(branches: readonly Branch[], indent = DEFAULT_YAML_INDENT): string {
   return branches
     .map((branch, i) => {
-      const doc = new Document();
+      const doc = new Document(undefined, { customTags: (tags) => [goFloatTag, ...tags] });
       doc.contents = mapNode(branch);
       const text = doc.toString({ indent, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
       return i === 0 ? text : `---\n${text}`;
