@@ -7,7 +7,9 @@ import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatProblem, isSlipwayError } from "../core/errors.ts";
 import { registerApps } from "./commands/apps.ts";
 import { registerCheck } from "./commands/check.ts";
+import { registerDeploy } from "./commands/deploy.ts";
 import { registerDeployments } from "./commands/deployments.ts";
+import { registerDiff } from "./commands/diff.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerLogin } from "./commands/login.ts";
@@ -25,7 +27,9 @@ export type CommandRegistrar = (program: Command, io: CliIo) => void;
 const registrars: CommandRegistrar[] = [
   registerApps,
   registerCheck,
+  registerDeploy,
   registerDeployments,
+  registerDiff,
   registerExport,
   registerInit,
   registerLogin,

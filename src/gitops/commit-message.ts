@@ -23,7 +23,7 @@ export function commitMessage(
   ].filter((s) => s !== "");
   const lines = changes.filter((c) => c.action !== "unchanged").map((c) => `  ${c.action} ${c.ref}`);
   return [
-    `deploy ${scope.app} to ${scope.target}: ${shortCommit(release.commit)} ${release.image}`,
+    `deploy ${scope.app} to ${scope.target}: ${release.image} (commit ${shortCommit(release.commit)})`,
     "",
     `${summary.join(", ")}:`,
     ...lines,

@@ -1,0 +1,51 @@
+/**
+ * `slipway diff`: what a deploy would change on the target's cluster or in its GitOps repository,
+ * as one unified diff per object. Secret values are redacted on both sides; a changed value shows
+ * as a changed marker. `--exit-code` exits 1 when something would change, for CI gates.
+ */
+import type { Command } from "commander";
+import { countChanges } from "../../delivery/deploy-target.ts";
+import { prepareDeploy } from "../deploy/prepare.ts";
+import { planJson, printPlan } from "../deploy/print-plan.ts";
+import type { CliIo } from "../io.ts";
+import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
+
+export function registerDiff(program: Command, io: CliIo): void {
+  program
+    .command("diff")
+    .description("Show what deploying an app would change on its target, secret values redacted.")
+    .requiredOption("--app <dir>", "app directory (holding slipway.yaml) or the spec file")
+    .requiredOption("--target <target>", "a channel name, or preview:<branch>")
+    .option("--image <ref>", "image as <repository>@sha256:<digest> (default: the spec's image.tag)")
+    .option(
+      "--platform <file>",
+      "platform file (default: nearest slipway.platform.yaml, else built-in defaults)",
+    )
+    .option("--prune", "include objects a deploy with --prune would delete")
+    .option("--exit-code", "exit 1 when something would change")
+    .option("--output <format>", "text or json", "text")
+    .action(
+      async (opts: {
+        app: string;
+        target: string;
+        image?: string;
+        platform?: string;
+        prune?: boolean;
+        exitCode?: boolean;
+        output?: string;
+      }) => {
+        const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
+        const prepared = prepareDeploy({ ...opts, cwd: io.cwd });
+        const changes = await prepared.target.plan({
+          scope: prepared.scope,
+          objects: prepared.objects,
+          prune: opts.prune === true,
+        });
+        if (format === "json")
+          io.out(json({ target: prepared.target.describe(), changes: planJson(changes) }));
+        else printPlan(io, changes, prepared.target.describe());
+        const c = countChanges(changes);
+        if (opts.exitCode === true && c.create + c.update + c.delete > 0) io.setExitCode(1);
+      },
+    );
+}

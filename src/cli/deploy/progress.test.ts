@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ApplyResult } from "../../delivery/deploy-target.ts";
+import { type CliIo, memoryIo } from "../io.ts";
+import { progressDisplay } from "./progress.ts";
+
+const ESC = "\u001b";
+
+const result: ApplyResult = {
+  wrote: true,
+  revision: "abc",
+  changes: [
+    { ref: "Deployment/shop/web", action: "update" },
+    { ref: "Service/shop/web", action: "unchanged" },
+  ],
+};
+
+test("on a terminal the frame is redrawn in place with objects, replicas and elapsed time", () => {
+  const base = memoryIo();
+  const io: CliIo & { stdout(): string } = { ...base, isTty: true };
+  let clock = 0;
+  const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => clock, tickMs: 60_000 });
+  clock = 1500;
+  display.onProgress({ type: "object", ref: "Deployment/shop/web", action: "update" });
+  display.onProgress({ type: "replicas", ref: "Deployment/shop/web", ready: 1, desired: 3 });
+  clock = 2000;
+  display.finish(result);
+
+  const out = io.stdout();
+  const frames = out.split("\x1b[J");
+  const last = frames.at(-1) ?? "";
+  assert.match(
+    last,
+    /✔ deploying web → stable {2}2\.0s\n {2}objects applied {2}1\/2\n {2}Deployment\/shop\/web {2}1\/3 ready\n/,
+  );
+  // Each redraw moves up over exactly the previous frame: 2 lines, then 2, then 3.
+  assert.deepEqual(
+    [...out.matchAll(new RegExp(`${ESC}\\[(\\d+)A`, "g"))].map((m) => m[1]),
+    ["2", "2", "3"],
+  );
+  assert.ok(
+    out.startsWith("\x1b[?25l") && out.includes("\x1b[?25h"),
+    "cursor hidden while drawing, shown after",
+  );
+  assert.match(out, /1 updated, 0 deleted, 1 unchanged in 2\.0s\n$/);
+});
+
+test("without a terminal every event is one plain line", () => {
+  const io = memoryIo();
+  let clock = 0;
+  const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => clock });
+  clock = 250;
+  display.onProgress({ type: "replicas", ref: "Deployment/shop/web", ready: 2, desired: 3 });
+  display.onProgress({ type: "revision", id: "0123456789abcdef", pushed: true });
+  display.finish({ wrote: false, changes: [{ ref: "Service/shop/web", action: "unchanged" }] });
+  assert.equal(
+    io.stdout(),
+    [
+      "deploying web → stable: 2 objects",
+      "[0.3s] Deployment/shop/web 2/3 ready",
+      "[0.3s] committed 0123456789ab and pushed",
+      "nothing to change (0 created, 0 updated, 0 deleted, 1 unchanged) in 0.3s",
+      "",
+    ].join("\n"),
+  );
+});

@@ -1,0 +1,113 @@
+/**
+ * The live view of a deploy: objects applied, replicas ready, elapsed time. On a terminal it is a
+ * small frame redrawn in place (a few ANSI sequences; no library needed for three lines); without
+ * one (CI logs, pipes, tests) every event is one plain line, so logs stay readable and greppable.
+ */
+import { type ApplyResult, countChanges, type DeployProgress } from "../../delivery/deploy-target.ts";
+import type { CliIo } from "../io.ts";
+
+export interface ProgressDisplay {
+  readonly onProgress: (event: DeployProgress) => void;
+  /** Stops redrawing and prints the outcome. */
+  finish(result: ApplyResult): void;
+  /** Stops redrawing, leaving the last frame, before an error is reported. */
+  abort(): void;
+}
+
+export interface ProgressOptions {
+  /** e.g. `cart → develop (GitOps repository /srv/gitops)`. */
+  readonly title: string;
+  readonly total: number;
+  readonly now?: () => number;
+  /** Redraw interval on a terminal, for the elapsed time. */
+  readonly tickMs?: number;
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const HIDE_CURSOR = "\x1b[?25l";
+const SHOW_CURSOR = "\x1b[?25h";
+
+export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDisplay {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const elapsed = () => `${((now() - started) / 1000).toFixed(1)}s`;
+  let applied = 0;
+  const replicas = new Map<string, { ready: number; desired: number }>();
+  const notes: string[] = [];
+  let revision: string | undefined;
+
+  if (!io.isTty) {
+    io.out(`deploying ${options.title}: ${options.total} objects\n`);
+    return {
+      onProgress(event) {
+        io.out(`[${elapsed()}] ${describe(event)}\n`);
+      },
+      finish(result) {
+        io.out(`${summary(result)} in ${elapsed()}\n`);
+      },
+      abort() {},
+    };
+  }
+
+  let drawn = 0;
+  let frame = 0;
+  const draw = (final: boolean) => {
+    const lines = [
+      `${final ? "✔" : SPINNER[frame++ % SPINNER.length]} deploying ${options.title}  ${elapsed()}`,
+      `  objects applied  ${applied}/${options.total}`,
+      ...[...replicas].map(([ref, r]) => `  ${ref}  ${r.ready}/${r.desired} ready`),
+      ...(revision === undefined ? [] : [`  revision  ${revision}`]),
+      ...notes.map((n) => `  note: ${n}`),
+    ];
+    // Back to the first line of the previous frame, clear it and everything below, draw anew.
+    const up = drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : "";
+    io.out(`${up}${lines.join("\n")}\n`);
+    drawn = lines.length;
+  };
+  io.out(HIDE_CURSOR);
+  draw(false);
+  const timer = setInterval(() => draw(false), options.tickMs ?? 100);
+  timer.unref();
+  const stop = (final: boolean) => {
+    clearInterval(timer);
+    draw(final);
+    io.out(SHOW_CURSOR);
+  };
+  return {
+    onProgress(event) {
+      if (event.type === "object") applied++;
+      else if (event.type === "replicas")
+        replicas.set(event.ref, { ready: event.ready, desired: event.desired });
+      else if (event.type === "revision")
+        revision = `${event.id.slice(0, 12)}${event.pushed ? " (pushed)" : ""}`;
+      else notes.push(event.text);
+      draw(false);
+    },
+    finish(result) {
+      stop(true);
+      io.out(`${summary(result)} in ${elapsed()}\n`);
+    },
+    abort() {
+      stop(false);
+    },
+  };
+}
+
+function describe(event: DeployProgress): string {
+  switch (event.type) {
+    case "object":
+      return `${event.action} ${event.ref}`;
+    case "replicas":
+      return `${event.ref} ${event.ready}/${event.desired} ready`;
+    case "revision":
+      return `committed ${event.id.slice(0, 12)}${event.pushed ? " and pushed" : ""}`;
+    case "note":
+      return `note: ${event.text}`;
+  }
+}
+
+export function summary(result: ApplyResult): string {
+  const c = countChanges(result.changes);
+  const counts = `${c.create} created, ${c.update} updated, ${c.delete} deleted, ${c.unchanged} unchanged`;
+  return result.wrote ? counts : `nothing to change (${counts})`;
+}

@@ -1,0 +1,34 @@
+/**
+ * From a platform's `clusters:` entry to the DeployTarget a deploy or diff talks to: a GitOps
+ * repository (`gitops.directory`, relative to the platform file) or a cluster through a kubeconfig
+ * context. The CLI is a composition root, so this is where the adapters are constructed.
+ */
+import { dirname, resolve } from "node:path";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import type { DeployTarget } from "../../delivery/deploy-target.ts";
+import { GitOpsTarget } from "../../gitops/gitops-target.ts";
+import type { LoadedPlatform } from "../../spec/parse.ts";
+
+export function deployTargetFor(platform: LoadedPlatform, clusterName: string, cwd: string): DeployTarget {
+  const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
+  if (cluster === undefined) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `the platform names no cluster \`${clusterName}\`; add it under clusters: in the platform file`,
+    );
+  }
+  if (cluster.gitops !== undefined) {
+    // Relative to the platform file, so the same file works from any working directory.
+    const base = platform.source === undefined ? cwd : dirname(resolve(cwd, platform.source.file));
+    return new GitOpsTarget({
+      dir: resolve(base, cluster.gitops.directory),
+      ...(cluster.gitops.remote === undefined ? {} : { url: cluster.gitops.remote }),
+      ...(cluster.gitops.branch === undefined ? {} : { branch: cluster.gitops.branch }),
+    });
+  }
+  throw new SlipwayError(
+    ErrorCode.Unavailable,
+    `cluster \`${clusterName}\` (kubeconfig context ${cluster.kubeconfig?.context ?? "?"}) cannot be deployed to ` +
+      "from this build yet: the cluster adapter is not wired in. Use a gitops cluster for this channel meanwhile.",
+  );
+}

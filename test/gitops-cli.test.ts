@@ -1,0 +1,238 @@
+/**
+ * `slipway deploy` and `slipway diff` in-process against a GitOps cluster of the platform file:
+ * an example app, a checkout Slipway creates, and a bare remote that receives the pushes.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { memoryIo } from "../src/cli/io.ts";
+import { main } from "../src/cli/main.ts";
+
+const REPO = "registry.example.com/commerce/cart";
+const image = (hex: string) => `${REPO}@sha256:${hex.repeat(64)}`;
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
+}
+
+/** An app directory, a platform file whose channels live in a GitOps repository, and its bare remote. */
+function workspace(): { dir: string; app: string; platform: string; remote: string; checkout: string } {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-deploy-"));
+  const app = join(dir, "cart");
+  cpSync(join(import.meta.dirname, "../examples/cart"), app, { recursive: true });
+  const remote = join(dir, "gitops.git");
+  execFileSync("git", ["init", "-q", "--bare", "-b", "main", remote]);
+  const platform = join(dir, "slipway.platform.yaml");
+  writeFileSync(
+    platform,
+    [
+      "apiVersion: slipway.dev/v1",
+      "kind: Platform",
+      "clusters:",
+      "  - name: local",
+      `    gitops: { directory: gitops, remote: ${JSON.stringify(remote)}, branch: main }`,
+      "channels:",
+      "  - { name: develop, cluster: local, domain: develop.apps.example.com }",
+      "  - { name: stable, cluster: local, domain: apps.example.com }",
+      "teams:",
+      "  - name: commerce",
+      "",
+    ].join("\n"),
+  );
+  return { dir, app, platform, remote, checkout: join(dir, "gitops") };
+}
+
+async function run(...argv: string[]) {
+  const io = memoryIo();
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+test("deploy commits the rendered app into <target>/<app>/ and pushes it, with plain progress lines", async () => {
+  const ws = workspace();
+  const deploy = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+    "--commit",
+    "f00dfeed",
+  );
+
+  assert.equal(deploy.code, 0, deploy.stderr);
+  assert.match(
+    deploy.stdout,
+    /^deploying cart → develop \(GitOps repository .*gitops \(main\)\): 9 objects$/m,
+  );
+  assert.match(deploy.stdout, /^\[\d+\.\ds\] create Deployment\/cart-develop\/cart$/m);
+  assert.match(deploy.stdout, /^\[\d+\.\ds\] committed [0-9a-f]{12} and pushed$/m);
+  assert.match(deploy.stdout, /^9 created, 0 updated, 0 deleted, 0 unchanged in \d+\.\ds$/m);
+  assert.ok(!deploy.stdout.includes("\u001b["), "no terminal: no escape sequences");
+
+  assert.equal(
+    git(ws.remote, "log", "-1", "--format=%s", "main"),
+    `deploy cart to develop: ${image("b")} (commit f00dfeed)`,
+  );
+  const files = git(ws.remote, "ls-tree", "-r", "--name-only", "main").split("\n");
+  assert.ok(files.includes("develop/cart/deployment-cart.yaml"), files.join(", "));
+  assert.match(
+    git(ws.remote, "show", "main:develop/cart/deployment-cart.yaml"),
+    new RegExp(`image: ${image("b").replace(/\./g, "\\.")}`),
+  );
+
+  const again = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+  );
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /nothing to change \(0 created, 0 updated, 0 deleted, 9 unchanged\)/);
+  assert.equal(git(ws.remote, "rev-list", "--count", "main"), "1");
+});
+
+test("diff shows a unified diff per changed object and --exit-code reports that something would change", async () => {
+  const ws = workspace();
+  await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+  );
+
+  const same = await run(
+    "diff",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+    "--exit-code",
+  );
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /^no changes in GitOps repository .* \(9 objects unchanged\)$/m);
+
+  const changed = await run(
+    "diff",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("c"),
+    "--exit-code",
+  );
+  assert.equal(changed.code, 1, changed.stderr);
+  assert.match(
+    changed.stdout,
+    /^--- a\/Deployment\/cart-develop\/cart\n\+\+\+ b\/Deployment\/cart-develop\/cart$/m,
+  );
+  assert.match(
+    changed.stdout,
+    new RegExp(
+      `^-\\s+image: ${REPO.replace(/\./g, "\\.")}@sha256:b{64}\\n\\+\\s+image: ${REPO.replace(/\./g, "\\.")}@sha256:c{64}$`,
+      "m",
+    ),
+  );
+  assert.equal(git(ws.checkout, "rev-list", "--count", "HEAD"), "1", "diff writes nothing");
+});
+
+test("deploy --dry-run prints the plan and writes nothing; --output json is data", async () => {
+  const ws = workspace();
+  const dry = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+    "--dry-run",
+  );
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^--- \/dev\/null\n\+\+\+ b\/Deployment\/cart-develop\/cart$/m);
+  assert.match(dry.stdout, /9 to create, 0 to update, 0 to delete, 0 unchanged$/m);
+  assert.equal(git(ws.remote, "rev-list", "--all", "--count"), "0");
+
+  const deploy = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+    "--output",
+    "json",
+  );
+  assert.equal(deploy.code, 0, deploy.stderr);
+  const result = JSON.parse(deploy.stdout) as {
+    wrote: boolean;
+    revision: string;
+    changes: { action: string }[];
+  };
+  assert.equal(result.wrote, true);
+  assert.equal(result.revision, git(ws.remote, "rev-parse", "main"));
+  assert.equal(result.changes.filter((c) => c.action === "create").length, 9);
+});
+
+test("deploy refuses an image that is not pinned by digest", async () => {
+  const ws = workspace();
+  const deploy = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    `${REPO}:latest`,
+  );
+  assert.equal(deploy.code, 2);
+  assert.match(deploy.stderr, /--image must be pinned by digest/);
+});
+
+test("the repository never sees a rendered Secret's values: rendered Secrets carry none", async () => {
+  const ws = workspace();
+  await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+  );
+  const secret = readFileSync(join(ws.checkout, "develop/cart/secret-cart-app.yaml"), "utf8");
+  assert.doesNotMatch(secret, /^(data|stringData):/m);
+});
