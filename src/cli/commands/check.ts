@@ -14,7 +14,8 @@ import { type PolicyMode, policyModeSchema } from "../../policy/config.ts";
 import { parseCustomRules } from "../../policy/custom/parse.ts";
 import { toSarif } from "../../policy/report/sarif.ts";
 import { formatText } from "../../policy/report/text.ts";
-import { type ResolvedPolicy, resolvePolicy } from "../../policy/settings.ts";
+import type { ResolvedPolicy } from "../../policy/settings.ts";
+import { policyForTarget } from "../../policy/target-policy.ts";
 import type { Rule } from "../../policy/types.ts";
 import { requireKubeVersion } from "../../policy/upgrade/versions.ts";
 import { splitDottedPath } from "../../policy/yaml-located.ts";
@@ -165,33 +166,25 @@ function fromApp(opts: CheckOptions): Loaded {
 
 /** Channel, production-ness, mode, labels and version: flags first, then the platform file. */
 function policyFor(loaded: Loaded, opts: CheckOptions, mode: PolicyMode | undefined): ResolvedPolicy {
-  const platform = loaded.platform?.platform;
-  const name = loaded.channelName;
-  const channel = platform?.channels.find((c) => c.name === name);
-  if (name !== undefined && platform !== undefined && channel === undefined) {
-    const known = platform.channels.map((c) => c.name).join(", ");
+  const target =
+    loaded.preview !== undefined
+      ? ({ kind: "preview", name: loaded.preview } as const)
+      : loaded.channelName !== undefined
+        ? ({ kind: "channel", name: loaded.channelName } as const)
+        : undefined;
+  const resolved = policyForTarget(loaded.platform?.platform, target, loaded.app?.spec, {
+    ...(mode === undefined ? {} : { mode }),
+    ...(opts.production ? { production: true } : {}),
+    ...(opts.kubeVersion === undefined ? {} : { kubernetesVersion: opts.kubeVersion }),
+    ...(opts.requiredLabel === undefined ? {} : { requiredLabels: opts.requiredLabel }),
+  });
+  if ("unknownChannel" in resolved) {
     throw new SlipwayError(
       ErrorCode.Input,
-      `--channel ${name} is not a channel of the platform (one of: ${known})`,
+      `--channel ${resolved.unknownChannel} is not a channel of the platform (one of: ${resolved.known.join(", ")})`,
     );
   }
-  const production = opts.production ?? channel?.production ?? false;
-  const kubernetesVersion =
-    opts.kubeVersion ?? platform?.clusters.find((c) => c.name === channel?.cluster)?.kubernetesVersion;
-  return resolvePolicy({
-    ...(name !== undefined || opts.production
-      ? { channel: { name: name ?? "", production, policy: channel?.policy } }
-      : {}),
-    ...(loaded.preview === undefined
-      ? {}
-      : { preview: { name: loaded.preview, policy: platform?.previews?.policy } }),
-    platform: {
-      requiredLabels: [...(platform?.policy?.requiredLabels ?? []), ...(opts.requiredLabel ?? [])],
-    },
-    app: loaded.app?.spec.policy,
-    ...(kubernetesVersion === undefined ? {} : { kubernetesVersion }),
-    ...(mode === undefined ? {} : { modeOverride: mode }),
-  });
+  return resolved;
 }
 
 function loadCustomRules(platform: LoadedPlatform | undefined, dir: string | undefined): Rule[] {
