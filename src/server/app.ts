@@ -61,7 +61,7 @@ export function createApi(deps: ApiDeps): Hono {
   for (const def of apiRoutes) {
     app.on(def.method.toUpperCase(), def.path, async (c) => {
       // Authentication first: an anonymous caller learns nothing, not even what is invalid.
-      const principal = await deps.authenticate(c.req.header("authorization"));
+      const principal = await deps.authenticate.authenticate(c.req.header("authorization"));
       const params = parse(def.params, c.req.param(), "path");
       const query = parse(def.query, c.req.query(), "query");
       const body =
@@ -72,6 +72,8 @@ export function createApi(deps: ApiDeps): Hono {
       const team = def.team === undefined ? undefined : await def.team(input);
       authorize(principal, def.access, team);
       const result = await def.handle({ ...input, principal });
+      // A change may have revoked a token or moved a role: cached principals must not outlive it.
+      if (def.method !== "get") deps.authenticate.invalidate();
       return c.json(def.response.parse(result) as object, def.status ?? 200);
     });
   }

@@ -91,7 +91,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     adminToken,
     close: async () => {
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      // Stop accepting, let requests in flight finish (up to 5 s), then close the store: a request
+      // must never find the database already gone.
+      const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      const grace = setTimeout(() => {
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }, 5_000);
+      await closed;
+      clearTimeout(grace);
       await store.close();
     },
   };

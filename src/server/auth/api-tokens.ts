@@ -33,8 +33,12 @@ export async function issueToken(
   return { token, secret };
 }
 
-/** The user behind a live token; every way a token can be dead is the same 401 to the caller. */
-export async function verifyToken(store: Store, secret: string, now: Date): Promise<User> {
+/** The user behind a live token; every way a token can be dead is a 401 that says which. */
+export async function verifyToken(
+  store: Store,
+  secret: string,
+  now: Date,
+): Promise<{ user: User; token: ApiToken }> {
   const token = await store.findApiTokenByHash(hashTokenSecret(secret));
   if (token === undefined) {
     throw new SlipwayError(
@@ -51,5 +55,5 @@ export async function verifyToken(store: Store, secret: string, now: Date): Prom
       `the API token expired at ${token.expiresAt}: create a new one`,
     );
   }
-  return store.getUser(token.userId);
+  return { user: await store.getUser(token.userId), token };
 }

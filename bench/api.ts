@@ -1,0 +1,265 @@
+/**
+ * `npm run bench -- api`: the API's read endpoints under load, on SQLite and on PostgreSQL in the
+ * same run. Each database gets 2,000 apps and 50,000 releases; the server runs as its own process
+ * (`slipway serve`) and autocannon, in another process, drives it with 100 connections. Prints
+ * p50/p99 latency, requests/s and the server's RSS per database and endpoint, then one JSON line.
+ * Targets (issue 5): p99 ≤ 50 ms, ≥ 2,000 req/s on a list page, RSS ≤ 300 MiB.
+ *
+ * usage: npm run bench -- api [--apps N] [--releases N] [--duration S]
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { openPostgresStore, openSqliteStore } from "../src/store/open.ts";
+import type { Store } from "../src/store/store.ts";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const { values } = parseArgs({
+  options: {
+    apps: { type: "string", default: "2000" },
+    releases: { type: "string", default: "50000" },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "100" },
+  },
+});
+const appCount = Number(values.apps);
+const releaseCount = Number(values.releases);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const postgresUrl = process.env.SLIPWAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+const actor = { userId: "bench", subject: "bench" };
+const appName = (i: number) => `app-${String(i).padStart(5, "0")}`;
+
+async function seed(store: Store): Promise<number> {
+  const started = performance.now();
+  const teams = 20;
+  for (let t = 0; t < teams; t++) await store.createTeam(actor, `team-${t}`);
+  await pool(appCount, 8, (i) =>
+    store.createApp(actor, { name: appName(i), teamName: `team-${i % teams}`, description: `service ${i}` }),
+  );
+  const perApp = Math.ceil(releaseCount / appCount);
+  await pool(releaseCount, 8, (i) =>
+    store.createRelease(actor, {
+      appName: appName(i % appCount),
+      commitSha: (i + 0x1000000).toString(16),
+      imageDigest: `sha256:${i.toString(16).padStart(64, "0")}`,
+      specHash: "a".repeat(64),
+      secretsHash: "b".repeat(64),
+      commitTime: null,
+    }),
+  );
+  void perApp;
+  return (performance.now() - started) / 1000;
+}
+
+async function pool(count: number, width: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(repo, "bin/slipway.js"), "serve", "--listen", `127.0.0.1:${port}`, ...args],
+    {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const token = /(slw_[A-Za-z0-9_-]{43})/.exec(out)?.[1];
+      if (out.includes("listening on") && token) {
+        clearInterval(timer);
+        resolve({ child, url: `http://127.0.0.1:${port}`, token });
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      reject(new Error(`slipway serve exited with ${code}`));
+    });
+  });
+}
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+interface Load {
+  readonly endpoint: string;
+  readonly p50: number;
+  readonly p99: number;
+  readonly rps: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+/** autocannon in its own process, so the load generator does not share the server's event loop. */
+function load(url: string, token: string, path: string): Load {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(repo, "node_modules/autocannon/autocannon.js"),
+      "-c",
+      String(connections),
+      "-d",
+      String(duration),
+      "-j",
+      "-H",
+      `authorization=Bearer ${token}`,
+      `${url}${path}`,
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`autocannon failed: ${result.stderr}`);
+  const json = JSON.parse(result.stdout) as {
+    latency: { p50: number; p99: number };
+    requests: { average: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    endpoint: path,
+    p50: json.latency.p50,
+    p99: json.latency.p99,
+    rps: json.requests.average,
+    non2xx: json.non2xx,
+    errors: json.errors,
+  };
+}
+
+interface Run {
+  readonly database: "sqlite" | "postgres";
+  readonly seedSeconds: number;
+  readonly loads: readonly Load[];
+  readonly rssMiB: number;
+  readonly peakRssMiB: number;
+}
+
+async function run(database: "sqlite" | "postgres"): Promise<Run> {
+  const dataDir = mkdtempSync(join(tmpdir(), "slipway-bench-api-"));
+  const dbName = `slipway_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  let url = "";
+  try {
+    let store: Store;
+    if (database === "postgres") {
+      await admin.connect();
+      await admin.query(`create database ${dbName}`);
+      const parsed = new URL(postgresUrl);
+      parsed.pathname = `/${dbName}`;
+      url = parsed.toString();
+      store = await openPostgresStore(url);
+    } else {
+      store = await openSqliteStore(join(dataDir, "slipway.db"));
+    }
+    console.log(`${database}: seeding ${appCount} apps and ${releaseCount} releases…`);
+    const seedSeconds = await seed(store);
+    await store.close();
+    console.log(`${database}: seeded in ${seedSeconds.toFixed(1)} s`);
+    const server = await startServer([
+      "--data",
+      dataDir,
+      ...(database === "postgres" ? ["--database", url] : []),
+    ]);
+    try {
+      const paths = [
+        "/api/v1/apps?limit=50",
+        `/api/v1/apps/${appName(1234)}/releases?limit=50`,
+        `/api/v1/apps/${appName(777)}`,
+      ];
+      load(server.url, server.token, paths[0]!); // warm-up: JIT, caches, connection pool
+      const loads: Load[] = [];
+      for (const path of paths) {
+        const l = load(server.url, server.token, path);
+        loads.push(l);
+        console.log(
+          `${database.padEnd(8)} ${path.padEnd(46)} p50 ${String(l.p50).padStart(4)} ms  p99 ${String(l.p99).padStart(4)} ms  ${l.rps.toFixed(0).padStart(6)} req/s  non-2xx ${l.non2xx}  errors ${l.errors}`,
+        );
+      }
+      const memory = rssMiB(server.child.pid!);
+      console.log(
+        `${database}: server RSS ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`,
+      );
+      return { database, seedSeconds, loads, rssMiB: memory.rss, peakRssMiB: memory.peak };
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((resolve) => server.child.once("exit", resolve));
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (database === "postgres") {
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+    }
+  }
+}
+
+const runs = [await run("sqlite"), await run("postgres")];
+const list = (r: Run) => r.loads[0]!;
+console.log("");
+console.log(
+  "database  list p99  list req/s  worst p99  peak RSS   (targets: p99 ≤ 50 ms, ≥ 2000 req/s, ≤ 300 MiB)",
+);
+for (const r of runs) {
+  const worst = Math.max(...r.loads.map((l) => l.p99));
+  console.log(
+    `${r.database.padEnd(9)} ${`${list(r).p99} ms`.padStart(8)}  ${list(r).rps.toFixed(0).padStart(10)}  ${`${worst} ms`.padStart(9)}  ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(8)}`,
+  );
+}
+const [sqlite, postgres] = runs as [Run, Run];
+console.log(
+  `postgres / sqlite on the list page: ${(list(postgres).rps / list(sqlite).rps).toFixed(2)}x the throughput, ${(list(postgres).p99 / Math.max(1, list(sqlite).p99)).toFixed(2)}x the p99`,
+);
+console.log(
+  JSON.stringify({
+    bench: "api",
+    apps: appCount,
+    releases: releaseCount,
+    connections,
+    durationSeconds: duration,
+    cpus: (await import("node:os")).cpus().length,
+    results: runs.map((r) => ({
+      database: r.database,
+      seedSeconds: Number(r.seedSeconds.toFixed(1)),
+      rssMiB: Math.round(r.rssMiB),
+      peakRssMiB: Math.round(r.peakRssMiB),
+      endpoints: r.loads.map((l) => ({
+        path: l.endpoint,
+        p50Ms: l.p50,
+        p99Ms: l.p99,
+        rps: Math.round(l.rps),
+        non2xx: l.non2xx,
+      })),
+    })),
+  }),
+);
