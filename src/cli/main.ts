@@ -76,3 +76,6 @@ function reportFailure(error: unknown, io: CliIo): number {
   io.err(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
 }
+
+// `node src/cli/main.ts …` (what `npm start` runs) is the CLI itself; `bin/slipway.js` imports it.
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
