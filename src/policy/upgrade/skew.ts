@@ -126,3 +126,12 @@ function nodeSkew(
     message: `matches the API server${suffix}`,
   };
 }
+
+/** Reads versions through the adapter and judges them; the only call that does I/O, via `source`. */
+export async function skewOf(
+  source: ClusterVersions,
+  options: { target?: string } = {},
+): Promise<SkewReport> {
+  const [server, nodes] = await Promise.all([source.serverVersion(), source.nodeVersions()]);
+  return checkSkew(server, nodes, options);
+}

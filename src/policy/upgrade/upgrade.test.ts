@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { deployment } from "../fixtures.ts";
 import { apiLifecycle, tableCheckedThrough } from "./api-lifecycle.ts";
 import { deprecatedUses } from "./deprecations.ts";
-import { checkSkew } from "./skew.ts";
+import { type ClusterVersions, checkSkew, skewOf } from "./skew.ts";
 import { parseKubeVersion } from "./versions.ts";
 
 const v = (s: string) => parseKubeVersion(s) ?? assert.fail(s);
@@ -74,4 +74,23 @@ test("skew for a target: a node within today's window that the next control-plan
   assert.equal(report.nodes[0]?.blocksTarget, true);
   assert.match(report.nodes[0]?.message ?? "", /upgrade this node before the control plane moves to 1\.32/);
   assert.equal(report.ok, false);
+});
+
+test("skewOf reads through the ClusterVersions capability a live-cluster adapter implements", async () => {
+  const cluster: ClusterVersions = {
+    serverVersion: async () => "v1.36.1",
+    nodeVersions: async () => [
+      { name: "pool-a-1", kubeletVersion: "v1.36.1" },
+      { name: "pool-b-1", kubeletVersion: "v1.35.4" },
+    ],
+  };
+  const report = await skewOf(cluster, { target: "1.37" });
+  assert.deepEqual(
+    report.nodes.map((n) => [n.name, n.status, n.blocksTarget]),
+    [
+      ["pool-a-1", "current", false],
+      ["pool-b-1", "behind", false],
+    ],
+  );
+  assert.equal(report.ok, true);
 });
