@@ -1,10 +1,12 @@
 /** `slipway secrets` as a user runs it, in-process: what reaches stdout, the files, the exit codes. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
+import { peerPath } from "../../testing/peers.ts";
 import { memoryIo } from "../io.ts";
 import { main } from "../main.ts";
 

@@ -13,6 +13,19 @@ const IV_BYTES = 32;
 const TAG_BYTES = 16;
 const ENC_PATTERN = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s;
 
+/** Random IVs drawn from a pool: one system call per 256 values instead of one per value. */
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+function freshIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_BYTES * 256);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 export type Plain = Exclude<Scalar, { kind: "null" }> | Comment;
 
 /** The bytes `sops` encrypts and hashes for a value (its `ToBytes`). */
@@ -48,7 +61,7 @@ export function encryptValue(value: Plain, key: Uint8Array, aad: string, iv?: Ui
     // sops leaves empty strings empty: there is nothing to hide and nothing to hash.
     return "";
   }
-  const nonce = iv ?? randomBytes(IV_BYTES);
+  const nonce = iv ?? freshIv();
   const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, "utf8"));
   const sealed = Buffer.concat([cipher.update(data), cipher.final()]);
