@@ -110,14 +110,16 @@ export async function listReleases(
   appName: string,
   page: PageRequest,
 ): Promise<Page<Release>> {
-  const app = await getApp(ctx, appName);
   const after = decodeCursor(page.cursor);
+  // Filter by name through the join: one round trip on the hot read path; only an empty page
+  // pays a second query to tell "no releases yet" from "no such app".
   let query = releasesQuery(ctx)
-    .where("releases.appId", "=", app.id)
+    .where("apps.name", "=", appName)
     .orderBy("releases.id", "desc")
     .limit(page.limit + 1);
   if (after !== undefined) query = query.where("releases.id", "<", after);
   const rows = (await query.execute()).map((r) => releaseSchema.parse(r));
+  if (rows.length === 0) await getApp(ctx, appName);
   return toPage(rows, page.limit, (r) => r.id);
 }
 
@@ -312,15 +314,15 @@ export async function listDeployments(
   filter: { appName: string; targetName?: string | undefined },
   page: PageRequest,
 ): Promise<Page<Deployment>> {
-  const app = await getApp(ctx, filter.appName);
   const after = decodeCursor(page.cursor);
   let query = deploymentsQuery(ctx.db)
-    .where("deployments.appId", "=", app.id)
+    .where("apps.name", "=", filter.appName)
     .orderBy("deployments.id", "desc")
     .limit(page.limit + 1);
   if (filter.targetName !== undefined) query = query.where("targets.name", "=", filter.targetName);
   if (after !== undefined) query = query.where("deployments.id", "<", after);
   const rows = (await query.execute()).map((r) => deploymentSchema.parse(r));
+  if (rows.length === 0) await getApp(ctx, filter.appName);
   return toPage(rows, page.limit, (d) => d.id);
 }
 
