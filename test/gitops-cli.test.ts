@@ -4,25 +4,49 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { memoryIo } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
+import { AgeKeyBackend } from "../src/secrets/backends/age.ts";
+import { encryptDocument } from "../src/secrets/format/sops-file.ts";
+import { KeyRing } from "../src/secrets/key-ring.ts";
+import { peerPath } from "../src/testing/peers.ts";
 
 const REPO = "registry.example.com/commerce/cart";
 const image = (hex: string) => `${REPO}@sha256:${hex.repeat(64)}`;
+const CANARY = "canary-5d1e-never-in-git";
+/** One age key plays both the developer's key (opens the app's file) and Flux's (the GitOps recipient). */
+const identity = await generateIdentity();
+const recipient = await identityToRecipient(identity);
+const env = { SOPS_AGE_KEY: identity };
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
 }
 
-/** An app directory, a platform file whose channels live in a GitOps repository, and its bare remote. */
-function workspace(): { dir: string; app: string; platform: string; remote: string; checkout: string } {
+/**
+ * The cart example with its SOPS-encrypted secret file, a platform file whose channels live in a
+ * GitOps repository (whose Secrets are sealed for `recipient` unless `sops` is false), and the
+ * repository's bare remote.
+ */
+async function workspace(
+  options: { sops?: boolean } = {},
+): Promise<{ dir: string; app: string; platform: string; remote: string; checkout: string }> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-deploy-"));
   const app = join(dir, "cart");
   cpSync(join(import.meta.dirname, "../examples/cart"), app, { recursive: true });
+  mkdirSync(join(app, "secrets"));
+  const secretFile = await encryptDocument(new TextEncoder().encode(`MYSQL_PASSWORD: ${CANARY}\n`), {
+    file: "secrets/develop.enc.yaml",
+    keyGroups: [[{ type: "age", recipient }]],
+    keys: new KeyRing([new AgeKeyBackend([identity])]),
+    now: new Date("2026-11-23T12:00:00Z"),
+  });
+  writeFileSync(join(app, "secrets/develop.enc.yaml"), secretFile);
   const remote = join(dir, "gitops.git");
   execFileSync("git", ["init", "-q", "--bare", "-b", "main", remote]);
   const platform = join(dir, "slipway.platform.yaml");
@@ -33,7 +57,9 @@ function workspace(): { dir: string; app: string; platform: string; remote: stri
       "kind: Platform",
       "clusters:",
       "  - name: local",
-      `    gitops: { directory: gitops, remote: ${JSON.stringify(remote)}, branch: main }`,
+      `    gitops: { directory: gitops, remote: ${JSON.stringify(remote)}, branch: main${
+        options.sops === false ? "" : `, sops: { age: [${recipient}] }`
+      } }`,
       "channels:",
       "  - { name: develop, cluster: local, domain: develop.apps.example.com }",
       "  - { name: stable, cluster: local, domain: apps.example.com }",
@@ -46,13 +72,13 @@ function workspace(): { dir: string; app: string; platform: string; remote: stri
 }
 
 async function run(...argv: string[]) {
-  const io = memoryIo();
+  const io = memoryIo({ env });
   const code = await main(argv, io);
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
 test("deploy commits the rendered app into <target>/<app>/ and pushes it, with plain progress lines", async () => {
-  const ws = workspace();
+  const ws = await workspace();
   const deploy = await run(
     "deploy",
     "--app",
@@ -105,7 +131,7 @@ test("deploy commits the rendered app into <target>/<app>/ and pushes it, with p
 });
 
 test("diff shows a unified diff per changed object and --exit-code reports that something would change", async () => {
-  const ws = workspace();
+  const ws = await workspace();
   await run(
     "deploy",
     "--app",
@@ -161,7 +187,7 @@ test("diff shows a unified diff per changed object and --exit-code reports that 
 });
 
 test("deploy --dry-run prints the plan and writes nothing; --output json is data", async () => {
-  const ws = workspace();
+  const ws = await workspace();
   const dry = await run(
     "deploy",
     "--app",
@@ -204,7 +230,7 @@ test("deploy --dry-run prints the plan and writes nothing; --output json is data
 });
 
 test("deploy refuses an image that is not pinned by digest", async () => {
-  const ws = workspace();
+  const ws = await workspace();
   const deploy = await run(
     "deploy",
     "--app",
@@ -220,9 +246,9 @@ test("deploy refuses an image that is not pinned by digest", async () => {
   assert.match(deploy.stderr, /--image must be pinned by digest/);
 });
 
-test("the repository never sees a rendered Secret's values: rendered Secrets carry none", async () => {
-  const ws = workspace();
-  await run(
+test("a Secret reaches the repository SOPS-encrypted for the platform's recipients, and only once", async () => {
+  const ws = await workspace();
+  const deploy = await run(
     "deploy",
     "--app",
     ws.app,
@@ -233,6 +259,67 @@ test("the repository never sees a rendered Secret's values: rendered Secrets car
     "--image",
     image("b"),
   );
+  assert.equal(deploy.code, 0, deploy.stderr);
+
   const secret = readFileSync(join(ws.checkout, "develop/cart/secret-cart-app.yaml"), "utf8");
-  assert.doesNotMatch(secret, /^(data|stringData):/m);
+  assert.match(secret, /^ {2}MYSQL_PASSWORD: ENC\[AES256_GCM,data:/m);
+  assert.match(secret, new RegExp(`recipient: ${recipient}`));
+  assert.ok(!git(ws.remote, "log", "-p", "main").includes(CANARY), "no plaintext in the pushed history");
+  // What Flux would do: the real sops opens the committed file (key order kept, so the MAC holds).
+  const opened = execFileSync(
+    peerPath("sops"),
+    ["decrypt", "--input-type", "yaml", "--output-type", "yaml", "develop/cart/secret-cart-app.yaml"],
+    { cwd: ws.checkout, encoding: "utf8", env: { ...process.env, SOPS_AGE_KEY: identity } },
+  );
+  assert.match(opened, new RegExp(`^ +MYSQL_PASSWORD: ${Buffer.from(CANARY).toString("base64")}$`, "m"));
+  assert.ok(!git(ws.remote, "log", "-p", "main").includes(Buffer.from(CANARY).toString("base64")));
+
+  const diff = await run(
+    "diff",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+    "--exit-code",
+  );
+  assert.equal(diff.code, 0, `an unchanged secret is no change:\n${diff.stdout}`);
+  const again = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+  );
+  assert.match(again.stdout, /nothing to change/);
+  assert.equal(git(ws.remote, "rev-list", "--count", "main"), "1");
+});
+
+test("without SOPS recipients for the repository, a deploy with secrets is refused and nothing is pushed", async () => {
+  const ws = await workspace({ sops: false });
+  const deploy = await run(
+    "deploy",
+    "--app",
+    ws.app,
+    "--target",
+    "develop",
+    "--platform",
+    ws.platform,
+    "--image",
+    image("b"),
+  );
+  assert.equal(deploy.code, 1);
+  assert.match(
+    deploy.stderr,
+    /refusing to write plaintext secret values into the GitOps repository: Secret\/cart-develop\/cart-app \(data\.MYSQL_PASSWORD\)/,
+  );
+  assert.ok(!deploy.stderr.includes(CANARY) && !deploy.stdout.includes(CANARY));
+  assert.equal(git(ws.remote, "rev-list", "--all", "--count"), "0");
 });

@@ -6,15 +6,22 @@
  * A SOPS-encrypted object keeps its key order: SOPS computes its MAC over the values in document
  * order, so reordering the keys would make the real `sops` (and Flux) reject the file.
  */
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import type { KubeObject } from "../core/kube-object.ts";
 
 const LEADING_KEYS = ["apiVersion", "kind", "metadata"];
 
 export function manifestYaml(o: KubeObject): string {
   const value = "sops" in o ? o : canonical(o, true);
-  // No anchors for repeated sub-objects and no folded lines: files must diff line by line.
-  return stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
+  // YAML 1.1 quoting, because Go tools (kubectl, Flux, sops) read YAML 1.1: a bare `on`, `0755` or
+  // `2026-11-23T12:00:00Z` would not come back as the string it was. No anchors for repeated
+  // sub-objects and no folded lines: files must diff line by line.
+  return stringify(value, { version: "1.1", aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
+/** Reads what `manifestYaml` wrote, with the same YAML version, so every value comes back as it was. */
+export function parseManifestYaml(text: string): unknown {
+  return parse(text, { version: "1.1" });
 }
 
 /** A deep copy with sorted keys; two equal objects give equal copies whatever their key order. */

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { isSlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import { changeDiff } from "./change-diff.ts";
+import { canonical, manifestYaml, parseManifestYaml } from "./manifest-yaml.ts";
 import { planChanges } from "./plan-changes.ts";
 import { REDACTED, REDACTED_CHANGED } from "./redact.ts";
 
@@ -82,4 +83,12 @@ test("a render that holds one object twice is refused", () => {
     () => planChanges([configMap("a", {}), configMap("a", {})], [], { scope, prune: false }),
     /twice/,
   );
+});
+
+test("strings that YAML 1.1 readers would take for booleans, octals or timestamps stay strings", () => {
+  const tricky = configMap("t", { a: "on", b: "0755", c: "2026-11-23T12:00:00Z", d: "yes", e: "0o17" });
+  const text = manifestYaml(tricky);
+  assert.match(text, /a: "on"/);
+  assert.match(text, /c: "2026-11-23T12:00:00Z"/);
+  assert.deepEqual(parseManifestYaml(text), canonical(tricky, true));
 });

@@ -5,10 +5,9 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
-import { manifestYaml } from "../delivery/manifest-yaml.ts";
+import { manifestYaml, parseManifestYaml } from "../delivery/manifest-yaml.ts";
 
 export interface ScopeFile {
   readonly file: string;
@@ -26,7 +25,7 @@ export async function readScopeFiles(dir: string): Promise<ScopeFile[]> {
   const files: ScopeFile[] = [];
   for (const file of names.filter((n) => n.endsWith(".yaml")).sort()) {
     const path = join(dir, file);
-    const object: unknown = parse(await readFile(path, "utf8"));
+    const object: unknown = parseManifestYaml(await readFile(path, "utf8"));
     if (!isKubeObject(object)) {
       throw new SlipwayError(
         ErrorCode.Conflict,

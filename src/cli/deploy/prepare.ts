@@ -1,15 +1,22 @@
 /**
- * What `deploy` and `diff` share: load the app and the platform, render for the target, and find
- * where the target's objects go.
+ * What `deploy` and `diff` share: load the app and the platform, render for the target, put the
+ * secret values in (decrypted in memory from the app's SOPS files), and find where the target's
+ * objects go.
  */
 import type { KubeObject } from "../../core/kube-object.ts";
 import type { DeployScope, DeployTarget } from "../../delivery/deploy-target.ts";
+import { materializeSecrets } from "../../delivery/materialize-secrets.ts";
+import { sopsSecretSources } from "../../delivery/sops-secret-sources.ts";
+import { SECRET_FILE_ANNOTATION } from "../../render/config.ts";
 import { render } from "../../render/render.ts";
+import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
+import type { KeyRing } from "../../secrets/key-ring.ts";
 import { loadAppAndPlatform } from "../../spec/files.ts";
 import { deployTargetFor } from "./targets.ts";
 
 export interface PreparedDeploy {
   readonly scope: DeployScope;
+  /** With secret values: hand these only to a target, never to a printer. */
   readonly objects: KubeObject[];
   readonly target: DeployTarget;
   readonly appDir: string;
@@ -23,9 +30,11 @@ export interface PrepareInput {
   readonly platform?: string | undefined;
   readonly image?: string | undefined;
   readonly cwd: string;
+  /** Where the key ring's identities and credentials come from (age, Vault, KMS). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-export function prepareDeploy(input: PrepareInput): PreparedDeploy {
+export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy> {
   const { app, platform, appDir } = loadAppAndPlatform(input.app, input.platform);
   const result = render({
     app,
@@ -33,10 +42,22 @@ export function prepareDeploy(input: PrepareInput): PreparedDeploy {
     target: input.target,
     ...(input.image === undefined ? {} : { image: input.image }),
   });
+  // Built only when needed: an app without secrets deploys without any key configured.
+  let ring: KeyRing | undefined;
+  const keys = () => {
+    ring ??= keyRingFromEnv(input.env);
+    return ring;
+  };
+  const hasSecrets = result.objects.some(
+    (o) => o.metadata.annotations?.[SECRET_FILE_ANNOTATION] !== undefined,
+  );
+  const objects = hasSecrets
+    ? await materializeSecrets(result.objects, sopsSecretSources(appDir, keys()))
+    : result.objects;
   return {
     scope: { app: result.spec.name, target: result.target.name },
-    objects: result.objects,
-    target: deployTargetFor(platform, result.target.cluster, input.cwd),
+    objects,
+    target: deployTargetFor(platform, result.target.cluster, { cwd: input.cwd, keys }),
     appDir,
     image: result.image.reference,
   };

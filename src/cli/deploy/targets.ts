@@ -6,10 +6,23 @@
 import { dirname, resolve } from "node:path";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { DeployTarget } from "../../delivery/deploy-target.ts";
+import { sopsSecretSealer } from "../../delivery/sops-secret-sealer.ts";
 import { GitOpsTarget } from "../../gitops/gitops-target.ts";
+import type { KeyRing } from "../../secrets/key-ring.ts";
 import type { LoadedPlatform } from "../../spec/parse.ts";
 
-export function deployTargetFor(platform: LoadedPlatform, clusterName: string, cwd: string): DeployTarget {
+export interface TargetContext {
+  readonly cwd: string;
+  /** The key ring, built on first use (sealing Secrets for a GitOps repository). */
+  readonly keys: () => KeyRing;
+}
+
+export function deployTargetFor(
+  platform: LoadedPlatform,
+  clusterName: string,
+  context: TargetContext,
+): DeployTarget {
+  const { cwd } = context;
   const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
   if (cluster === undefined) {
     throw new SlipwayError(
@@ -20,8 +33,18 @@ export function deployTargetFor(platform: LoadedPlatform, clusterName: string, c
   if (cluster.gitops !== undefined) {
     // Relative to the platform file, so the same file works from any working directory.
     const base = platform.source === undefined ? cwd : dirname(resolve(cwd, platform.source.file));
+    const sops = cluster.gitops.sops;
     return new GitOpsTarget({
       dir: resolve(base, cluster.gitops.directory),
+      // Without recipients there is no sealer, and a Secret with values is refused (ADR 0004).
+      ...(sops === undefined
+        ? {}
+        : {
+            sealer: sopsSecretSealer({
+              recipients: sops.age.map((recipient) => ({ type: "age" as const, recipient })),
+              keys: context.keys(),
+            }),
+          }),
       ...(cluster.gitops.remote === undefined ? {} : { url: cluster.gitops.remote }),
       ...(cluster.gitops.branch === undefined ? {} : { branch: cluster.gitops.branch }),
     });
