@@ -304,3 +304,18 @@ test("a failing git command is a typed error naming the command and git's stderr
     /`git fetch -q origin` failed in .*gitops \(exit 128\): .*does not appear to be a git repository/,
   );
 });
+
+test("a checkout made before a remote was configured starts pushing once the remote is named", async () => {
+  const dir = join(tempDir(), "gitops");
+  await new GitOpsTarget({ dir }).apply(request("shop", [deployment("shop")]));
+  const remote = bareRemote();
+
+  const result = await new GitOpsTarget({ dir, url: remote }).apply(request("shop", [deployment("shop")]));
+
+  assert.equal(result.wrote, false, "nothing new to commit");
+  assert.equal(
+    git(remote, "rev-parse", "main"),
+    git(dir, "rev-parse", "HEAD"),
+    "the earlier commit was pushed",
+  );
+});

@@ -57,8 +57,17 @@ export async function openWorkingCopy(options: WorkingCopyOptions): Promise<Work
   const current = (await git(["symbolic-ref", "--short", "-q", "HEAD"], { okExitCodes: [1] })).stdout.trim();
   const branch = options.branch ?? (current || "main");
   const remotes = (await git(["remote"])).stdout.split("\n").map((r) => r.trim());
+  let hasRemote = remotes.includes(REMOTE);
+  if (options.url !== undefined) {
+    // The platform file is the truth about where the repository lives: a checkout made before a
+    // remote was configured (or pointing elsewhere) follows it.
+    const current = hasRemote ? (await git(["remote", "get-url", REMOTE])).stdout.trim() : undefined;
+    if (!hasRemote) await git(["remote", "add", REMOTE, options.url]);
+    else if (current !== options.url) await git(["remote", "set-url", REMOTE, options.url]);
+    hasRemote = true;
+  }
   const gitDir = (await git(["rev-parse", "--absolute-git-dir"])).stdout.trim();
-  return { dir, git, branch, hasRemote: remotes.includes(REMOTE), gitDir };
+  return { dir, git, branch, hasRemote, gitDir };
 }
 
 /** Switches to the branch and fast-forwards it to `origin`'s copy when there is one. */

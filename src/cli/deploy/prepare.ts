@@ -57,7 +57,7 @@ export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy
   return {
     scope: { app: result.spec.name, target: result.target.name },
     objects,
-    target: deployTargetFor(platform, result.target.cluster, { cwd: input.cwd, keys }),
+    target: await deployTargetFor(platform, result.target.cluster, { cwd: input.cwd, keys, env: input.env }),
     appDir,
     image: result.image.reference,
   };

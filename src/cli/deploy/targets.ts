@@ -1,9 +1,11 @@
 /**
  * From a platform's `clusters:` entry to the DeployTarget a deploy or diff talks to: a GitOps
  * repository (`gitops.directory`, relative to the platform file) or a cluster through a kubeconfig
- * context. The CLI is a composition root, so this is where the adapters are constructed.
+ * context (the cluster adapter is itself a DeployTarget). The CLI is a composition root, so this is
+ * where the adapters are constructed.
  */
 import { dirname, resolve } from "node:path";
+import { KubeCluster } from "../../cluster/kube-cluster.ts";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { DeployTarget } from "../../delivery/deploy-target.ts";
 import { sopsSecretSealer } from "../../delivery/sops-secret-sealer.ts";
@@ -15,13 +17,14 @@ export interface TargetContext {
   readonly cwd: string;
   /** The key ring, built on first use (sealing Secrets for a GitOps repository). */
   readonly keys: () => KeyRing;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-export function deployTargetFor(
+export async function deployTargetFor(
   platform: LoadedPlatform,
   clusterName: string,
   context: TargetContext,
-): DeployTarget {
+): Promise<DeployTarget> {
   const { cwd } = context;
   const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
   if (cluster === undefined) {
@@ -32,7 +35,7 @@ export function deployTargetFor(
   }
   if (cluster.gitops !== undefined) {
     // Relative to the platform file, so the same file works from any working directory.
-    const base = platform.source === undefined ? cwd : dirname(resolve(cwd, platform.source.file));
+    const base = platformDir(platform, cwd);
     const sops = cluster.gitops.sops;
     return new GitOpsTarget({
       dir: resolve(base, cluster.gitops.directory),
@@ -49,9 +52,21 @@ export function deployTargetFor(
       ...(cluster.gitops.branch === undefined ? {} : { branch: cluster.gitops.branch }),
     });
   }
-  throw new SlipwayError(
-    ErrorCode.Unavailable,
-    `cluster \`${clusterName}\` (kubeconfig context ${cluster.kubeconfig?.context ?? "?"}) cannot be deployed to ` +
-      "from this build yet: the cluster adapter is not wired in. Use a gitops cluster for this channel meanwhile.",
-  );
+  const kubeconfig = cluster.kubeconfig;
+  if (kubeconfig === undefined) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `cluster \`${clusterName}\` has neither kubeconfig nor gitops`,
+    );
+  }
+  // An explicit path is relative to the platform file; otherwise $KUBECONFIG or ~/.kube/config, as kubectl does.
+  const file =
+    kubeconfig.path === undefined
+      ? context.env.KUBECONFIG
+      : resolve(platformDir(platform, cwd), kubeconfig.path);
+  return KubeCluster.connect({ context: kubeconfig.context, ...(file ? { kubeconfig: file } : {}) });
+}
+
+function platformDir(platform: LoadedPlatform, cwd: string): string {
+  return platform.source === undefined ? cwd : dirname(resolve(cwd, platform.source.file));
 }
