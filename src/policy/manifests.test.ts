@@ -48,3 +48,28 @@ test("a kind: List is expanded into its items", () => {
     ["ConfigMap/a@4"],
   );
 });
+
+test("a YAML error in a later document names its line in the whole file", () => {
+  const text =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: c\n";
+  assert.match(
+    problemOf(() => parseManifests(text, "two.yaml")),
+    /^two\.yaml:10 .*duplicated mapping key/,
+  );
+});
+
+test("dates and numbers in labels stay strings, as the API server reads them (YAML 1.2 core schema)", () => {
+  const text =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    released: '2026-01-01'\n    day: 2026-01-01\n";
+  const [o] = parseManifests(text, "d.yaml");
+  assert.deepEqual(o?.object.metadata.labels, { released: "2026-01-01", day: "2026-01-01" });
+});
+
+test("document end markers and content on the --- line are understood", () => {
+  const text =
+    "--- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n...\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n";
+  assert.deepEqual(
+    parseManifests(text, "m.yaml").map((o) => `${o.object.metadata.name}@${o.line}`),
+    ["a@1", "b@4"],
+  );
+});
