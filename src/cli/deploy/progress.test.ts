@@ -27,17 +27,17 @@ test("on a terminal the frame is redrawn in place with objects, replicas and ela
   display.finish(result);
 
   const out = io.stdout();
-  const frames = out.split("\x1b[J");
-  const last = frames.at(-1) ?? "";
+  const erase = `${ESC}[1A${ESC}[2K`;
+  const last = out.split(`${erase}\r`).at(-1) ?? "";
   assert.match(
     last,
     /✔ deploying web → stable {2}2\.0s\n {2}objects applied {2}1\/2\n {2}Deployment\/shop\/web {2}1\/3 ready\n/,
   );
-  // Each redraw moves up over exactly the previous frame: 2 lines, then 2, then 3.
-  assert.deepEqual(
-    [...out.matchAll(new RegExp(`${ESC}\\[(\\d+)A`, "g"))].map((m) => m[1]),
-    ["2", "2", "3"],
+  // Each redraw erases exactly the previous frame: 2 lines, then 2, then 3.
+  const erased = [...out.matchAll(new RegExp(`((?:${ESC}\\[1A${ESC}\\[2K)+)\\r`, "g"))].map(
+    (m) => (m[1] ?? "").length / erase.length,
   );
+  assert.deepEqual(erased, [2, 2, 3]);
   assert.ok(
     out.startsWith("\x1b[?25l") && out.includes("\x1b[?25h"),
     "cursor hidden while drawing, shown after",

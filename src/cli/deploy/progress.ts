@@ -26,6 +26,7 @@ export interface ProgressOptions {
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
+const ERASE_LINE_UP = "\x1b[1A\x1b[2K";
 
 export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDisplay {
   const now = options.now ?? Date.now;
@@ -59,8 +60,10 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
       ...(revision === undefined ? [] : [`  revision  ${revision}`]),
       ...notes.map((n) => `  note: ${n}`),
     ];
-    // Back to the first line of the previous frame, clear it and everything below, draw anew.
-    const up = drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : "";
+    // Erase the previous frame line by line, bottom up, and draw anew from its first line. Erasing
+    // lines rather than "clear to end of screen" keeps terminals such as tmux from scrolling the
+    // old frame into their history on every redraw.
+    const up = drawn > 0 ? `${ERASE_LINE_UP.repeat(drawn)}\r` : "";
     io.out(`${up}${lines.join("\n")}\n`);
     drawn = lines.length;
   };
