@@ -319,3 +319,18 @@ test("a checkout made before a remote was configured starts pushing once the rem
     "the earlier commit was pushed",
   );
 });
+
+test("two first deploys racing to clone the remote both land", async () => {
+  const remote = bareRemote();
+  const dir = join(tempDir(), "fresh-checkout");
+  await Promise.all(
+    ["shop", "cart"].map((app) =>
+      new GitOpsTarget({ dir, url: remote, branch: "main" }).apply(request(app, [deployment(app)])),
+    ),
+  );
+  assert.equal(commitCount(remote, "main"), 2);
+  assert.deepEqual(git(remote, "ls-tree", "-r", "--name-only", "main").split("\n"), [
+    "stable/cart/deployment-cart.yaml",
+    "stable/shop/deployment-shop.yaml",
+  ]);
+});

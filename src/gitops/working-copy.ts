@@ -6,7 +6,7 @@
  * stops with a conflict instead of overwriting their work.
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { type Git, gitIn } from "./git.ts";
@@ -40,8 +40,7 @@ export async function openWorkingCopy(options: WorkingCopyOptions): Promise<Work
   const { dir } = options;
   if (!isRepository(dir)) {
     if (options.url !== undefined) {
-      await mkdir(dirname(dir), { recursive: true });
-      await gitIn(dirname(dir))(["clone", "-q", options.url, dir]);
+      await cloneInto(options.url, dir);
     } else {
       await mkdir(dir, { recursive: true });
       await gitIn(dir)(["init", "-q", "-b", options.branch ?? "main"]);
@@ -68,6 +67,24 @@ export async function openWorkingCopy(options: WorkingCopyOptions): Promise<Work
   }
   const gitDir = (await git(["rev-parse", "--absolute-git-dir"])).stdout.trim();
   return { dir, git, branch, hasRemote, gitDir };
+}
+
+/**
+ * Clones beside `dir` and renames into place: the deploy lock lives inside the repository, so two
+ * first deploys can race here, and a rename lets exactly one clone win while the other is dropped.
+ */
+async function cloneInto(url: string, dir: string): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true });
+  const staging = await mkdtemp(`${dir}.clone-`);
+  try {
+    await gitIn(staging)(["clone", "-q", url, "."]);
+    await rename(staging, dir).catch((error: NodeJS.ErrnoException) => {
+      // Another deploy's clone won the race; its checkout is as good as ours.
+      if (!["EEXIST", "ENOTEMPTY"].includes(error.code ?? "") || !isRepository(dir)) throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /** Switches to the branch and fast-forwards it to `origin`'s copy when there is one. */
