@@ -19,6 +19,12 @@ source "$repo/scripts/peer-versions.env"
 cache=${SLIPWAY_CACHE:-$HOME/.cache/slipway}
 wrapper=$repo/test/cluster
 mkdir -p "$cache/bin"
+# Several test runs may start this at once (`npm test` runs it first): one builds, the others wait
+# for the lock and then find everything cached.
+if command -v flock >/dev/null; then
+  exec 9>"$cache/.install.lock"
+  flock 9
+fi
 
 command -v go >/dev/null || { echo "install-tools: 'go' is not on PATH; install Go >= 1.26 (apt-get install golang-go or https://go.dev/dl) and rerun 'npm run tools'" >&2; exit 1; }
 
@@ -39,6 +45,15 @@ gobuild() { nice -n 10 go "$@"; }
 # already holds a complete build, then links every executable into $cache/bin.
 step() {
   local title=$1 dest=$2 fn=$3
+  # Another run (without the lock, or on another cache user) is building this group: wait for it.
+  local partial pid
+  for partial in "$dest".partial.*; do
+    pid=${partial##*.}
+    while [[ -d $partial && $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; do
+      echo "wait    $title: pid $pid is building it"
+      sleep 10
+    done
+  done
   if [[ -e $dest/.complete ]]; then
     echo "cached  $title ($dest)"
   else

@@ -84,7 +84,7 @@ export function peerPath(name: PeerName): string {
     const group = catalog[name].group;
     throw new SlipwayError(
       ErrorCode.Unavailable,
-      `${name} ${peerVersion(name)} is not built (looked for ${path}). Run \`npm run tools\` ` +
+      `${name} (${group} ${peerVersion(name)}) is not built (looked for ${path}). Run \`npm run tools\` ` +
         `(or just \`npm run tools -- ${group}\`) to build it from the Go module proxy.`,
       { details: { peer: name, path, command: "npm run tools" } },
     );
