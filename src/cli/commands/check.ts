@@ -19,7 +19,6 @@ import { policyForTarget } from "../../policy/target-policy.ts";
 import type { Rule } from "../../policy/types.ts";
 import { requireKubeVersion } from "../../policy/upgrade/versions.ts";
 import { splitDottedPath } from "../../policy/yaml-located.ts";
-import { render } from "../../render/render.ts";
 import { loadAppAndPlatform, loadPlatformFile } from "../../spec/files.ts";
 import type { LoadedApp, LoadedPlatform } from "../../spec/parse.ts";
 import type { CliIo } from "../io.ts";
@@ -72,7 +71,7 @@ export function registerCheck(program: Command, io: CliIo): void {
           "give manifests (-f <path>, a path, or - for stdin) or --app <dir> --target <t>, not both",
         );
       }
-      const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : fromApp(opts);
+      const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : await fromApp(opts);
       const customRules = loadCustomRules(loaded.platform, loaded.platform?.platform.policy?.customRules);
       const policy = policyFor(loaded, opts, mode);
       const objects = loaded.objects.map((s) => s.object);
@@ -150,10 +149,13 @@ async function fromManifests(paths: string[], opts: CheckOptions, io: CliIo): Pr
   };
 }
 
-function fromApp(opts: CheckOptions): Loaded {
+async function fromApp(opts: CheckOptions): Promise<Loaded> {
   if (opts.target === undefined)
     throw new SlipwayError(ErrorCode.Input, "--app needs --target <channel|preview:branch>");
   const { app, platform } = loadAppAndPlatform(opts.app as string, opts.platform);
+  // Loaded on demand: the renderer and its Kubernetes schemas cost more start-up time than the
+  // whole policy engine, and checking manifests does not need them.
+  const { render } = await import("../../render/render.ts");
   const result = render({ app, platform, target: opts.target, ...(opts.image ? { image: opts.image } : {}) });
   const preview = result.target.kind === "preview" ? result.target.name : undefined;
   return {

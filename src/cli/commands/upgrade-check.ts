@@ -10,7 +10,6 @@ import type { KubeObject } from "../../core/kube-object.ts";
 import { tableCheckedThrough } from "../../policy/upgrade/api-lifecycle.ts";
 import { type DeprecatedUse, deprecatedUses } from "../../policy/upgrade/deprecations.ts";
 import { formatMinor, requireKubeVersion } from "../../policy/upgrade/versions.ts";
-import { render } from "../../render/render.ts";
 import { loadAppAndPlatform } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
 import { readManifestInputs } from "../manifest-input.ts";
@@ -50,7 +49,7 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
         const objects: KubeObject[] =
           opts.app === undefined
             ? (await readManifestInputs(paths, io)).map((s) => s.object)
-            : renderAllChannels(opts.app, opts.platform);
+            : await renderAllChannels(opts.app, opts.platform);
         const uses = dedupe(deprecatedUses(objects, target));
         const removed = uses.filter((u) => u.status === "removed").length;
         if (format === "json") {
@@ -72,7 +71,9 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
     );
 }
 
-function renderAllChannels(appDir: string, platformFile: string | undefined): KubeObject[] {
+async function renderAllChannels(appDir: string, platformFile: string | undefined): Promise<KubeObject[]> {
+  // Loaded on demand: only --app needs the renderer and its schemas.
+  const { render } = await import("../../render/render.ts");
   const { app, platform } = loadAppAndPlatform(appDir, platformFile);
   return platform.platform.channels.flatMap((c) => render({ app, platform, target: c.name }).objects);
 }
