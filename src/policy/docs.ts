@@ -38,6 +38,15 @@ export function renderRuleDocs(rules: readonly Rule[]): string {
     );
   }
   out.push(
+    "## Custom rules",
+    "",
+    "A platform adds its own rules as YAML files (`kind: PolicyRule`) in the directory named by",
+    "`policy.customRules` in the platform file; the format is documented in",
+    "`src/policy/custom/schema.ts` and the choice in `docs/adr/0005-custom-policy-rules.md`. Each custom",
+    "rule carries passing and failing examples and is refused at load time unless they prove it.",
+    "",
+  );
+  out.push(
     "## Deprecated and removed API versions",
     "",
     `Used by \`api-removed\`, \`api-deprecated\` and \`slipway upgrade-check\`. Source: the Kubernetes Deprecated API`,

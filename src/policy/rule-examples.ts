@@ -1,7 +1,7 @@
 /**
  * Runs a rule against its own examples: the passing set must yield no finding from this rule, the
  * failing set must yield the expected one (object, path and message). Built-in and custom rules
- * are proved by this same function, in tests and by `slipway check --verify-rules`.
+ * are proved by this same function: the built-ins in tests, custom rules each time they are loaded.
  */
 import { evaluate } from "./engine.ts";
 import type { Rule } from "./types.ts";
