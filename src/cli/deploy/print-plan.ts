@@ -1,10 +1,11 @@
 /** A plan as people read it: one unified diff per changed object, then a one-line summary. */
 import { changeDiff } from "../../delivery/change-diff.ts";
 import { countChanges, type ObjectChange } from "../../delivery/deploy-target.ts";
+import { liveView } from "../../delivery/live-view.ts";
 import type { CliIo } from "../io.ts";
 
 export function printPlan(io: CliIo, changes: readonly ObjectChange[], where: string): void {
-  for (const change of changes) io.out(changeDiff(change));
+  for (const change of changes) io.out(changeDiff(liveView(change)));
   const c = countChanges(changes);
   const total = c.create + c.update + c.delete;
   io.out(
