@@ -30,3 +30,49 @@ test("the reference app passes every rule, also in a production channel with req
   });
   assert.deepEqual(findings, []);
 });
+
+test("rule IDs are stable: waivers and platform files name them, so none disappears or is renamed by accident", () => {
+  const published = [
+    "api-deprecated",
+    "api-removed",
+    "container-memory-limit",
+    "container-requests",
+    "drop-all-capabilities",
+    "env-no-secret-literals",
+    "graceful-shutdown",
+    "hpa-metrics-sane",
+    "hpa-min-replicas",
+    "hpa-target-exists",
+    "httproute-backends-exist",
+    "image-digest",
+    "image-not-latest",
+    "image-pull-policy",
+    "ingress-backends-exist",
+    "liveness-probe",
+    "namespace-set",
+    "network-policy-present",
+    "no-host-ipc",
+    "no-host-network",
+    "no-host-path",
+    "no-host-pid",
+    "no-privilege-escalation",
+    "no-privileged",
+    "pdb-allows-eviction",
+    "pdb-for-replicated",
+    "probes-distinct",
+    "read-only-root-filesystem",
+    "readiness-probe",
+    "replicas-production",
+    "required-labels",
+    "rolling-update-availability",
+    "run-as-non-root",
+    "seccomp-profile",
+    "service-account-token",
+    "service-selects-workload",
+    "startup-probe",
+    "topology-spread",
+  ];
+  const current = builtinRules.map((r) => r.id);
+  for (const id of published)
+    assert.ok(current.includes(id), `rule ${id} was removed or renamed; waivers naming it would break`);
+});
