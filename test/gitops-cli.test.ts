@@ -39,7 +39,7 @@ async function workspace(
   const dir = mkdtempSync(join(tmpdir(), "slipway-deploy-"));
   const app = join(dir, "cart");
   cpSync(join(import.meta.dirname, "../examples/cart"), app, { recursive: true });
-  mkdirSync(join(app, "secrets"));
+  mkdirSync(join(app, "secrets"), { recursive: true });
   const secretFile = await encryptDocument(new TextEncoder().encode(`MYSQL_PASSWORD: ${CANARY}\n`), {
     file: "secrets/develop.enc.yaml",
     keyGroups: [[{ type: "age", recipient }]],
@@ -124,8 +124,10 @@ test("deploy commits the rendered app into <target>/<app>/ and pushes it, with p
     ws.platform,
     "--image",
     image("b"),
+    "--wait",
   );
   assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /note: a GitOps target cannot wait for the rollout/);
   assert.match(again.stdout, /nothing to change \(0 created, 0 updated, 0 deleted, 9 unchanged\)/);
   assert.equal(git(ws.remote, "rev-list", "--count", "main"), "1");
 });
