@@ -59,7 +59,9 @@ export async function startVaultTransitStandIn(token: string): Promise<StandIn> 
     const body = await readBody(req);
     if (req.headers["x-vault-token"] !== token) return send(res, 403, { errors: ["permission denied"] });
     const m = /^\/v1\/(.+)\/(encrypt|decrypt)\/([^/]+)$/.exec(req.url ?? "");
-    if (req.method !== "POST" || !m) return send(res, 404, { errors: ["no handler for route"] });
+    // Vault takes writes as POST or PUT (its Go client uses PUT).
+    if ((req.method !== "POST" && req.method !== "PUT") || !m)
+      return send(res, 404, { errors: ["no handler for route"] });
     const [, mount, op, name] = m as unknown as [string, string, "encrypt" | "decrypt", string];
     count(calls, op);
     const id = `${mount}/${name}`;
