@@ -4,11 +4,14 @@
  * platform file names. The I/O edge around the pure parsers in `src/policy`.
  */
 import { readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import type { RuleFile } from "../policy/custom/parse.ts";
+import { builtinRules } from "../policy/catalog.ts";
+import { parseCustomRules, type RuleFile } from "../policy/custom/parse.ts";
 import { parseManifests, type SourcedObject } from "../policy/manifests.ts";
+import type { Rule } from "../policy/types.ts";
 import { displayPath, readUserFile } from "../spec/files.ts";
+import type { LoadedPlatform } from "../spec/parse.ts";
 import type { CliIo } from "./io.ts";
 
 const manifestFile = /\.(ya?ml|json)$/i;
@@ -75,4 +78,15 @@ export function readRuleFiles(dir: string): RuleFile[] {
   return filesBelow(dir)
     .filter((f) => !f.endsWith(".json"))
     .map((path) => ({ path: displayPath(path), text: readUserFile(path, "custom rule file") }));
+}
+
+/**
+ * The custom rules of a platform: the directory its `policy.customRules` names, relative to the
+ * platform file. Render, deploy and check call this, so they all run the same catalog.
+ */
+export function readCustomRules(platform: LoadedPlatform): Rule[] {
+  const dir = platform.platform.policy?.customRules;
+  if (dir === undefined) return [];
+  const base = platform.source?.file ? dirname(resolve(platform.source.file)) : process.cwd();
+  return parseCustomRules(readRuleFiles(resolve(base, dir)), new Set(builtinRules.map((r) => r.id)));
 }

@@ -4,14 +4,13 @@
  * or SARIF 2.1.0. Exit 0 when nothing enforced fails, 1 when an enforced rule fails, 2 for input
  * errors (an unparseable manifest names file:line).
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { type KubeObject, objectRef } from "../../core/kube-object.ts";
 import { builtinRules } from "../../policy/catalog.ts";
 import { checkObjects } from "../../policy/check.ts";
 import { type PolicyMode, policyModeSchema } from "../../policy/config.ts";
-import { parseCustomRules } from "../../policy/custom/parse.ts";
 import { toSarif } from "../../policy/report/sarif.ts";
 import { formatText } from "../../policy/report/text.ts";
 import type { ResolvedPolicy } from "../../policy/settings.ts";
@@ -22,7 +21,7 @@ import { splitDottedPath } from "../../policy/yaml-located.ts";
 import { loadAppAndPlatform, loadPlatformFile } from "../../spec/files.ts";
 import type { LoadedApp, LoadedPlatform } from "../../spec/parse.ts";
 import type { CliIo } from "../io.ts";
-import { readManifestInputs, readRuleFiles } from "../manifest-input.ts";
+import { readCustomRules, readManifestInputs } from "../manifest-input.ts";
 import { json, parseOutput } from "../options.ts";
 
 const formats = ["text", "json", "sarif"] as const;
@@ -72,7 +71,7 @@ export function registerCheck(program: Command, io: CliIo): void {
         );
       }
       const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : await fromApp(opts);
-      const customRules = loadCustomRules(loaded.platform, loaded.platform?.platform.policy?.customRules);
+      const customRules = loaded.platform ? readCustomRules(loaded.platform) : [];
       const policy = policyFor(loaded, opts, mode);
       const objects = loaded.objects.map((s) => s.object);
       const verdict = checkObjects({
@@ -187,10 +186,4 @@ function policyFor(loaded: Loaded, opts: CheckOptions, mode: PolicyMode | undefi
     );
   }
   return resolved;
-}
-
-function loadCustomRules(platform: LoadedPlatform | undefined, dir: string | undefined): Rule[] {
-  if (!platform || dir === undefined) return [];
-  const base = platform.source?.file ? dirname(resolve(platform.source.file)) : process.cwd();
-  return parseCustomRules(readRuleFiles(resolve(base, dir)), new Set(builtinRules.map((r) => r.id)));
 }
