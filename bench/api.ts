@@ -11,7 +11,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -44,7 +44,6 @@ async function seed(store: Store): Promise<number> {
   await pool(appCount, 8, (i) =>
     store.createApp(actor, { name: appName(i), teamName: `team-${i % teams}`, description: `service ${i}` }),
   );
-  const perApp = Math.ceil(releaseCount / appCount);
   await pool(releaseCount, 8, (i) =>
     store.createRelease(actor, {
       appName: appName(i % appCount),
@@ -55,7 +54,6 @@ async function seed(store: Store): Promise<number> {
       commitTime: null,
     }),
   );
-  void perApp;
   return (performance.now() - started) / 1000;
 }
 
@@ -224,7 +222,13 @@ async function run(database: "sqlite" | "postgres"): Promise<Run> {
   }
 }
 
+// The figures mean little without the machine's state: record how busy it was.
+const loadBefore = loadavg()[0] ?? 0;
 const runs = [await run("sqlite"), await run("postgres")];
+const loadAfter = loadavg()[0] ?? 0;
+console.log(
+  `load average (1 min) before ${loadBefore.toFixed(1)}, after ${loadAfter.toFixed(1)} on ${cpus().length} CPUs`,
+);
 const list = (r: Run) => r.loads[0]!;
 console.log("");
 console.log(
@@ -247,7 +251,8 @@ console.log(
     releases: releaseCount,
     connections,
     durationSeconds: duration,
-    cpus: (await import("node:os")).cpus().length,
+    cpus: cpus().length,
+    loadAverage: { before: Number(loadBefore.toFixed(1)), after: Number(loadAfter.toFixed(1)) },
     results: runs.map((r) => ({
       database: r.database,
       seedSeconds: Number(r.seedSeconds.toFixed(1)),

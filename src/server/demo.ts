@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isSlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError } from "../core/errors.ts";
 import type { DeployTarget } from "../delivery/deploy-target.ts";
 import { render } from "../render/render.ts";
 import { APP_FILE, loadApp, loadPlatformFile, PLATFORM_FILE } from "../spec/files.ts";
@@ -123,6 +123,6 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   try {
     await create();
   } catch (error) {
-    if (!isSlipwayError(error) || error.code !== "SLIPWAY_E_CONFLICT") throw error;
+    if (!isSlipwayError(error) || error.code !== ErrorCode.Conflict) throw error;
   }
 }

@@ -7,10 +7,11 @@ import { type Kysely, sql } from "kysely";
 import * as apps from "./app-queries.ts";
 import { listAudit } from "./audit.ts";
 import type { StoreContext } from "./context.ts";
-import * as delivery from "./delivery-queries.ts";
+import * as deployments from "./deployment-queries.ts";
 import * as identity from "./identity-queries.ts";
 import type { Dialect } from "./migrations.ts";
 import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
+import * as releases from "./release-queries.ts";
 import type { Actor, AuditFilter, NewRelease, Store } from "./store.ts";
 import type { Tables } from "./tables.ts";
 
@@ -75,22 +76,22 @@ export class SqlStore implements Store {
   getTarget = (name: string) => apps.getTarget(this.#ctx, name);
   listTargets = (page: PageRequest) => apps.listTargets(this.#ctx, page);
 
-  createRelease = (actor: Actor, input: NewRelease) => delivery.createRelease(this.#ctx, actor, input);
-  getRelease = (id: string) => delivery.getRelease(this.#ctx, id);
-  listReleases = (appName: string, page: PageRequest) => delivery.listReleases(this.#ctx, appName, page);
+  createRelease = (actor: Actor, input: NewRelease) => releases.createRelease(this.#ctx, actor, input);
+  getRelease = (id: string) => releases.getRelease(this.#ctx, id);
+  listReleases = (appName: string, page: PageRequest) => releases.listReleases(this.#ctx, appName, page);
   startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
-    delivery.startDeployment(this.#ctx, actor, input);
+    deployments.startDeployment(this.#ctx, actor, input);
   recordDeploymentStatus = (
     actor: Actor,
     input: { deploymentId: string; status: DeploymentStatus; message: string },
-  ) => delivery.recordDeploymentStatus(this.#ctx, actor, input);
-  getDeployment = (id: string) => delivery.getDeployment(this.#ctx, id);
+  ) => deployments.recordDeploymentStatus(this.#ctx, actor, input);
+  getDeployment = (id: string) => deployments.getDeployment(this.#ctx, id);
   listDeployments = (filter: { appName: string; targetName?: string | undefined }, page: PageRequest) =>
-    delivery.listDeployments(this.#ctx, filter, page);
-  deploymentEvents = (deploymentId: string) => delivery.deploymentEvents(this.#ctx, deploymentId);
+    deployments.listDeployments(this.#ctx, filter, page);
+  deploymentEvents = (deploymentId: string) => deployments.deploymentEvents(this.#ctx, deploymentId);
   recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>
-    delivery.recordApproval(this.#ctx, actor, input);
-  listApprovals = (releaseId: string) => delivery.listApprovals(this.#ctx, releaseId);
+    releases.recordApproval(this.#ctx, actor, input);
+  listApprovals = (releaseId: string) => releases.listApprovals(this.#ctx, releaseId);
 
   listAudit = (filter: AuditFilter, page: PageRequest) => listAudit(this.#ctx, filter, page);
 }

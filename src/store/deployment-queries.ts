@@ -1,14 +1,12 @@
-/** Releases, deployments with their status history, and approvals. */
+/** Deployments of a release to a target, serialized per (app, target), with their status history. */
 import type { Kysely } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { getApp, getTarget } from "./app-queries.ts";
 import { appendAudit } from "./audit.ts";
-import { notFound, type StoreContext, uniquely } from "./context.ts";
+import { notFound, type StoreContext } from "./context.ts";
 import { newId } from "./ids.ts";
 import { decodeCursor, toPage } from "./paging.ts";
 import {
-  type Approval,
-  approvalSchema,
   type Deployment,
   type DeploymentEvent,
   DeploymentStatus,
@@ -16,112 +14,10 @@ import {
   deploymentSchema,
   type Page,
   type PageRequest,
-  type Release,
-  releaseSchema,
 } from "./records.ts";
-import type { Actor, NewRelease } from "./store.ts";
+import { getRelease } from "./release-queries.ts";
+import type { Actor } from "./store.ts";
 import type { Tables } from "./tables.ts";
-
-function releasesQuery(ctx: StoreContext) {
-  return ctx.db
-    .selectFrom("releases")
-    .innerJoin("apps", "apps.id", "releases.appId")
-    .select([
-      "releases.id",
-      "apps.name as appName",
-      "releases.commitSha",
-      "releases.imageDigest",
-      "releases.specHash",
-      "releases.secretsHash",
-      "releases.commitTime",
-      "releases.createdBy",
-      "releases.createdAt",
-    ]);
-}
-
-export async function createRelease(
-  ctx: StoreContext,
-  actor: Actor,
-  input: NewRelease,
-): Promise<{ release: Release; created: boolean }> {
-  const app = await getApp(ctx, input.appName);
-  const findSame = async () => {
-    const row = await releasesQuery(ctx)
-      .where("releases.appId", "=", app.id)
-      .where("releases.commitSha", "=", input.commitSha)
-      .where("releases.imageDigest", "=", input.imageDigest)
-      .executeTakeFirst();
-    return row === undefined ? undefined : releaseSchema.parse(row);
-  };
-  // A release is immutable: the same (app, commit, digest) again is the same release, or a mistake.
-  const checkSame = (existing: Release) => {
-    if (existing.specHash !== input.specHash || existing.secretsHash !== input.secretsHash) {
-      throw new SlipwayError(
-        ErrorCode.Conflict,
-        `release ${existing.id} of ${input.appName} at ${input.commitSha} with ${input.imageDigest} already exists with a different spec or secrets hash; releases are immutable`,
-        { details: { release: existing.id } },
-      );
-    }
-    return { release: existing, created: false };
-  };
-  const existing = await findSame();
-  if (existing) return checkSame(existing);
-  const release: Release = releaseSchema.parse({
-    id: newId("rel"),
-    ...input,
-    createdBy: actor.subject,
-    createdAt: ctx.now(),
-  });
-  try {
-    await ctx.db.transaction().execute(async (trx) => {
-      const { appName: _appName, ...columns } = release;
-      await trx
-        .insertInto("releases")
-        .values({ ...columns, appId: app.id })
-        .execute();
-      await appendAudit(trx, {
-        actor,
-        action: "release.create",
-        subject: `app/${app.name}/release/${release.id}`,
-        teamName: app.teamName,
-        before: null,
-        after: release,
-        at: release.createdAt,
-      });
-    });
-  } catch (error) {
-    // Another writer created the same release between our read and our insert.
-    if (!ctx.isUniqueViolation(error)) throw error;
-    const raced = await findSame();
-    if (raced === undefined) throw error;
-    return checkSame(raced);
-  }
-  return { release, created: true };
-}
-
-export async function getRelease(ctx: StoreContext, id: string): Promise<Release> {
-  const row = await releasesQuery(ctx).where("releases.id", "=", id).executeTakeFirst();
-  if (row === undefined) throw notFound("release", id);
-  return releaseSchema.parse(row);
-}
-
-export async function listReleases(
-  ctx: StoreContext,
-  appName: string,
-  page: PageRequest,
-): Promise<Page<Release>> {
-  const after = decodeCursor(page.cursor);
-  // Filter by name through the join: one round trip on the hot read path; only an empty page
-  // pays a second query to tell "no releases yet" from "no such app".
-  let query = releasesQuery(ctx)
-    .where("apps.name", "=", appName)
-    .orderBy("releases.id", "desc")
-    .limit(page.limit + 1);
-  if (after !== undefined) query = query.where("releases.id", "<", after);
-  const rows = (await query.execute()).map((r) => releaseSchema.parse(r));
-  if (rows.length === 0) await getApp(ctx, appName);
-  return toPage(rows, page.limit, (r) => r.id);
-}
 
 // Takes the handle explicitly: inside a transaction the query must run on the transaction, since
 // SQLite has one connection and a query on the outer handle would wait for it forever.
@@ -338,63 +234,4 @@ export async function deploymentEvents(
     .orderBy("id")
     .execute();
   return rows.map((r) => deploymentEventSchema.parse(r));
-}
-
-export async function recordApproval(
-  ctx: StoreContext,
-  actor: Actor,
-  input: { releaseId: string; targetName: string },
-): Promise<Approval> {
-  const release = await getRelease(ctx, input.releaseId);
-  const app = await getApp(ctx, release.appName);
-  const target = await getTarget(ctx, input.targetName);
-  const approval: Approval = approvalSchema.parse({
-    id: newId("apr"),
-    releaseId: release.id,
-    targetName: target.name,
-    approvedBy: actor.subject,
-    createdAt: ctx.now(),
-  });
-  await uniquely(ctx, "approval", `${release.id} for ${target.name} by ${actor.subject}`, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("approvals")
-        .values({
-          id: approval.id,
-          releaseId: release.id,
-          targetId: target.id,
-          approvedBy: approval.approvedBy,
-          createdAt: approval.createdAt,
-        })
-        .execute();
-      await appendAudit(trx, {
-        actor,
-        action: "approval.create",
-        subject: `app/${app.name}/release/${release.id}/target/${target.name}`,
-        teamName: app.teamName,
-        before: null,
-        after: approval,
-        at: approval.createdAt,
-      });
-    }),
-  );
-  return approval;
-}
-
-export async function listApprovals(ctx: StoreContext, releaseId: string): Promise<readonly Approval[]> {
-  await getRelease(ctx, releaseId);
-  const rows = await ctx.db
-    .selectFrom("approvals")
-    .innerJoin("targets", "targets.id", "approvals.targetId")
-    .select([
-      "approvals.id",
-      "approvals.releaseId",
-      "targets.name as targetName",
-      "approvals.approvedBy",
-      "approvals.createdAt",
-    ])
-    .where("approvals.releaseId", "=", releaseId)
-    .orderBy("approvals.id")
-    .execute();
-  return rows.map((r) => approvalSchema.parse(r));
 }
