@@ -101,6 +101,14 @@ test("SARIF 2.1.0: rules, levels, and the region of the offending field", async 
   assert.match(privileged.locations[0]!.physicalLocation.artifactLocation.uri, /check-bad\.yaml$/);
   assert.equal(privileged.locations[0]!.physicalLocation.region.startLine, 17);
   assert.ok(run0.tool.driver.rules.some((r) => r.id === "no-privileged"));
+  const again = JSON.parse((await run(["check", bad, "--output", "sarif"])).out) as typeof sarif;
+  assert.deepEqual(
+    (again.runs[0]!.results as unknown as { partialFingerprints: unknown }[]).map(
+      (r) => r.partialFingerprints,
+    ),
+    (run0.results as unknown as { partialFingerprints: unknown }[]).map((r) => r.partialFingerprints),
+    "fingerprints are stable between runs",
+  );
 });
 
 test("Slipway's own rendered examples pass every rule in enforce mode, on every target", async () => {

@@ -4,12 +4,20 @@
  * came from a file and its object path as a logical location. Waived findings are kept, marked
  * with an external suppression and its justification, as the SARIF format intends.
  */
+import { createHash } from "node:crypto";
 import type { Finding, Rule } from "../types.ts";
 import type { Verdict } from "../verdict.ts";
 
 export interface FindingLocation {
   readonly file: string;
   readonly line: number;
+}
+
+function fingerprint(f: Finding): string {
+  return createHash("sha256")
+    .update(`${f.ruleId}\u0000${f.object}\u0000${f.path}`)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 const levels = { error: "error", warning: "warning", info: "note" } as const;
@@ -51,6 +59,8 @@ export function toSarif(
           return {
             ruleId: f.ruleId,
             ruleIndex: ruleIndex.get(f.ruleId),
+            // Stable across runs and line moves, so code-scanning tools track a finding over time.
+            partialFingerprints: { "slipwayFinding/v1": fingerprint(f) },
             level: levels[f.severity],
             message: { text: `${f.object} ${f.path}: ${f.message}` },
             locations: [
