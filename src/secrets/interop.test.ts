@@ -8,10 +8,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createDecipheriv, createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { parse as parseYamlPlain } from "yaml";
 import { peerPath } from "../testing/peers.ts";
 import { AgeKeyBackend } from "./backends/age.ts";
@@ -260,4 +261,48 @@ test("post-quantum age1pq1 recipients work both ways with sops", async () => {
   });
   const doc = await openDocument(Buffer.from(bySops.stdout), { file: "pq.yaml", keys: pqKeys });
   assert.deepEqual(doc.branches.map(toJsonValue), [{ token: "from-sops" }]);
+});
+
+test("key groups with a Shamir threshold: 2 of 3 groups open the file, both ways with sops", async () => {
+  const shamirDir = join(dir, "shamir");
+  mkdirSync(shamirDir);
+  const ids = await Promise.all([0, 1, 2].map(() => generateX25519Identity()));
+  const recipients = await Promise.all(ids.map((id) => identityToRecipient(id)));
+  writeFileSync(
+    join(shamirDir, ".sops.yaml"),
+    `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n${recipients.map((r) => `      - age: [${r}]\n`).join("")}`,
+  );
+  writeFileSync(join(shamirDir, "kept.yaml"), "token: split-three-ways\n");
+  // Only the first and last identities: two of the three groups.
+  writeFileSync(join(shamirDir, "two.txt"), `${ids[0]}\n${ids[2]}\n`);
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: shamirDir,
+    SOPS_AGE_KEY_FILE: join(shamirDir, "two.txt"),
+  };
+  const sops = (args: string[]) =>
+    spawnSync(peerPath("sops"), args, { cwd: shamirDir, env, encoding: "utf8" });
+  const two = new KeyRing([new AgeKeyBackend([ids[0] as string, ids[2] as string])]);
+  const one = new KeyRing([new AgeKeyBackend([ids[1] as string])]);
+
+  const bySops = sops(["encrypt", "kept.yaml"]);
+  assert.equal(bySops.status, 0, bySops.stderr);
+  assert.match(bySops.stdout, /shamir_threshold: 2/);
+  const doc = await openDocument(Buffer.from(bySops.stdout), { file: "kept.yaml", keys: two });
+  assert.deepEqual(doc.branches.map(toJsonValue), [{ token: "split-three-ways" }]);
+  await assert.rejects(
+    openDocument(Buffer.from(bySops.stdout), { file: "kept.yaml", keys: one }),
+    /only 1 of the 2 key groups/,
+  );
+
+  const ours = await encryptDocument(Buffer.from("token: ours\n"), {
+    file: "ours.yaml",
+    keys: new KeyRing([new AgeKeyBackend([])]),
+    now: new Date(),
+    keyGroups: recipients.map((recipient) => [{ type: "age" as const, recipient }]),
+    shamirThreshold: 2,
+  });
+  writeFileSync(join(shamirDir, "ours.yaml"), ours);
+  const back = sops(["decrypt", "ours.yaml"]);
+  assert.equal(back.stdout, "token: ours\n", back.stderr);
 });

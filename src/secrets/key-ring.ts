@@ -1,11 +1,13 @@
 /**
  * The set of backends one command or deployment may use. It unwraps a file's data key by trying
  * each entry (age first, then PGP, then the rest: local keys before network calls, as sops does)
- * and wraps a new data key for every configured master key.
+ * and wraps a new data key for every configured master key. With several key groups the key is
+ * split with Shamir's scheme: each group wraps one share, `shamir_threshold` shares rebuild it.
  */
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import type { KeyEntry, SopsMetadata } from "./format/metadata.ts";
+import type { KeyEntry, KeyGroup, SopsMetadata } from "./format/metadata.ts";
 import { describeSpec, type KeyBackend, type KeyType, type MasterKeySpec, specOf } from "./key-backend.ts";
+import { combineShares, splitSecret } from "./shamir.ts";
 
 const ORDER: readonly string[] = ["age", "pgp"];
 const rank = (e: KeyEntry): number => {
@@ -21,44 +23,58 @@ export class KeyRing {
   }
 
   async unwrapDataKey(metadata: SopsMetadata, file: string): Promise<Uint8Array> {
+    const reasons: string[] = [];
     if (metadata.keyGroups.length > 1) {
-      throw new SlipwayError(
-        ErrorCode.KeyBackend,
-        `${file}: the data key is split over ${metadata.keyGroups.length} key groups (Shamir); Slipway reads single-group files only`,
+      const threshold = metadata.shamirThreshold || metadata.keyGroups.length;
+      const shares: Uint8Array[] = [];
+      for (const [index, group] of metadata.keyGroups.entries()) {
+        if (shares.length >= threshold) break;
+        const share = await this.#unwrapGroup(group, reasons, `group ${index + 1}: `);
+        if (share) shares.push(share);
+      }
+      if (shares.length >= threshold) return combineShares(shares);
+      throw failure(
+        file,
+        reasons,
+        `only ${shares.length} of the ${threshold} key groups needed could be opened`,
       );
     }
-    const entries = [...(metadata.keyGroups[0] ?? [])].sort((a, b) => rank(a) - rank(b));
-    const reasons: string[] = [];
+    const key = await this.#unwrapGroup(metadata.keyGroups[0] ?? [], reasons, "");
+    if (key && key.length === 32) return key;
+    if (key) reasons.push(`data key is ${key.length} bytes, not 32`);
+    throw failure(file, reasons, "no master key could unwrap the data key");
+  }
+
+  async #unwrapGroup(group: KeyGroup, reasons: string[], prefix: string): Promise<Uint8Array | undefined> {
+    const entries = [...group].sort((a, b) => rank(a) - rank(b));
     for (const entry of entries) {
       const backend = this.#backends.get(entry.type as KeyType);
-      const label = describeEntry(entry);
+      const label = `${prefix}${describeEntry(entry)}`;
       if (!backend) {
         reasons.push(`${label}: no ${entry.type} backend configured`);
         continue;
       }
       try {
-        const key = await backend.unwrap(entry);
-        if (key.length !== 32)
-          throw new SlipwayError(ErrorCode.KeyBackend, `data key is ${key.length} bytes, not 32`);
-        return key;
+        return await backend.unwrap(entry);
       } catch (error) {
         // Each failure is kept for the report; the next master key may still succeed.
         reasons.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    throw new SlipwayError(ErrorCode.SecretDecrypt, `${file}: no master key could unwrap the data key`, {
-      details: { file, attempts: reasons },
-      problems: reasons.map((message) => ({ file, line: 0, column: 0, path: "sops", message })),
-    });
+    return undefined;
   }
 
+  /** Wraps the key (or, with several groups, one Shamir share per group) for every master key. */
   async wrap(
     dataKey: Uint8Array,
     groups: readonly (readonly MasterKeySpec[])[],
     now: Date,
+    shamirThreshold?: number,
   ): Promise<KeyEntry[][]> {
+    const parts =
+      groups.length > 1 ? splitSecret(dataKey, groups.length, shamirThreshold || groups.length) : [dataKey];
     return Promise.all(
-      groups.map((group) =>
+      groups.map((group, index) =>
         Promise.all(
           group.map((spec) => {
             const backend = this.#backends.get(spec.type);
@@ -68,7 +84,7 @@ export class KeyRing {
                 `no ${spec.type} backend configured to wrap the data key`,
               );
             }
-            return backend.wrap(dataKey, spec, now);
+            return backend.wrap(parts[index] as Uint8Array, spec, now);
           }),
         ),
       ),
@@ -85,6 +101,13 @@ export class KeyRing {
       }),
     );
   }
+}
+
+function failure(file: string, reasons: string[], message: string): SlipwayError {
+  return new SlipwayError(ErrorCode.SecretDecrypt, `${file}: ${message}`, {
+    details: { file, attempts: reasons },
+    problems: reasons.map((m) => ({ file, line: 0, column: 0, path: "sops", message: m })),
+  });
 }
 
 export function describeEntry(entry: KeyEntry): string {

@@ -116,6 +116,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
         keyGroups: rule ? rule.keyGroups : [fromFlags],
         selectors: Object.keys(flagSelectors).length > 0 ? flagSelectors : (rule?.selectors ?? {}),
         macOnlyEncrypted: opts.macOnlyEncrypted ?? rule?.macOnlyEncrypted ?? false,
+        ...(rule?.shamirThreshold ? { shamirThreshold: rule.shamirThreshold } : {}),
         ...(indent === undefined ? {} : { indent }),
       });
       if (opts.inPlace) {
@@ -217,7 +218,12 @@ export function registerSecrets(program: Command, io: CliIo): void {
       const doc = await openDocument(input.bytes, { file, keys: ring });
       const dataKey = new Uint8Array(32);
       crypto.getRandomValues(dataKey);
-      const keyEntries = await ring.wrap(dataKey, KeyRing.specsOf(doc.metadata), now());
+      const keyEntries = await ring.wrap(
+        dataKey,
+        KeyRing.specsOf(doc.metadata),
+        now(),
+        doc.metadata.shamirThreshold,
+      );
       replaceFile(input.path, sealDocument(doc, doc.branches, { now: now(), dataKey, keyEntries }));
       io.err(`${file}: new data key, wrapped for ${keyEntries.flat().length} master key(s)\n`);
     });
@@ -241,8 +247,17 @@ export function registerSecrets(program: Command, io: CliIo): void {
       const added = after.filter((k) => !before.includes(k));
       const removed = before.filter((k) => !after.includes(k));
       if (added.length > 0 || removed.length > 0) {
-        const keyEntries = await ring.wrap(doc.dataKey, rule.keyGroups, now());
-        replaceFile(input.path, sealDocument(doc, doc.branches, { now: now(), keyEntries }));
+        const threshold =
+          rule.keyGroups.length > 1 ? rule.shamirThreshold || rule.keyGroups.length : undefined;
+        const keyEntries = await ring.wrap(doc.dataKey, rule.keyGroups, now(), threshold);
+        replaceFile(
+          input.path,
+          sealDocument(doc, doc.branches, {
+            now: now(),
+            keyEntries,
+            ...(threshold ? { shamirThreshold: threshold } : {}),
+          }),
+        );
       }
       if (output === "json")
         io.out(json({ file, added, removed, changed: added.length + removed.length > 0 }));

@@ -29,6 +29,8 @@ export interface EncryptOptions {
   readonly keyGroups: readonly (readonly MasterKeySpec[])[];
   readonly selectors?: Selectors;
   readonly macOnlyEncrypted?: boolean;
+  /** Groups needed to rebuild the key when there are several (default: all of them). */
+  readonly shamirThreshold?: number;
   readonly keys: KeyRing;
   readonly now: Date;
   readonly indent?: number;
@@ -41,9 +43,13 @@ export async function encryptDocument(plaintext: Uint8Array, options: EncryptOpt
     throw new SlipwayError(ErrorCode.Input, `${options.file}: already encrypted (it has a sops entry)`);
   }
   const dataKey = new Uint8Array(randomBytes(32));
-  const entries = await options.keys.wrap(dataKey, options.keyGroups, options.now);
+  // sops records the threshold whenever the key is split (default: every group is needed).
+  const threshold =
+    options.keyGroups.length > 1 ? options.shamirThreshold || options.keyGroups.length : undefined;
+  const entries = await options.keys.wrap(dataKey, options.keyGroups, options.now, threshold);
   const metadata: Omit<SopsMetadata, "mac" | "lastModified"> = {
     keyGroups: entries,
+    ...(threshold ? { shamirThreshold: threshold } : {}),
     version: FORMAT_VERSION,
     selectors: checkSelectors(options.selectors ?? {}, options.file),
     macOnlyEncrypted: options.macOnlyEncrypted ?? false,
@@ -134,6 +140,8 @@ export interface SealOptions {
   readonly keyEntries?: readonly (readonly KeyEntry[])[];
   /** A new data key (rotate): every value is re-encrypted. */
   readonly dataKey?: Uint8Array;
+  /** With new key groups: how many are needed to rebuild the key. */
+  readonly shamirThreshold?: number;
 }
 
 /**
@@ -143,9 +151,13 @@ export interface SealOptions {
 export function sealDocument(doc: OpenedDocument, branches: readonly Branch[], options: SealOptions): string {
   const dataKey = options.dataKey ?? doc.dataKey;
   const stash = options.dataKey ? undefined : doc.stash;
+  const keyGroups = options.keyEntries ?? doc.metadata.keyGroups;
+  const { shamirThreshold: _old, ...rest } = doc.metadata;
+  const threshold = options.shamirThreshold ?? doc.metadata.shamirThreshold;
   const metadata = {
-    ...doc.metadata,
-    keyGroups: options.keyEntries ?? doc.metadata.keyGroups,
+    ...rest,
+    keyGroups,
+    ...(keyGroups.length > 1 ? { shamirThreshold: threshold || keyGroups.length } : {}),
     version: FORMAT_VERSION,
   };
   return seal(branches, metadata, dataKey, doc.format, options.now, stash, doc.indent);
