@@ -41,12 +41,18 @@ const context = { channel: "stable", production: true, requiredLabels: ["team"] 
 evaluate(corpus.slice(0, 20_000), catalog, { context });
 // Wall time is what a user waits; CPU time is the engine's own cost, and is what to compare when
 // the machine is shared (this one runs several builds at once).
-const start = performance.now();
-const cpuStart = process.cpuUsage();
-const findings = evaluate(corpus, catalog, { context });
-const ms = performance.now() - start;
-const cpu = process.cpuUsage(cpuStart);
-const cpuMs = (cpu.user + cpu.system) / 1000;
+// Three full passes; the median is reported, so one pass slowed by a neighbour does not decide.
+function pass(): { ms: number; cpuMs: number; findings: number } {
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const found = evaluate(corpus, catalog, { context }).length;
+  const cpu = process.cpuUsage(cpuStart);
+  return { ms: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, findings: found };
+}
+const passes = [pass(), pass(), pass()].sort((a, b) => a.ms - b.ms);
+const median = passes[1]!;
+const { ms, cpuMs } = median;
+const findings = { length: median.findings };
 const cpuObjectsPerSecond = corpus.length / (cpuMs / 1000);
 const objectsPerSecond = corpus.length / (ms / 1000);
 const usPerObject = (ms * 1000) / corpus.length;
