@@ -306,3 +306,44 @@ test("key groups with a Shamir threshold: 2 of 3 groups open the file, both ways
   const back = sops(["decrypt", "ours.yaml"]);
   assert.equal(back.stdout, "token: ours\n", back.stderr);
 });
+
+test("mac_only_encrypted with encrypted_regex: both ways with sops, clear values outside the MAC", async () => {
+  const text = "kind: Secret\nmetadata:\n  name: web\nstringData:\n  password: p4ss\n";
+  const sub = join(dir, "mac-only");
+  mkdirSync(sub);
+  // sops sets mac_only_encrypted only from .sops.yaml (there is no flag).
+  writeFileSync(
+    join(sub, ".sops.yaml"),
+    `creation_rules:\n  - age: ${recipient}\n    encrypted_regex: ^stringData$\n    mac_only_encrypted: true\n`,
+  );
+  writeFileSync(join(sub, "k8s.yaml"), text);
+  const result = spawnSync(peerPath("sops"), ["encrypt", "k8s.yaml"], {
+    cwd: sub,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: dir, SOPS_AGE_KEY_FILE: join(dir, "keys.txt") },
+  });
+  assert.equal(result.status, 0, result.stderr);
+  const bySops = result.stdout;
+  assert.match(bySops, /mac_only_encrypted: true/);
+  assert.match(bySops, /name: web/);
+  const doc = await openDocument(Buffer.from(bySops), { file: "k8s.yaml", keys });
+  assert.deepEqual(doc.branches.map(toJsonValue), [
+    { kind: "Secret", metadata: { name: "web" }, stringData: { password: "p4ss" } },
+  ]);
+  // A clear value outside the MAC may change without breaking the file, as in sops.
+  await openDocument(Buffer.from(bySops.replace("name: web", "name: api")), { file: "k8s.yaml", keys });
+
+  const ours = await encryptDocument(Buffer.from(text), {
+    file: "k8s.yaml",
+    keys,
+    now: new Date(),
+    keyGroups: [[{ type: "age", recipient }]],
+    selectors: { encryptedRegex: "^stringData$" },
+    macOnlyEncrypted: true,
+  });
+  writeFileSync(join(dir, "k8s.slipway.yaml"), ours);
+  assert.equal(
+    run(peerPath("sops"), ["decrypt", join(dir, "k8s.slipway.yaml")]),
+    text.replace("  name", "    name").replace("  password", "    password"),
+  );
+});
