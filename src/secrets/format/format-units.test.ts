@@ -5,6 +5,7 @@ import { inspect } from "node:util";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { AgeKeyBackend } from "../backends/age.ts";
 import { KeyRing } from "../key-ring.ts";
+import { toSecretData } from "../secret-data.ts";
 import { secretEntries } from "../values.ts";
 import { decryptValue, encryptValue } from "./aes-value.ts";
 import { flatten, unflatten } from "./flatten.ts";
@@ -90,4 +91,30 @@ test("secretEntries hands out SecretValues that never print their plaintext", as
   assert.equal(entries[0]?.value.reveal(), "canary-5f2b");
   assert.ok(!inspect(entries, { depth: 9 }).includes("canary-5f2b"));
   assert.ok(!JSON.stringify(entries).includes("canary-5f2b"));
+});
+
+test("an opened file becomes Secret data keyed by path, with its size, and bad keys are refused", async () => {
+  const identity = await generateIdentity();
+  const keys = new KeyRing([new AgeKeyBackend([identity])]);
+  const recipient = await identityToRecipient(identity);
+  const seal = (text: string, file: string) =>
+    encryptDocument(Buffer.from(text), {
+      file,
+      keys,
+      now: new Date(),
+      keyGroups: [[{ type: "age", recipient }]],
+    });
+  const env = await openDocument(Buffer.from(await seal("DB_PASSWORD=pw\nAPI_KEY=k\n", "app.env")), {
+    file: "app.env",
+    keys,
+  });
+  const secret = toSecretData(env);
+  assert.deepEqual([...secret.data.keys()], ["DB_PASSWORD", "API_KEY"]);
+  assert.equal(secret.data.get("DB_PASSWORD")?.reveal(), "pw");
+  assert.equal(secret.bytes, "DB_PASSWORDpwAPI_KEYk".length);
+  const bad = await openDocument(Buffer.from(await seal("'a b': x\n", "bad.yaml")), {
+    file: "bad.yaml",
+    keys,
+  });
+  assert.throws(() => toSecretData(bad), /"a b" cannot be a Secret key/);
 });
