@@ -194,3 +194,15 @@ test("waivers in slipway.yaml stop an enforced finding from blocking; an expired
   assert.match(expired.out, /waiver expired on 2020-01-31 and no longer applies/);
   assert.match(expired.out, /^expired waiver: required-labels expired on 2020-01-31/m);
 });
+
+test("--list-rules prints the catalog, with a platform's custom rules and where they come from", async () => {
+  const builtins = await run(["check", "--list-rules"]);
+  assert.equal(builtins.code, 0);
+  assert.match(builtins.out, /^run-as-non-root +error +Containers run as a non-root user$/m);
+  assert.equal(builtins.out.trim().split("\n").length, 38);
+  const json = JSON.parse((await run(["check", "--list-rules", "--output", "json"])).out) as {
+    id: string;
+    source: string;
+  }[];
+  assert.ok(json.every((r) => r.source === "built-in"));
+});

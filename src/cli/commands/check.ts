@@ -38,6 +38,7 @@ interface CheckOptions {
   kubeVersion?: string;
   requiredLabel?: string[];
   output?: string;
+  listRules?: boolean;
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
@@ -55,12 +56,20 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option("--image <ref>", "image for --app, as repository@sha256:<digest>")
     .option("--channel <name>", "judge manifests as bound for this channel of the platform")
     .option("--production", "treat the target as production (when no platform file says)")
-    .option("--mode <mode>", "enforce or warn (default: the channel's mode, else warn)")
+    .option(
+      "--mode <mode>",
+      "enforce or warn (default: the channel's mode from the platform file; enforce for loose manifests)",
+    )
     .option("--kube-version <version>", "Kubernetes version the objects are for (deprecated API rules)")
     .option("--required-label <label>", "label every object must carry (repeatable)", collect, [])
     .option("--output <format>", "text, json or sarif", "text")
+    .option("--list-rules", "list the catalog (built-in and the platform's custom rules) and exit")
     .action(async (inputs: string[], opts: CheckOptions) => {
       const format = parseOutput(opts.output, formats, "text");
+      if (opts.listRules) {
+        listRules(opts, format, io);
+        return;
+      }
       const mode = opts.mode === undefined ? undefined : parseMode(opts.mode);
       if (opts.kubeVersion !== undefined) requireKubeVersion(opts.kubeVersion, "--kube-version");
       const paths = [...(opts.file ?? []), ...inputs];
@@ -108,6 +117,32 @@ export function registerCheck(program: Command, io: CliIo): void {
       }
       if (!verdict.passed) io.setExitCode(1);
     });
+}
+
+function listRules(opts: CheckOptions, format: string, io: CliIo): void {
+  const platform =
+    opts.platform === undefined ? undefined : loadPlatformFile(resolve(io.cwd, opts.platform), io.cwd);
+  const rules = [...builtinRules, ...(platform ? readCustomRules(platform) : [])];
+  if (format !== "text") {
+    io.out(
+      json(
+        rules.map(({ id, title, severity, kinds, hint, source }) => ({
+          id,
+          title,
+          severity,
+          kinds,
+          hint,
+          source: source ?? "built-in",
+        })),
+      ),
+    );
+    return;
+  }
+  const width = Math.max(...rules.map((r) => r.id.length));
+  const lines = rules.map(
+    (r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.title}${r.source ? `  (${r.source})` : ""}\n`,
+  );
+  io.out(lines.join(""));
 }
 
 function collect(value: string, previous: string[]): string[] {
