@@ -1,6 +1,7 @@
 /** The HTTP API in-process: the path of a release, pagination, bad input and credentials. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { apiRoutes } from "../src/server/app.ts";
 import { issueToken } from "../src/server/auth/api-tokens.ts";
 import { systemActor } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
@@ -40,6 +41,16 @@ describe("HTTP API", () => {
       >;
     };
     assert.ok(doc.paths["/api/v1/apps/{app}/deployments"]?.post);
+    const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods)) as {
+      operationId?: string;
+      responses?: object;
+    }[];
+    assert.equal(operations.length, apiRoutes.length, "every route is in the document");
+    assert.equal(
+      new Set(operations.map((o) => o.operationId)).size,
+      operations.length,
+      "operation ids are unique",
+    );
     const createApp = doc.paths["/api/v1/apps"]?.post?.requestBody?.content["application/json"]?.schema as {
       additionalProperties?: unknown;
       required?: string[];

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, isSlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import type { DeployTarget } from "../delivery/deploy-target.ts";
 import { render } from "../render/render.ts";
 import { APP_FILE, loadApp, loadPlatformFile, PLATFORM_FILE } from "../spec/files.ts";
@@ -37,6 +37,12 @@ export async function seedDemo(
   store: Store,
   options: { examplesDir: string; deployTarget?: DeployTarget; log?: (line: string) => void },
 ): Promise<DemoResult> {
+  if (!existsSync(options.examplesDir)) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `--demo reads the example apps from ${options.examplesDir}, which does not exist: run it in a Slipway checkout or pass --examples <dir>`,
+    );
+  }
   const platformFile = join(options.examplesDir, PLATFORM_FILE);
   const platform = loadPlatformFile(existsSync(platformFile) ? platformFile : undefined, undefined);
   const channels = platform.platform.channels.map((c) => c.name);

@@ -61,29 +61,37 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ? `state: PostgreSQL ${redactUrl(options.databaseUrl)}`
       : `state: SQLite ${join(dataDir, "slipway.db")}`,
   );
-  const adminToken = await bootstrapAdmin(store);
-  if (options.demo) {
-    const gitopsDir = join(dataDir, "gitops");
-    const result = await seedDemo(store, {
-      examplesDir: options.examplesDir ?? resolve("examples"),
-      deployTarget: new GitOpsTarget({ dir: gitopsDir }),
-      log: options.log,
+  let server: ReturnType<typeof serve>;
+  try {
+    if (options.demo) {
+      const gitopsDir = join(dataDir, "gitops");
+      const result = await seedDemo(store, {
+        examplesDir: options.examplesDir ?? resolve("examples"),
+        deployTarget: new GitOpsTarget({ dir: gitopsDir }),
+        log: options.log,
+      });
+      options.log(`demo: ${result.apps.length} apps; manifests in the GitOps directory ${gitopsDir}`);
+    }
+    const app = createApi({
+      store,
+      authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
+      logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
     });
-    options.log(`demo: ${result.apps.length} apps; manifests in the GitOps directory ${gitopsDir}`);
+    server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+      const s = serve({ fetch: app.fetch, hostname, port }, () => resolveServer(s));
+      s.once("error", (error) =>
+        reject(
+          new SlipwayError(ErrorCode.Unavailable, `cannot listen on ${hostname}:${port}: ${error.message}`),
+        ),
+      );
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
   }
-  const app = createApi({
-    store,
-    authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
-    logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
-  });
-  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, hostname, port }, () => resolveServer(s));
-    s.once("error", (error) =>
-      reject(
-        new SlipwayError(ErrorCode.Unavailable, `cannot listen on ${hostname}:${port}: ${error.message}`),
-      ),
-    );
-  });
+  // Only once the server listens: a token created by a start that then failed (port taken, bad
+  // examples) would never be shown, and the next start would not create another.
+  const adminToken = await bootstrapAdmin(store);
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
