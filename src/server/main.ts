@@ -7,14 +7,12 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import { GitOpsTarget } from "../gitops/gitops-target.ts";
 import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
 import type { SqlStore } from "../store/sql-store.ts";
 import { createApi } from "./app.ts";
 import { authenticator } from "./auth/authenticate.ts";
 import { type OidcConfig, oidcVerifier } from "./auth/oidc.ts";
 import { bootstrapAdmin } from "./bootstrap.ts";
-import { seedDemo } from "./demo.ts";
 
 export interface ServerOptions {
   /** Holds the SQLite file and the GitOps directory. */
@@ -64,6 +62,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let server: ReturnType<typeof serve>;
   try {
     if (options.demo) {
+      // The demo needs the spec loader, the renderer and git; a plain server does not load them.
+      const [{ seedDemo }, { GitOpsTarget }] = await Promise.all([
+        import("./demo.ts"),
+        import("../gitops/gitops-target.ts"),
+      ]);
       const gitopsDir = join(dataDir, "gitops");
       const result = await seedDemo(store, {
         examplesDir: options.examplesDir ?? resolve("examples"),

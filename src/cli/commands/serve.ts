@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { startServer } from "../../server/main.ts";
 import type { CliIo } from "../io.ts";
 
 interface ServeFlags {
@@ -39,6 +38,8 @@ export function registerServe(program: Command, io: CliIo): void {
         );
       }
       const databaseUrl = flags.database ?? io.env.SLIPWAY_DATABASE_URL;
+      // Loaded here, not at the top: the rest of the CLI should not pay for the server's stack.
+      const { startServer } = await import("../../server/main.ts");
       const server = await startServer({
         dataDir: flags.data,
         databaseUrl,
