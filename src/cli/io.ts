@@ -17,6 +17,13 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   let code = 0;
+  // `slipway … | head` closes the pipe early; that is the reader's choice, not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -5,7 +5,6 @@
  * where the adapters are constructed.
  */
 import { dirname, resolve } from "node:path";
-import { KubeCluster } from "../../cluster/kube-cluster.ts";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { DeployTarget } from "../../delivery/deploy-target.ts";
 import { sopsSecretSealer } from "../../delivery/sops-secret-sealer.ts";
@@ -64,6 +63,9 @@ export async function deployTargetFor(
     kubeconfig.path === undefined
       ? context.env.KUBECONFIG
       : resolve(platformDir(platform, cwd), kubeconfig.path);
+  // Loaded here, not at the top: the Kubernetes client costs about a second to import, and every
+  // other command (and every GitOps deploy) would pay it at start-up.
+  const { KubeCluster } = await import("../../cluster/kube-cluster.ts");
   return KubeCluster.connect({ context: kubeconfig.context, ...(file ? { kubeconfig: file } : {}) });
 }
 
