@@ -58,7 +58,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
       }
       const opts = parsed.data;
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
-      const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env });
+      const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
       const where = prepared.target.describe();
       const request = { scope: prepared.scope, objects: prepared.objects, prune: opts.prune === true };
 

@@ -35,7 +35,7 @@ export function registerDiff(program: Command, io: CliIo): void {
         output?: string;
       }) => {
         const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
-        const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env });
+        const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
         const changes = await prepared.target.plan({
           scope: prepared.scope,
           objects: prepared.objects,

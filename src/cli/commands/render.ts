@@ -6,6 +6,7 @@ import { render } from "../../render/render.ts";
 import { fileNameFor, objectsToYaml, objectToYaml } from "../../render/yaml-output.ts";
 import { displayPath, loadAppAndPlatform } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
+import { gateRender } from "../policy-gate.ts";
 
 export function registerRender(program: Command, io: CliIo): void {
   program
@@ -37,6 +38,7 @@ export function registerRender(program: Command, io: CliIo): void {
           ...(opts.image ? { image: opts.image } : {}),
           ...(opts.release ? { release: opts.release } : {}),
         });
+        gateRender(result, app, platform, io);
         if (opts.out === "-") {
           io.out(objectsToYaml(result.objects));
           return;

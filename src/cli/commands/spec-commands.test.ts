@@ -142,3 +142,37 @@ test("every command has --help", async () => {
     assert.match(result.stdout, /Usage: slipway/);
   }
 });
+
+test("render runs the target's policy: enforce blocks with the findings, warn reports, a waiver lets it through", async () => {
+  const dir = project({
+    "slipway.platform.yaml": `apiVersion: slipway.dev/v1
+kind: Platform
+clusters: [{ name: local, gitops: { directory: gitops } }]
+channels:
+  - { name: develop, cluster: local, policy: { mode: warn } }
+  - { name: stable, cluster: local, production: true, policy: { mode: enforce } }
+`,
+    "app/slipway.yaml": `apiVersion: slipway.dev/v1
+kind: App
+name: legacy
+team: t
+image: { repository: r.example.com/legacy, tag: "1" }
+securityContext: { runAsNonRoot: false }
+`,
+  });
+  const app = join(dir, "app");
+  const blocked = await run(["render", "--app", app, "--target", "stable"]);
+  assert.equal(blocked.code, 1);
+  assert.match(blocked.stderr, /policy blocks stable: \d+ findings? of enforced rules/);
+  assert.match(blocked.stderr, /run-as-non-root/);
+  assert.equal(blocked.stdout, "", "nothing is rendered when policy blocks");
+  const warned = await run(["render", "--app", app, "--target", "develop"]);
+  assert.equal(warned.code, 0);
+  assert.match(warned.stderr, /policy \(warn on develop\): [1-9]\d* error\(s\)/);
+  writeFileSync(
+    join(app, "slipway.yaml"),
+    `${readFileSync(join(app, "slipway.yaml"), "utf8")}policy:\n  waivers:\n    - { rule: run-as-non-root, reason: the vendor image needs root until 2.0, expires: 2099-12-31 }\n`,
+  );
+  const waived = await run(["render", "--app", app, "--target", "stable"]);
+  assert.doesNotMatch(waived.stderr, /run-as-non-root/);
+});

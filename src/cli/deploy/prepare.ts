@@ -12,6 +12,8 @@ import { render } from "../../render/render.ts";
 import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
 import type { KeyRing } from "../../secrets/key-ring.ts";
 import { loadAppAndPlatform } from "../../spec/files.ts";
+import type { CliIo } from "../io.ts";
+import { gateRender } from "../policy-gate.ts";
 import { deployTargetFor } from "./targets.ts";
 
 export interface PreparedDeploy {
@@ -32,6 +34,8 @@ export interface PrepareInput {
   readonly cwd: string;
   /** Where the key ring's identities and credentials come from (age, Vault, KMS). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where a warn-mode policy summary goes; an enforced finding stops the deploy instead. */
+  readonly io: CliIo;
 }
 
 export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy> {
@@ -42,6 +46,8 @@ export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy
     target: input.target,
     ...(input.image === undefined ? {} : { image: input.image }),
   });
+  // Policy sees the objects before secrets are filled in, so no finding can quote a value.
+  gateRender(result, app, platform, input.io);
   // Built only when needed: an app without secrets deploys without any key configured.
   let ring: KeyRing | undefined;
   const keys = () => {

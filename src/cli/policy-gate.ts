@@ -1,0 +1,48 @@
+/**
+ * Policy on every render the CLI makes (render, deploy, diff): the target's policy from the
+ * platform file and slipway.yaml, custom rules from the platform's directory, and then either a
+ * block (enforce mode, exit 1 with the findings) or a one-line summary on stderr (warn mode).
+ */
+import { policyBlocked, policyGate } from "../policy/gate.ts";
+import type { Verdict } from "../policy/verdict.ts";
+import type { RenderResult } from "../render/render.ts";
+import type { LoadedApp, LoadedPlatform } from "../spec/parse.ts";
+import type { CliIo } from "./io.ts";
+import { readCustomRules } from "./manifest-input.ts";
+
+export function gateRender(
+  result: RenderResult,
+  app: LoadedApp,
+  platform: LoadedPlatform,
+  io: CliIo,
+  today = isoToday(),
+): Verdict {
+  const verdict = policyGate({
+    objects: result.objects,
+    platform: platform.platform,
+    app: result.spec,
+    target: { kind: result.target.kind, name: result.target.name },
+    customRules: readCustomRules(platform),
+    today,
+  });
+  if (!verdict.passed) throw policyBlocked(verdict, result.target.name);
+  const { error, warning } = verdict.counts;
+  if (error + warning > 0 || verdict.expiredWaivers.length > 0) {
+    const expired = verdict.expiredWaivers.length
+      ? `, ${verdict.expiredWaivers.length} expired waiver(s)`
+      : "";
+    io.err(
+      `policy (${verdict.mode} on ${result.target.name}): ${error} error(s), ${warning} warning(s)${expired}; ` +
+        `details: slipway check --app ${app.source.file.replace(/\/?slipway\.yaml$/, "") || "."} --target ${targetArg(result)}\n`,
+    );
+  }
+  return verdict;
+}
+
+function targetArg(result: RenderResult): string {
+  return result.target.kind === "preview" ? `preview:${result.target.branch ?? ""}` : result.target.name;
+}
+
+function isoToday(): string {
+  return new Date().toISOString().slice(0, 10);
+}
