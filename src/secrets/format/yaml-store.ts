@@ -87,34 +87,108 @@ function scalarValue(node: YamlScalar, file: string): TreeValue {
   throw invalid(file, node, `unsupported YAML value of type ${typeof v}`);
 }
 
-function toTree(node: unknown, file: string, head: Comment[]): TreeValue {
-  if (isAlias(node)) throw invalid(file, node, "YAML aliases are not supported in encrypted files");
-  if (isMap(node)) {
-    const entries: (MapEntry | Comment)[] = [...head, ...commentLines(node.commentBefore)];
-    for (const pair of node.items) {
-      const key = pair.key;
-      if (!isScalar(key) || (typeof key.value !== "string" && typeof key.value !== "bigint")) {
-        throw invalid(file, key as Node, "only scalar map keys are supported");
-      }
-      entries.push(...commentLines(key.commentBefore));
-      const value = pair.value;
-      if (isScalar(value) || value === null) {
-        if (isScalar(value))
-          entries.push(...commentLines(value.commentBefore), ...commentLines(value.comment, true));
-        entries.push({
-          key: String(key.value),
-          value: value === null ? { kind: "null" } : scalarValue(value, file),
-        });
-      } else {
-        entries.push({ key: String(key.value), value: toTree(value, file, []) });
-      }
-      entries.push(...commentLines(key.comment));
-    }
-    entries.push(...commentLines(node.comment));
-    return { kind: "map", entries };
+/** A comment with the column it starts at, to place it the way yaml.v3 (and so sops) does. */
+interface Placed {
+  readonly comment: Comment;
+  readonly col: number;
+}
+
+interface Source {
+  readonly text: string;
+  readonly file: string;
+}
+
+function columnAt(text: string, offset: number): number {
+  return offset - (text.lastIndexOf("\n", offset - 1) + 1);
+}
+
+/**
+ * The comment lines after a collection's last item, with their columns, read from the source: the
+ * `yaml` library merges them into the innermost collection, while yaml.v3 gives a comment to the
+ * innermost block whose indentation it reaches. The caller keeps those at or right of its own
+ * column and passes the rest up.
+ */
+function trailingComments(node: Node, src: Source): Placed[] {
+  const [, valueEnd, nodeEnd] = node.range ?? [0, 0, 0];
+  if (!(node as { comment?: string | null }).comment || nodeEnd <= valueEnd) return [];
+  const placed: Placed[] = [];
+  for (const line of src.text.slice(valueEnd, nodeEnd).split("\n")) {
+    const m = /^([ \t]*)#(.*)$/.exec(line);
+    if (m) placed.push({ comment: comment(m[2] ?? ""), col: (m[1] ?? "").length });
   }
-  if (isSeq(node)) {
-    const items: (TreeValue | Comment)[] = [...head, ...commentLines(node.commentBefore)];
+  return placed;
+}
+
+/** True when the text between a key and its collection value holds a comment (`key: # note`). */
+function keyLineComment(src: Source, key: Node, value: Node): boolean {
+  const from = key.range?.[1] ?? 0;
+  const to = value.range?.[0] ?? 0;
+  const between = src.text.slice(from, to);
+  const hash = between.indexOf("#");
+  return hash >= 0 && !between.slice(0, hash).includes("\n");
+}
+
+interface Built {
+  readonly value: TreeValue;
+  /** Comments that belong to an enclosing collection (they sit left of this one's column). */
+  readonly up: Placed[];
+}
+
+function settle(
+  placed: readonly Placed[],
+  col: number,
+  into: (Comment | MapEntry | TreeValue)[],
+  up: Placed[],
+): void {
+  for (const p of placed) {
+    if (p.col >= col) into.push(p.comment);
+    else up.push(p);
+  }
+}
+
+/** `skipHead`: how many of the node's own head comments the caller has already placed. */
+function toTree(node: unknown, src: Source, head: Comment[], skipHead = 0): Built {
+  const { file } = src;
+  if (isAlias(node)) throw invalid(file, node, "YAML aliases are not supported in encrypted files");
+  if (isMap(node) || isSeq(node)) {
+    const own = commentLines(node.commentBefore).slice(skipHead);
+    const col = columnAt(src.text, node.range?.[0] ?? 0);
+    const up: Placed[] = [];
+    if (isMap(node)) {
+      const entries: (MapEntry | Comment)[] = [...head, ...own];
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (!isScalar(key) || (typeof key.value !== "string" && typeof key.value !== "bigint")) {
+          throw invalid(file, key as Node, "only scalar map keys are supported");
+        }
+        entries.push(...commentLines(key.commentBefore));
+        const value = pair.value;
+        if (isScalar(value) || value === null) {
+          if (isScalar(value))
+            entries.push(...commentLines(value.commentBefore), ...commentLines(value.comment, true));
+          entries.push({
+            key: String(key.value),
+            value: value === null ? { kind: "null" } : scalarValue(value, file),
+          });
+        } else {
+          // `key: # note` above a block collection is the key's line comment: it stays at this level.
+          const lineComment = !(value as { flow?: boolean }).flow && keyLineComment(src, key, value as Node);
+          if (lineComment)
+            entries.push(
+              ...commentLines((value as Node & { commentBefore?: string }).commentBefore).slice(0, 1),
+            );
+          const child = toTree(value, src, [], lineComment ? 1 : 0);
+          entries.push({ key: String(key.value), value: child.value });
+          settle(child.up, col, entries, up);
+        }
+        entries.push(...commentLines(key.comment));
+      }
+      settle(trailingComments(node, src), col, entries, up);
+      return { value: { kind: "map", entries }, up };
+    }
+    const items: (TreeValue | Comment)[] = [...head, ...own];
+    // A flow sequence's line comment (`key: [a, b] # note`) opens the list in yaml.v3.
+    if (node.flow) items.push(...commentLines(node.comment));
     for (const item of node.items) {
       if (isScalar(item)) {
         items.push(
@@ -125,13 +199,21 @@ function toTree(node: unknown, file: string, head: Comment[]): TreeValue {
       } else if (item === null) {
         items.push({ kind: "null" });
       } else {
-        items.push(toTree(item, file, []));
+        // Comments above a map item stay in the map (yaml.v3: its first key's head comment).
+        const child = toTree(item, src, []);
+        items.push(child.value);
+        settle(child.up, col, items, up);
       }
     }
-    items.push(...commentLines(node.comment));
-    return { kind: "list", items };
+    if (!node.flow) {
+      // yaml.v3 gives comments after a list whose last item is a map to that map (its foot).
+      const last = items[items.length - 1];
+      const into = last && last.kind === "map" ? last.entries : items;
+      settle(trailingComments(node, src), col, into, up);
+    }
+    return { value: { kind: "list", items }, up };
   }
-  if (isScalar(node)) return scalarValue(node, file);
+  if (isScalar(node)) return { value: scalarValue(node, file), up: [] };
   throw invalid(file, null, "unsupported YAML node");
 }
 
@@ -154,8 +236,9 @@ export function parseYaml(text: string, file: string): Branch[] {
     if (isSeq(contents)) throw invalid(file, contents, "YAML documents that are sequences are not supported");
     if (!isMap(contents))
       throw invalid(file, contents as Node, "YAML documents that are single values are not supported");
-    const tree = toTree(contents, file, head) as TreeMap;
-    tree.entries.push(...commentLines(doc.comment));
+    const built = toTree(contents, { text, file }, head);
+    const tree = built.value as TreeMap;
+    tree.entries.push(...built.up.map((p) => p.comment), ...commentLines(doc.comment));
     branches.push(tree);
   }
   return branches;
@@ -207,7 +290,11 @@ function mapNode(map: TreeMap): YAMLMap {
     }
     const key = new YamlScalar(entry.key);
     if (GO_QUOTED.test(entry.key)) key.type = "QUOTE_DOUBLE";
-    if (head.length > 0) key.commentBefore = joinComments(head);
+    if (head.length > 0) {
+      // Comments before the first key belong to the map itself: written above a list item's dash.
+      if (node.items.length === 0) node.commentBefore = joinComments(head);
+      else key.commentBefore = joinComments(head);
+    }
     const value = toNode(entry.value);
     if (inline.length > 0) {
       if (isScalar(value)) value.comment = joinComments(inline);
