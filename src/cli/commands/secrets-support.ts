@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import {
   type CreationRule,
   creationRuleFor,
@@ -90,35 +90,52 @@ function privateTempRoot(): string {
 
 /**
  * Writes `plaintext` to a 0600 file in a 0700 directory, runs the editor on it, and returns what
- * the editor left. The directory is removed afterwards, also when the editor or anything else fails.
+ * `accept` makes of the result. When `accept` throws a user error on an interactive terminal, the
+ * editor opens again on the same text, as sops does; otherwise the error ends the command. The
+ * directory is removed afterwards, also when the editor or anything else fails.
  */
-export function editInTemp(
+export function editInTemp<T>(
   io: CliIo,
   plaintext: Uint8Array,
   fileName: string,
-): { edited: Buffer; tempDir: string } {
+  accept: (edited: Buffer) => T,
+): T {
   const dir = mkdtempSync(join(privateTempRoot(), "slipway-edit-"));
   try {
     chmodSync(dir, 0o700);
     const path = join(dir, basename(fileName));
     writeFileSync(path, plaintext, { mode: 0o600 });
     const editor = io.env.VISUAL || io.env.EDITOR || "vi";
-    const result = spawnSync(`${editor} "${path}"`, {
-      shell: true,
-      stdio: "inherit",
-      env: { ...process.env, ...io.env } as NodeJS.ProcessEnv,
-    });
-    if (result.error)
-      throw new SlipwayError(ErrorCode.Input, `could not start the editor (${editor})`, {
-        cause: result.error,
+    let rejected: Buffer | undefined;
+    for (;;) {
+      const result = spawnSync(`${editor} "${path}"`, {
+        shell: true,
+        stdio: "inherit",
+        env: { ...process.env, ...io.env } as NodeJS.ProcessEnv,
       });
-    if (result.status !== 0) {
-      throw new SlipwayError(
-        ErrorCode.Input,
-        `the editor (${editor}) exited with ${result.status}; the file was not changed`,
-      );
+      if (result.error) {
+        throw new SlipwayError(ErrorCode.Input, `could not start the editor (${editor})`, {
+          cause: result.error,
+        });
+      }
+      if (result.status !== 0) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `the editor (${editor}) exited with ${result.status}; the file was not changed`,
+        );
+      }
+      const edited = readFileSync(path);
+      try {
+        return accept(edited);
+      } catch (error) {
+        const unchangedSinceLastTry = rejected?.equals(edited) ?? false;
+        if (!io.isTty || unchangedSinceLastTry || !isSlipwayError(error) || error.code !== ErrorCode.Input) {
+          throw error;
+        }
+        rejected = edited;
+        io.err(`${error.message}\nopening the editor again; leave it without changes to give up\n`);
+      }
     }
-    return { edited: readFileSync(path), tempDir: dir };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

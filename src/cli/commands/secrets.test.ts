@@ -133,6 +133,17 @@ test("a failing editor leaves the file untouched and the temporary copy removed"
   assert.ok(!existsSync(readFileSync(log, "utf8").trim()));
 });
 
+test("an edit that does not parse fails, leaves the file as it was and removes the copy", async () => {
+  const dir = project();
+  const before = await encrypted(dir);
+  const log = join(dir, "editor.log");
+  const editor = `sh -c 'echo "$0" > ${log}; printf "a: [unclosed\\n" > "$0"'`;
+  const r = await run(["secrets", "edit", "app.yaml"], dir, { env: { EDITOR: editor } });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(readFileSync(join(dir, "app.yaml"), "utf8"), before);
+  assert.ok(!existsSync(readFileSync(log, "utf8").trim()));
+});
+
 test("rotate changes the data key and every ciphertext, not the plaintext", async () => {
   const dir = project();
   const before = await encrypted(dir);

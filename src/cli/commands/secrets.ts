@@ -168,12 +168,13 @@ export function registerSecrets(program: Command, io: CliIo): void {
       const doc = await openDocument(input.bytes, { file, keys: keys() });
       const options = doc.indent === undefined ? {} : { indent: doc.indent };
       const before = Buffer.from(emitPlain(doc.branches, doc.format, options));
-      const { edited } = editInTemp(io, before, file);
-      if (edited.equals(before)) {
+      const branches = editInTemp(io, before, file, (edited) =>
+        edited.equals(before) ? undefined : parsePlain(edited, doc.format, file),
+      );
+      if (!branches) {
         io.err(`${file}: no changes\n`);
         return;
       }
-      const branches = parsePlain(edited, doc.format, file);
       replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
       io.err(`${file}: saved\n`);
     });
