@@ -60,3 +60,22 @@ test("a live object to be pruned is shown without server bookkeeping", () => {
   assert.match(text, /^- {2}progressDeadlineSeconds: 600$/m);
   assert.doesNotMatch(text, /managedFields|availableReplicas|resourceVersion|uid/);
 });
+
+test("bookkeeping annotations are left out of both sides", () => {
+  const stamp = (o: KubeObject, hash: string): KubeObject => ({
+    ...o,
+    metadata: { ...o.metadata, annotations: { "x/hash": hash, "x/keep": "1" } },
+  });
+  const view = liveView(
+    {
+      ref: "Deployment/shop/web",
+      action: "update",
+      before: stamp(live, "old"),
+      after: stamp(rendered, "new"),
+    },
+    { hideAnnotations: ["x/hash"] },
+  );
+  assert.deepEqual(view.before?.metadata.annotations, { "x/keep": "1" });
+  assert.deepEqual(view.after?.metadata.annotations, { "x/keep": "1" });
+  assert.doesNotMatch(changeDiff(view), /x\/hash/);
+});

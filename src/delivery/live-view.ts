@@ -23,16 +23,40 @@ export function isLive(o: KubeObject): boolean {
   return o.metadata.resourceVersion !== undefined;
 }
 
+export interface LiveViewOptions {
+  /** Bookkeeping annotations a target stamps on what it applies (e.g. a hash of the intent). */
+  readonly hideAnnotations?: readonly string[];
+}
+
 /** `change` with its `before` reduced to what a reader should compare; other changes as they are. */
-export function liveView(change: ObjectChange): ObjectChange {
-  const { before, after } = change;
-  if (before === undefined || !isLive(before)) return change;
-  if (after !== undefined) return { ...change, before: project(before, after) as KubeObject };
+export function liveView(change: ObjectChange, options: LiveViewOptions = {}): ObjectChange {
+  const hidden = options.hideAnnotations ?? [];
+  const after = withoutAnnotations(change.after, hidden);
+  const before = viewOfBefore(withoutAnnotations(change.before, hidden), after);
+  return {
+    ref: change.ref,
+    action: change.action,
+    ...(before === undefined ? {} : { before }),
+    ...(after === undefined ? {} : { after }),
+  };
+}
+
+function viewOfBefore(before: KubeObject | undefined, after: KubeObject | undefined): KubeObject | undefined {
+  if (before === undefined || !isLive(before)) return before;
+  if (after !== undefined) return project(before, after) as KubeObject;
   const { status: _status, ...rest } = before;
   const metadata = Object.fromEntries(
     Object.entries(before.metadata).filter(([k]) => !SERVER_METADATA.includes(k)),
   );
-  return { ...change, before: { ...rest, metadata: metadata as KubeObject["metadata"] } };
+  return { ...rest, metadata: metadata as KubeObject["metadata"] };
+}
+
+function withoutAnnotations(o: KubeObject | undefined, hidden: readonly string[]): KubeObject | undefined {
+  const annotations = o?.metadata.annotations;
+  if (o === undefined || annotations === undefined || hidden.length === 0) return o;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([key]) => !hidden.includes(key)));
+  const { annotations: _all, ...metadata } = o.metadata;
+  return { ...o, metadata: Object.keys(kept).length === 0 ? metadata : { ...metadata, annotations: kept } };
 }
 
 function project(live: unknown, desired: unknown): unknown {
