@@ -1,0 +1,73 @@
+/**
+ * Where the test cluster keeps its files and which ports it listens on. Everything is derived
+ * from two knobs so that a second cluster (another checkout, a CI job) can run beside the first:
+ *   SLIPWAY_TESTCLUSTER_DIR   state directory (default: <repo>/.testcluster, git-ignored)
+ *   SLIPWAY_TESTCLUSTER_PORT  base port (default 26440); components use base … base+5
+ */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+export const COMPONENTS = [
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
+] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export interface Ports {
+  readonly apiserver: number;
+  readonly etcdClient: number;
+  readonly etcdPeer: number;
+  readonly controllerManager: number;
+  readonly scheduler: number;
+  readonly kwok: number;
+}
+
+export interface Layout {
+  readonly dir: string;
+  readonly certs: string;
+  readonly logs: string;
+  readonly pids: string;
+  readonly etcdData: string;
+  readonly stages: string;
+  /** Admin kubeconfig (client certificate in group system:masters) for tests and kubectl. */
+  readonly kubeconfig: string;
+  readonly state: string;
+  readonly lock: string;
+  readonly ports: Ports;
+}
+
+export function portsFrom(base: number): Ports {
+  return {
+    apiserver: base,
+    etcdClient: base + 1,
+    etcdPeer: base + 2,
+    controllerManager: base + 3,
+    scheduler: base + 4,
+    kwok: base + 5,
+  };
+}
+
+export function layout(env: NodeJS.ProcessEnv = process.env): Layout {
+  const dir = resolve(env.SLIPWAY_TESTCLUSTER_DIR ?? join(repoRoot, ".testcluster"));
+  const base = Number(env.SLIPWAY_TESTCLUSTER_PORT ?? 26440);
+  if (!Number.isInteger(base) || base < 1024 || base > 65000) {
+    throw new Error(`SLIPWAY_TESTCLUSTER_PORT=${env.SLIPWAY_TESTCLUSTER_PORT} is not a port in 1024…65000`);
+  }
+  return {
+    dir,
+    certs: join(dir, "pki"),
+    logs: join(dir, "logs"),
+    pids: join(dir, "pids"),
+    etcdData: join(dir, "etcd"),
+    stages: join(dir, "stages"),
+    kubeconfig: join(dir, "kubeconfig"),
+    state: join(dir, "state.json"),
+    lock: join(dir, "lock"),
+    ports: portsFrom(base),
+  };
+}
