@@ -5,7 +5,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { bootstrapAdmin } from "../src/server/bootstrap.ts";
 import { startServer } from "../src/server/main.ts";
+import { createTestDatabase } from "./support/databases.ts";
 
 test("a start that cannot listen creates no token; the next start prints it, the one after does not", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "slipway-start-"));
@@ -38,5 +40,17 @@ test("a start that cannot listen creates no token; the next start prints it, the
   } finally {
     squatter.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("replicas starting together on one PostgreSQL database show exactly one admin token", async () => {
+  const database = await createTestDatabase("postgres");
+  const replicas = await Promise.all([database.open(), database.open(), database.open()]);
+  try {
+    const secrets = await Promise.all(replicas.map((store) => bootstrapAdmin(store)));
+    assert.equal(secrets.filter((s) => s !== undefined).length, 1, JSON.stringify(secrets));
+  } finally {
+    await Promise.all(replicas.map((store) => store.close()));
+    await database.dispose();
   }
 });

@@ -103,6 +103,13 @@ export function storeContract(kind: DatabaseKind): void {
       assert.ok(revoked.revokedAt);
       assert.equal((await store.findApiTokenByHash(hex("c")))?.revokedAt, revoked.revokedAt);
       await assert.rejects(store.revokeApiToken(alice, token.id), rejectsWith(ErrorCode.Conflict));
+      const fixed = { userId: carol.id, name: "once", expiresAt: null, id: `tok_${"f".repeat(28)}` };
+      await store.createApiToken(alice, { ...fixed, secretHash: hex("e") });
+      await assert.rejects(
+        store.createApiToken(alice, { ...fixed, secretHash: hex("f") }),
+        rejectsWith(ErrorCode.Conflict),
+        "a fixed id is created at most once",
+      );
     });
 
     test("apps: unique names, team filter, pages that cover every app once", async () => {

@@ -17,7 +17,7 @@ import {
   type User,
   userSchema,
 } from "./records.ts";
-import type { Actor } from "./store.ts";
+import type { Actor, NewApiToken } from "./store.ts";
 
 export async function createTeam(ctx: StoreContext, actor: Actor, name: string): Promise<Team> {
   const team: Team = teamSchema.parse({ id: newId("team"), name, createdAt: ctx.now() });
@@ -157,35 +157,33 @@ export async function listMemberships(ctx: StoreContext, userId: string): Promis
   return rows.map((r) => membershipSchema.parse(r));
 }
 
-export async function createApiToken(
-  ctx: StoreContext,
-  actor: Actor,
-  input: { userId: string; name: string; secretHash: string; expiresAt: string | null },
-): Promise<ApiToken> {
+export async function createApiToken(ctx: StoreContext, actor: Actor, input: NewApiToken): Promise<ApiToken> {
   const user = await getUser(ctx, input.userId);
   const token: ApiToken = apiTokenSchema.parse({
-    id: newId("tok"),
+    id: input.id ?? newId("tok"),
     userId: input.userId,
     name: input.name,
     createdAt: ctx.now(),
     expiresAt: input.expiresAt,
     revokedAt: null,
   });
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto("apiTokens")
-      .values({ ...token, secretHash: input.secretHash })
-      .execute();
-    await appendAudit(trx, {
-      actor,
-      action: "token.create",
-      subject: `user/${user.subject}/token/${token.id}`,
-      teamName: null,
-      before: null,
-      after: token,
-      at: token.createdAt,
-    });
-  });
+  await uniquely(ctx, "token", token.id, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("apiTokens")
+        .values({ ...token, secretHash: input.secretHash })
+        .execute();
+      await appendAudit(trx, {
+        actor,
+        action: "token.create",
+        subject: `user/${user.subject}/token/${token.id}`,
+        teamName: null,
+        before: null,
+        after: token,
+        at: token.createdAt,
+      });
+    }),
+  );
   return token;
 }
 

@@ -17,20 +17,24 @@ export interface Migration {
 }
 
 // Arbitrary, fixed: the key of the PostgreSQL advisory lock that serializes migrations.
-const migrationLockKey = 5_170_900_005;
+export const migrationLockKey = 5_170_900_005;
 
 export async function migrate(
   db: Kysely<Tables>,
   dialect: Dialect,
   migrations: readonly Migration[],
 ): Promise<number[]> {
-  await db.schema
-    .createTable("slipway_migrations")
-    .ifNotExists()
-    .addColumn("version", "integer", (c) => c.primaryKey())
-    .addColumn("name", "text", (c) => c.notNull())
-    .addColumn("applied_at", "text", (c) => c.notNull())
-    .execute();
+  // Under the lock too: PostgreSQL's "if not exists" is not safe against a concurrent creator.
+  await db.transaction().execute(async (trx) => {
+    if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
+    await trx.schema
+      .createTable("slipway_migrations")
+      .ifNotExists()
+      .addColumn("version", "integer", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("applied_at", "text", (c) => c.notNull())
+      .execute();
+  });
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const ran = await db.transaction().execute(async (trx) => {

@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { CamelCasePlugin, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import { type Migration, migrate, migrations } from "./migrations.ts";
+import { type Migration, migrate, migrationLockKey, migrations } from "./migrations.ts";
 import { NodeSqliteDialect } from "./node-sqlite.ts";
 import { SqlStore } from "./sql-store.ts";
 import type { Tables } from "./tables.ts";
@@ -62,7 +62,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   try {
-    if (schema !== undefined) await pool.query(`create schema if not exists ${schema}`);
+    if (schema !== undefined) await createSchema(pool, schema);
   } catch (error) {
     await pool.end();
     throw new SlipwayError(
@@ -81,6 +81,22 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     isUniqueViolation: postgresUniqueViolation,
     ...(options.now ? { now: options.now } : {}),
   });
+}
+
+/** Under the migration lock: concurrent "create schema if not exists" can fail in PostgreSQL. */
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query("select pg_advisory_xact_lock($1)", [migrationLockKey]);
+    await client.query(`create schema if not exists ${schema}`);
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /** Connection strings can carry a password; never print it. */

@@ -12,7 +12,7 @@ import * as identity from "./identity-queries.ts";
 import type { Dialect } from "./migrations.ts";
 import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
 import * as releases from "./release-queries.ts";
-import type { Actor, AuditFilter, NewRelease, Store } from "./store.ts";
+import type { Actor, AuditFilter, NewApiToken, NewRelease, Store } from "./store.ts";
 import type { Tables } from "./tables.ts";
 
 export interface SqlStoreOptions {
@@ -55,10 +55,7 @@ export class SqlStore implements Store {
   setMembership = (actor: Actor, teamName: string, userId: string, role: Role | null) =>
     identity.setMembership(this.#ctx, actor, teamName, userId, role);
   listMemberships = (userId: string) => identity.listMemberships(this.#ctx, userId);
-  createApiToken = (
-    actor: Actor,
-    input: { userId: string; name: string; secretHash: string; expiresAt: string | null },
-  ) => identity.createApiToken(this.#ctx, actor, input);
+  createApiToken = (actor: Actor, input: NewApiToken) => identity.createApiToken(this.#ctx, actor, input);
   findApiTokenByHash = (secretHash: string) => identity.findApiTokenByHash(this.#ctx, secretHash);
   listApiTokens = (userId: string, page: PageRequest) => identity.listApiTokens(this.#ctx, userId, page);
   getApiToken = (id: string) => identity.getApiToken(this.#ctx, id);

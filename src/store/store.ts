@@ -50,6 +50,18 @@ export interface NewRelease {
   readonly commitTime: string | null;
 }
 
+export interface NewApiToken {
+  readonly userId: string;
+  readonly name: string;
+  readonly secretHash: string;
+  readonly expiresAt: string | null;
+  /**
+   * A fixed id makes creation happen at most once across replicas (the bootstrap token): a second
+   * attempt is a conflict. Usually omitted.
+   */
+  readonly id?: string;
+}
+
 export interface AuditFilter {
   /** Only events about these teams; undefined means every event (platform administrators). */
   readonly teams?: readonly string[] | undefined;
@@ -74,10 +86,7 @@ export interface Store {
   listMemberships(userId: string): Promise<readonly Membership[]>;
 
   /** Stores a token by the SHA-256 of its secret; the secret itself never reaches the store. */
-  createApiToken(
-    actor: Actor,
-    input: { userId: string; name: string; secretHash: string; expiresAt: string | null },
-  ): Promise<ApiToken>;
+  createApiToken(actor: Actor, input: NewApiToken): Promise<ApiToken>;
   /** The live or dead token with this hash; callers check expiry and revocation. */
   findApiTokenByHash(secretHash: string): Promise<ApiToken | undefined>;
   listApiTokens(userId: string, page: PageRequest): Promise<Page<ApiToken>>;

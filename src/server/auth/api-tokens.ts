@@ -21,10 +21,11 @@ export function hashTokenSecret(secret: string): string {
 export async function issueToken(
   store: Store,
   actor: Actor,
-  input: { userId: string; name: string; expiresAt: Date | null },
+  input: { userId: string; name: string; expiresAt: Date | null; id?: string },
 ): Promise<{ token: ApiToken; secret: string }> {
   const secret = newTokenSecret();
   const token = await store.createApiToken(actor, {
+    ...(input.id === undefined ? {} : { id: input.id }),
     userId: input.userId,
     name: input.name,
     secretHash: hashTokenSecret(secret),
