@@ -22,6 +22,7 @@ test("on a terminal the frame is redrawn in place with objects, replicas and ela
   const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => clock, tickMs: 60_000 });
   clock = 1500;
   display.onProgress({ type: "object", ref: "Deployment/shop/web", action: "update" });
+  display.onProgress({ type: "object", ref: "Ingress/shop/old", action: "delete" });
   display.onProgress({ type: "replicas", ref: "Deployment/shop/web", ready: 1, desired: 3 });
   clock = 2000;
   display.finish(result);
@@ -31,13 +32,13 @@ test("on a terminal the frame is redrawn in place with objects, replicas and ela
   const last = out.split(`${erase}\r`).at(-1) ?? "";
   assert.match(
     last,
-    /✔ deploying web → stable {2}2\.0s\n {2}objects applied {2}1\/2\n {2}Deployment\/shop\/web {2}1\/3 ready\n/,
+    /✔ deploying web → stable {2}2\.0s\n {2}objects applied {2}1\/2, 1 deleted\n {2}Deployment\/shop\/web {2}1\/3 ready\n/,
   );
-  // Each redraw erases exactly the previous frame: 2 lines, then 2, then 3.
+  // Each redraw erases exactly the previous frame: 2 lines, then 2, 2, then 3.
   const erased = [...out.matchAll(new RegExp(`((?:${ESC}\\[1A${ESC}\\[2K)+)\\r`, "g"))].map(
     (m) => (m[1] ?? "").length / erase.length,
   );
-  assert.deepEqual(erased, [2, 2, 3]);
+  assert.deepEqual(erased, [2, 2, 2, 3]);
   assert.ok(
     out.startsWith("\x1b[?25l") && out.includes("\x1b[?25h"),
     "cursor hidden while drawing, shown after",

@@ -33,6 +33,8 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
   const started = now();
   const elapsed = () => `${((now() - started) / 1000).toFixed(1)}s`;
   let applied = 0;
+  // Deletions are counted apart: they are not among the `total` rendered objects.
+  let deleted = 0;
   const replicas = new Map<string, { ready: number; desired: number }>();
   const notes: string[] = [];
   let revision: string | undefined;
@@ -55,7 +57,7 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
   const draw = (final: boolean) => {
     const lines = [
       `${final ? "✔" : SPINNER[frame++ % SPINNER.length]} deploying ${options.title}  ${elapsed()}`,
-      `  objects applied  ${applied}/${options.total}`,
+      `  objects applied  ${applied}/${options.total}${deleted > 0 ? `, ${deleted} deleted` : ""}`,
       ...[...replicas].map(([ref, r]) => `  ${ref}  ${r.ready}/${r.desired} ready`),
       ...(revision === undefined ? [] : [`  revision  ${revision}`]),
       ...notes.map((n) => `  note: ${n}`),
@@ -78,8 +80,10 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
   };
   return {
     onProgress(event) {
-      if (event.type === "object") applied++;
-      else if (event.type === "replicas")
+      if (event.type === "object") {
+        if (event.action === "delete") deleted++;
+        else applied++;
+      } else if (event.type === "replicas")
         replicas.set(event.ref, { ready: event.ready, desired: event.desired });
       else if (event.type === "revision")
         revision = `${event.id.slice(0, 12)}${event.pushed ? " (pushed)" : ""}`;
