@@ -57,7 +57,7 @@ test("the first matching rule wins, and a rule without path_regex catches the re
     arn: "arn:aws:kms:eu-west-1:1:key/x",
     role: "arn:aws:iam::1:role/r",
   });
-  assert.deepEqual(env.selectors, { unencryptedSuffix: "_unencrypted" });
+  assert.deepEqual(env.selectors, {}); // the default suffix is added when a file is created
   assert.deepEqual(creationRuleFor(config, "dev/app.yaml", ".sops.yaml").keyGroups, [
     [{ type: "age", recipient: "age1fallback" }],
   ]);

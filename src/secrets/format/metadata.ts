@@ -137,7 +137,7 @@ export function metadataFromTree(tree: TreeMap, file: string): SopsMetadata {
   };
 }
 
-/** At most one selector; none means the default `_unencrypted` suffix (as sops decides on load). */
+/** At most one selector may be set (sops refuses files and rules with more). */
 export function checkSelectors(selectors: Selectors, file: string): Selectors {
   const count = Object.values(selectors).filter((v) => v).length;
   if (count > 1) {
@@ -146,7 +146,14 @@ export function checkSelectors(selectors: Selectors, file: string): Selectors {
       `${file}: use only one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex, unencrypted_comment_regex, encrypted_comment_regex`,
     );
   }
-  return count === 0 ? { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX } : selectors;
+  return selectors;
+}
+
+/** None set means the `_unencrypted` suffix, as sops decides when it loads or creates a file. */
+export function withDefaultSelector(selectors: Selectors): Selectors {
+  return Object.values(selectors).some((v) => v)
+    ? selectors
+    : { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX };
 }
 
 type Plain = string | number | boolean | null | Plain[] | { [k: string]: Plain };

@@ -8,7 +8,13 @@ import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { MasterKeySpec } from "../key-backend.ts";
 import type { KeyRing } from "../key-ring.ts";
 import { decryptValue, encryptValue } from "./aes-value.ts";
-import { checkSelectors, FORMAT_VERSION, type KeyEntry, type SopsMetadata } from "./metadata.ts";
+import {
+  checkSelectors,
+  FORMAT_VERSION,
+  type KeyEntry,
+  type SopsMetadata,
+  withDefaultSelector,
+} from "./metadata.ts";
 import type { Selectors } from "./selectors.ts";
 import { emitEncrypted, formatForPath, parseEncrypted, parsePlain, type SopsFormat } from "./stores.ts";
 import type { Branch } from "./tree.ts";
@@ -51,7 +57,9 @@ export async function encryptDocument(plaintext: Uint8Array, options: EncryptOpt
     keyGroups: entries,
     ...(threshold ? { shamirThreshold: threshold } : {}),
     version: FORMAT_VERSION,
-    selectors: checkSelectors(options.selectors ?? {}, options.file),
+    // A binary file is one value that is always encrypted: sops ignores selectors and writes none.
+    selectors:
+      format === "binary" ? {} : withDefaultSelector(checkSelectors(options.selectors ?? {}, options.file)),
     macOnlyEncrypted: options.macOnlyEncrypted ?? false,
   };
   return seal(branches, metadata, dataKey, format, options.now, undefined, options.indent);
@@ -86,7 +94,10 @@ export function openWithDataKey(
   file: string,
 ): OpenedDocument {
   const { metadata } = parsed;
-  const walkOptions = { ...metadata.selectors, macOnlyEncrypted: metadata.macOnlyEncrypted };
+  const walkOptions = {
+    ...withDefaultSelector(metadata.selectors),
+    macOnlyEncrypted: metadata.macOnlyEncrypted,
+  };
   const decrypted = decryptBranches(parsed.branches, dataKey, walkOptions);
   const stored = decryptValue(
     metadata.mac,
@@ -124,7 +135,7 @@ function seal(
   const encrypted = encryptBranches(
     branches,
     dataKey,
-    { ...metadata.selectors, macOnlyEncrypted: metadata.macOnlyEncrypted },
+    { ...withDefaultSelector(metadata.selectors), macOnlyEncrypted: metadata.macOnlyEncrypted },
     stash,
   );
   const lastModified = rfc3339(now);

@@ -319,6 +319,10 @@ function seqNode(list: TreeList): YAMLSeq {
       continue;
     }
     const child = toNode(item);
+    if (isMap(child)) {
+      for (const pair of child.items)
+        if (isScalar(pair.value)) Object.assign(pair.value, { [IN_LIST_ITEM_MAP]: true });
+    }
     if (head.length > 0) child.commentBefore = joinComments(head);
     if (inline.length > 0) child.comment = joinComments(inline);
     head = [];
@@ -330,10 +334,43 @@ function seqNode(list: TreeList): YAMLSeq {
   return node;
 }
 
+/** Marks a block scalar that is a value in a map that is itself a list item. */
+const IN_LIST_ITEM_MAP = Symbol("inListItemMap");
+
+/**
+ * Strings as the core tag writes them, except one yaml.v3 habit: a block scalar in a map that is a
+ * list item (`- enc: |`, the armored keys in `sops.age`) is indented two past its key, not one
+ * indentation step. Matching it keeps a rewrite of a sops file free of whitespace-only changes.
+ */
+function yamlV3StringTag(core: ScalarTag): ScalarTag {
+  return {
+    ...core,
+    test: /(?!)/,
+    stringify(item, ctx, onComment, onChompKeep) {
+      const text = (core.stringify as NonNullable<ScalarTag["stringify"]>)(item, ctx, onComment, onChompKeep);
+      if (!(item as { [IN_LIST_ITEM_MAP]?: boolean })[IN_LIST_ITEM_MAP] || !/^[|>]/.test(text)) return text;
+      const step = ctx.indentStep.length;
+      if (step <= 2) return text;
+      const from = ctx.indent;
+      const to = from.slice(0, from.length - step + 2);
+      const [header, ...lines] = text.split("\n");
+      return [header, ...lines.map((l) => (l.startsWith(from) ? to + l.slice(from.length) : l))].join("\n");
+    },
+  };
+}
+
 export function emitYaml(branches: readonly Branch[], indent = DEFAULT_YAML_INDENT): string {
   return branches
     .map((branch, i) => {
-      const doc = new Document(undefined, { customTags: (tags) => [goFloatTag, ...tags] });
+      const doc = new Document(undefined, {
+        customTags: (tags) => {
+          const core = tags.find(
+            (t): t is ScalarTag =>
+              typeof t === "object" && t.tag === "tag:yaml.org,2002:str" && !("collection" in t),
+          );
+          return core ? [goFloatTag, yamlV3StringTag(core), ...tags] : [goFloatTag, ...tags];
+        },
+      });
       doc.contents = mapNode(branch);
       const text = doc.toString({ indent, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
       return i === 0 ? text : `---\n${text}`;
