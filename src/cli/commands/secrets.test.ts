@@ -90,6 +90,22 @@ test("set reads the value from stdin and changes only that key's line (plus the 
   );
 });
 
+test("set on a file the real sops wrote changes only that key's line (plus the MAC)", async () => {
+  const dir = project();
+  writeFileSync(join(dir, "keys.txt"), `${identity}\n`);
+  const bySops = spawnSync(peerPath("sops"), ["encrypt", "--age", recipient, "app.yaml"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: dir, SOPS_AGE_KEY_FILE: join(dir, "keys.txt") },
+  });
+  assert.equal(bySops.status, 0, bySops.stderr);
+  writeFileSync(join(dir, "app.yaml"), bySops.stdout);
+  const r = await run(["secrets", "set", "app.yaml", "api_token"], dir, { stdin: "tok-999\n" });
+  assert.equal(r.code, 0, r.stderr);
+  const after = readFileSync(join(dir, "app.yaml"), "utf8");
+  assert.deepEqual(changedLines(bySops.stdout, after).sort(), ["api_token", "mac"]);
+});
+
 test("unset removes a key; a missing key is a usage error", async () => {
   const dir = project();
   await encrypted(dir);
