@@ -106,6 +106,24 @@ test("set on a file the real sops wrote changes only that key's line (plus the M
   assert.deepEqual(changedLines(bySops.stdout, after).sort(), ["api_token", "mac"]);
 });
 
+test("a 2-space file keeps its layout when rewritten; decrypt prints it as sops does", async () => {
+  const vectors = new URL("../../../../shared/vectors/sops/flux-kustomize-controller/", import.meta.url);
+  const dir = mkdtempSync(join(tmpdir(), "slipway-secrets-cli-"));
+  const original = readFileSync(new URL("global-secret.yaml", vectors), "utf8");
+  writeFileSync(join(dir, "secret.yaml"), original);
+  const key = readFileSync(new URL("keys/age-global.txt", vectors), "utf8");
+  const shown = await run(["secrets", "decrypt", "secret.yaml"], dir, { key });
+  assert.match(shown.stdout, /^metadata:\n {4}name: global-age-secret$/m);
+  const r = await run(["secrets", "set", "secret.yaml", "stringData.key"], dir, { key, stdin: "rotated" });
+  assert.equal(r.code, 0, r.stderr);
+  const after = readFileSync(join(dir, "secret.yaml"), "utf8");
+  // The data keeps its 2-space layout; the metadata block is rewritten the way sops 3.13 writes it
+  // (this file came from sops 3.10, which ordered the age entry's fields differently).
+  const data = (t: string) => t.slice(0, t.indexOf("\nsops:"));
+  assert.deepEqual(changedLines(data(original), data(after)), ["key"]);
+  assert.match(after, /^sops:\n {2}age:\n {4}- enc: \|\n {8}-----BEGIN AGE ENCRYPTED FILE-----$/m);
+});
+
 test("unset removes a key; a missing key is a usage error", async () => {
   const dir = project();
   await encrypted(dir);

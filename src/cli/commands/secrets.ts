@@ -8,7 +8,12 @@ import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
 import { kmsSpecFromString, vaultSpecFromUri } from "../../secrets/creation-rules.ts";
-import { encryptDocument, openDocument, sealDocument } from "../../secrets/format/sops-file.ts";
+import {
+  encryptDocument,
+  type OpenedDocument,
+  openDocument,
+  sealDocument,
+} from "../../secrets/format/sops-file.ts";
 import {
   emitPlain,
   formatForPath,
@@ -67,6 +72,15 @@ function keysFromFlags(flags: KeyFlags): MasterKeySpec[] {
 }
 
 const now = () => new Date();
+
+/**
+ * The indentation a rewritten file gets: `.sops.yaml`'s `stores.*.indent` when set, else the
+ * indentation the file already has (sops would switch to 4, rewriting every line of a 2-space file).
+ */
+function keepLayout(io: CliIo, doc: OpenedDocument): OpenedDocument {
+  const configured = configIndent(findSopsConfig(io), doc.format);
+  return configured === undefined ? doc : { ...doc, indent: configured };
+}
 
 export function registerSecrets(program: Command, io: CliIo): void {
   const secrets = program
@@ -151,10 +165,12 @@ export function registerSecrets(program: Command, io: CliIo): void {
         io.out(json(docs.length === 1 ? docs[0] : docs));
         return;
       }
+      // As sops prints it: the configured indentation or the default, whatever the file uses.
+      const indent = configIndent(findSopsConfig(io), doc.format);
       io.out(
-        Buffer.from(
-          emitPlain(doc.branches, doc.format, doc.indent === undefined ? {} : { indent: doc.indent }),
-        ).toString("utf8"),
+        Buffer.from(emitPlain(doc.branches, doc.format, indent === undefined ? {} : { indent })).toString(
+          "utf8",
+        ),
       );
     });
 
@@ -165,7 +181,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
     )
     .action(async (file: string) => {
       const input = readInput(io, file);
-      const doc = await openDocument(input.bytes, { file, keys: keys() });
+      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: keys() }));
       const options = doc.indent === undefined ? {} : { indent: doc.indent };
       const before = Buffer.from(emitPlain(doc.branches, doc.format, options));
       const branches = editInTemp(io, before, file, (edited) =>
@@ -186,7 +202,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
     )
     .action(async (file: string, keyPath: string) => {
       const input = readInput(io, file);
-      const doc = await openDocument(input.bytes, { file, keys: keys() });
+      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: keys() }));
       const raw = await io.readStdin();
       const value = raw.endsWith("\n") ? raw.slice(0, raw.endsWith("\r\n") ? -2 : -1) : raw;
       const path = parseKeyPath(keyPath);
@@ -202,7 +218,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
     .description("Remove one value.")
     .action(async (file: string, keyPath: string) => {
       const input = readInput(io, file);
-      const doc = await openDocument(input.bytes, { file, keys: keys() });
+      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: keys() }));
       const [first, ...rest] = doc.branches;
       if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
       const branches = [unsetValue(first, parseKeyPath(keyPath)), ...rest];
@@ -216,7 +232,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
     .action(async (file: string) => {
       const input = readInput(io, file);
       const ring = keys();
-      const doc = await openDocument(input.bytes, { file, keys: ring });
+      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: ring }));
       const dataKey = new Uint8Array(32);
       crypto.getRandomValues(dataKey);
       const keyEntries = await ring.wrap(
@@ -242,7 +258,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
         throw new SlipwayError(ErrorCode.NotFound, "no .sops.yaml found from the working directory up");
       const rule = ruleFor(found, input.path);
       const ring = keys();
-      const doc = await openDocument(input.bytes, { file, keys: ring });
+      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: ring }));
       const before = doc.metadata.keyGroups.flat().map(describeEntry);
       const after = rule.keyGroups.flat().map(describeSpec);
       const added = after.filter((k) => !before.includes(k));
