@@ -57,6 +57,49 @@ export async function diagnosePods(
   namespace: string,
   matchLabels: Record<string, string>,
 ): Promise<PodDiagnosis[]> {
+  const pods = await listPods(client, namespace, matchLabels);
+  return (
+    pods
+      .map((p) => ({ name: p.metadata.name, phase: p.status?.phase ?? "Unknown", problems: podProblems(p) }))
+      .filter((d) => d.problems.length > 0)
+      // The failed pods say most about what went wrong; list them first.
+      .sort((a, b) => Number(b.phase === "Failed") - Number(a.phase === "Failed"))
+      .slice(0, 10)
+  );
+}
+
+/** Waiting reasons that will not fix themselves without a new revision. */
+const STUCK = new Set([
+  "CrashLoopBackOff",
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "InvalidImageName",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+]);
+
+/** Pure: the pod has failed, or a container is stuck in a state that needs a new revision. */
+export function isFailing(p: PodLive): boolean {
+  if (p.status?.phase === "Failed") return true;
+  return (p.status?.containerStatuses ?? []).some((c) => STUCK.has(c.state?.waiting?.reason ?? ""));
+}
+
+export async function failingPods(
+  client: ApiClient,
+  namespace: string,
+  matchLabels: Record<string, string>,
+): Promise<PodDiagnosis[]> {
+  const pods = await listPods(client, namespace, matchLabels);
+  return pods
+    .filter(isFailing)
+    .map((p) => ({ name: p.metadata.name, phase: p.status?.phase ?? "Unknown", problems: podProblems(p) }));
+}
+
+async function listPods(
+  client: ApiClient,
+  namespace: string,
+  matchLabels: Record<string, string>,
+): Promise<PodLive[]> {
   const selector = Object.entries(matchLabels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
@@ -67,9 +110,5 @@ export async function diagnosePods(
     },
     { verb: "list", resource: "pods", namespace },
   );
-  const pods = (JSON.parse(res.body) as { items: PodLive[] }).items;
-  return pods
-    .map((p) => ({ name: p.metadata.name, phase: p.status?.phase ?? "Unknown", problems: podProblems(p) }))
-    .filter((d) => d.problems.length > 0)
-    .slice(0, 10);
+  return (JSON.parse(res.body) as { items: PodLive[] }).items;
 }

@@ -96,3 +96,21 @@ test("a changed intent, an object Slipway did not apply and a changed Secret val
   (liveSecret.data as Record<string, string>).token = Buffer.from("xyz").toString("base64");
   assert.equal(driftOf(secret, liveSecret as KubeObject), "changed at .stringData");
 });
+
+test("an empty list the server drops is not drift", () => {
+  const policy = stampIntent(
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "p", namespace: "shop" },
+      spec: { policyTypes: ["Ingress"], ingress: [] },
+    },
+    scope,
+  );
+  const spec = { policyTypes: ["Ingress"] };
+  const live: KubeObject = { ...structuredClone(policy), spec };
+  live.metadata.managedFields = [{ manager: "slipway", operation: "Apply" }];
+  assert.equal(driftOf(policy, live), undefined);
+  spec.policyTypes = [];
+  assert.equal(driftOf(policy, live), "changed at .spec.policyTypes");
+});

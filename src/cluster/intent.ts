@@ -104,6 +104,9 @@ export function driftOf(intent: KubeObject, live: KubeObject): string | undefine
 /** The first path where `want` is not contained in `have`. */
 function mismatch(want: unknown, have: unknown, path: string): string | undefined {
   if (want === null || want === undefined) return undefined;
+  // The server drops some empty lists and maps it is given (a NetworkPolicy's `ingress: []`):
+  // absent and empty mean the same to it, so they must to us, or the object is re-sent forever.
+  if (have === undefined && isEmpty(want)) return undefined;
   if (Array.isArray(want)) {
     if (!Array.isArray(have) || have.length !== want.length) return path || ".";
     for (let i = 0; i < want.length; i++) {
@@ -121,4 +124,9 @@ function mismatch(want: unknown, have: unknown, path: string): string | undefine
     return undefined;
   }
   return want === have ? undefined : path;
+}
+
+function isEmpty(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === "object" && v !== null && Object.keys(v).length === 0;
 }

@@ -11,7 +11,13 @@ import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import type { DeployProgress } from "../delivery/deploy-target.ts";
 import type { ApiClient } from "./api-client.ts";
 import { SCOPE_LABELS } from "./cluster.ts";
-import { diagnosePods } from "./diagnose.ts";
+import { diagnosePods, failingPods } from "./diagnose.ts";
+
+/** A rollout still waiting after this long gets its pods looked at, at most this often. */
+const POD_CHECK_AFTER_MS = 3000;
+const POD_CHECK_EVERY_MS = 2000;
+/** This many failed (or crash-looping, or image-less) pods fail the rollout before its deadline. */
+const FAILING_PODS = 3;
 
 export interface DeploymentLive {
   metadata: { name: string; namespace?: string; generation?: number };
@@ -87,8 +93,11 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
       Number((o as { spec?: { progressDeadlineSeconds?: number } }).spec?.progressDeadlineSeconds ?? 600),
     ),
   );
-  const deadline = Date.now() + (opts.timeoutMs ?? (maxDeadline + 30) * 1000);
+  const started = Date.now();
+  const deadline = started + (opts.timeoutMs ?? (maxDeadline + 30) * 1000);
   const reported = new Map<string, string>();
+  const waitingSince = new Map<string, number>();
+  const podsCheckedAt = new Map<string, number>();
   for (;;) {
     const lists = await Promise.all(
       namespaces.map(async (ns) => {
@@ -112,6 +121,28 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
         continue;
       }
       if (st.state === "failed") throw await rolloutFailure(client, d, ref, st.reason, st.message);
+      // Pods that keep failing make the controller report "progressing" with every replacement,
+      // so the progress deadline never passes: look at the pods of a rollout that is slow.
+      const since = waitingSince.get(ref) ?? Date.now();
+      waitingSince.set(ref, since);
+      const checked = podsCheckedAt.get(ref) ?? 0;
+      if (Date.now() - since >= POD_CHECK_AFTER_MS && Date.now() - checked >= POD_CHECK_EVERY_MS) {
+        podsCheckedAt.set(ref, Date.now());
+        const failing = await failingPods(
+          client,
+          d.metadata.namespace ?? "default",
+          d.spec?.selector?.matchLabels ?? {},
+        );
+        if (failing.length >= FAILING_PODS) {
+          throw await rolloutFailure(
+            client,
+            d,
+            ref,
+            "PodsFailing",
+            `${failing.length} new pods failed or cannot start`,
+          );
+        }
+      }
       const key = `${st.ready}/${st.desired}`;
       if (reported.get(ref) !== key) {
         reported.set(ref, key);
@@ -127,7 +158,7 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
         d,
         ref ?? "?",
         "Timeout",
-        `still not available after ${Math.round((opts.timeoutMs ?? 0) / 1000) || "the"} s wait`,
+        `still not available after ${Math.round((Date.now() - started) / 1000)} s`,
       );
     }
     await sleep(opts.pollMs ?? 250);

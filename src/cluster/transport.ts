@@ -66,7 +66,12 @@ export async function httpsTransport(source: KubeconfigSource, maxSockets: numbe
     send(req) {
       return new Promise<HttpResponse>((resolve, reject) => {
         const headers: Record<string, string> = { ...baseHeaders, accept: "application/json" };
-        if (req.body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
+        if (req.body !== undefined) {
+          headers["content-type"] = req.contentType ?? "application/json";
+          // A sized body, not chunked: the API server answered the request after a chunked DELETE
+          // on the same kept-alive connection with 400.
+          headers["content-length"] = String(Buffer.byteLength(req.body));
+        }
         const r = request(
           {
             protocol: url.protocol,
