@@ -226,3 +226,36 @@ test("encrypt without keys or rules says what to do", async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no keys given; pass --age/);
 });
+
+test("canary: no command writes the plaintext to stderr, also when it fails", async () => {
+  const canary = "canary-91c4e7-do-not-leak";
+  const dir = mkdtempSync(join(tmpdir(), "slipway-secrets-cli-"));
+  writeFileSync(join(dir, "app.yaml"), `db:\n  password: ${canary}\n  user: ${canary}-user\n`);
+  const stderr: string[] = [];
+  const step = async (argv: string[], options: Parameters<typeof run>[2] = {}) => {
+    const r = await run(argv, dir, options);
+    stderr.push(r.stderr);
+    return r;
+  };
+  await step(["secrets", "encrypt", "-i", "--age", recipient, "app.yaml"]);
+  await step(["secrets", "set", "app.yaml", "db.token"], { stdin: `${canary}-token` });
+  await step(["secrets", "rotate", "app.yaml"]);
+  await step(["secrets", "decrypt", "app.yaml"], { key: second }); // wrong key
+  const text = readFileSync(join(dir, "app.yaml"), "utf8");
+  assert.ok(!text.includes(canary));
+  // Values swapped between keys, a byte changed, a value removed: every failure names a path only.
+  const lines = text.split("\n");
+  const pw = lines.findIndex((l) => l.includes("password:"));
+  const user = lines.findIndex((l) => l.includes("user:"));
+  const swapped = [...lines];
+  swapped[pw] = (lines[pw] as string).replace(
+    /ENC\[.*\]/,
+    /ENC\[.*\]/.exec(lines[user] as string)?.[0] as string,
+  );
+  writeFileSync(join(dir, "app.yaml"), swapped.join("\n"));
+  const failed = await step(["secrets", "decrypt", "app.yaml"]);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /db\.password: value failed authentication/);
+  await step(["secrets", "set", "app.yaml", "db.other"], { stdin: canary });
+  for (const text of stderr) assert.ok(!text.includes(canary), text);
+});
