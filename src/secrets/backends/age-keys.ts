@@ -1,9 +1,11 @@
 /**
  * Where age identities come from, as in sops: `SOPS_AGE_KEY` (the keys themselves),
  * `SOPS_AGE_KEY_FILE` (a keys file), and the default keys file
- * `$XDG_CONFIG_HOME/sops/age/keys.txt` (or `~/.config/sops/age/keys.txt`). All found keys are used.
+ * `$XDG_CONFIG_HOME/sops/age/keys.txt` (or `~/.config/sops/age/keys.txt`), and the output of
+ * `SOPS_AGE_KEY_CMD` (a shell command, e.g. reading a password manager). All found keys are used.
  * Key files are read only here, at the edge; the backend gets plain strings.
  */
+import { execSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +34,23 @@ export function loadAgeIdentities(env: Readonly<Record<string, string | undefine
       );
     }
     identities.push(...parseAgeIdentities(readFileSync(env.SOPS_AGE_KEY_FILE, "utf8")));
+  }
+  if (env.SOPS_AGE_KEY_CMD) {
+    let output: string;
+    try {
+      output = execSync(env.SOPS_AGE_KEY_CMD, {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...env } as NodeJS.ProcessEnv,
+      });
+    } catch (cause) {
+      throw new SlipwayError(
+        ErrorCode.KeyBackend,
+        "SOPS_AGE_KEY_CMD failed (it should print age identities)",
+        { cause },
+      );
+    }
+    identities.push(...parseAgeIdentities(output));
   }
   const fallback = defaultAgeKeysFile(env);
   if (existsSync(fallback)) identities.push(...parseAgeIdentities(readFileSync(fallback, "utf8")));

@@ -3,8 +3,8 @@
  * protocol, `X-Amz-Target: TrentService.Encrypt`, SigV4-signed) and the base64 `CiphertextBlob` is
  * stored as `enc`, as sops does; the entry's encryption context is sent on both calls. The region
  * comes from the key ARN; `AWS_ENDPOINT_URL_KMS` / `AWS_ENDPOINT_URL` override the endpoint.
- * Credentials come from the caller (`AWS_ACCESS_KEY_ID`, …). Not supported yet: assuming the
- * entry's `role` and named `aws_profile`s; the given credentials are used for every entry.
+ * Credentials come from the caller: the default ones, and named profiles for entries with an
+ * `aws_profile`. Not supported yet: assuming the entry's `role` (the credentials are used as they are).
  * Tested against a local HTTP server that speaks the documented KMS API; no AWS account is used.
  */
 import { z } from "zod";
@@ -20,6 +20,8 @@ const decryptResponse = z.object({ Plaintext: z.string().min(1) });
 
 export interface AwsKmsOptions {
   readonly credentials: AwsCredentials | undefined;
+  /** Credentials of named profiles, for entries that carry an `aws_profile`. */
+  readonly profiles?: Readonly<Record<string, AwsCredentials>>;
   /** e.g. `http://127.0.0.1:4566`; default `https://kms.<region>.amazonaws.com`. */
   readonly endpoint?: string;
   readonly fetch?: Fetch;
@@ -45,18 +47,34 @@ export class AwsKmsKeyBackend implements KeyBackend {
     this.#options = options;
   }
 
-  async #call(
-    action: "Encrypt" | "Decrypt",
-    arn: string,
-    payload: Record<string, unknown>,
-  ): Promise<unknown> {
+  #credentials(profile: string | undefined): AwsCredentials {
+    if (profile) {
+      const named = this.#options.profiles?.[profile];
+      if (!named) {
+        throw new SlipwayError(
+          ErrorCode.KeyBackend,
+          `no credentials for AWS profile "${profile}" in the shared credentials file`,
+        );
+      }
+      return named;
+    }
     const credentials = this.#options.credentials;
     if (!credentials) {
       throw new SlipwayError(
         ErrorCode.KeyBackend,
-        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials",
       );
     }
+    return credentials;
+  }
+
+  async #call(
+    action: "Encrypt" | "Decrypt",
+    arn: string,
+    profile: string | undefined,
+    payload: Record<string, unknown>,
+  ): Promise<unknown> {
+    const credentials = this.#credentials(profile);
     const region = regionOfArn(arn);
     const url = new URL(this.#options.endpoint ?? `https://kms.${region}.amazonaws.com/`);
     const body = JSON.stringify(payload);
@@ -75,7 +93,7 @@ export class AwsKmsKeyBackend implements KeyBackend {
 
   async wrap(dataKey: Uint8Array, spec: MasterKeySpec, now: Date): Promise<KeyEntry> {
     if (spec.type !== "kms") throw new SlipwayError(ErrorCode.KeyBackend, `KMS cannot wrap for ${spec.type}`);
-    const answer = await this.#call("Encrypt", spec.arn, {
+    const answer = await this.#call("Encrypt", spec.arn, spec.aws_profile, {
       KeyId: spec.arn,
       Plaintext: Buffer.from(dataKey).toString("base64"),
       ...(spec.context ? { EncryptionContext: spec.context } : {}),
@@ -95,7 +113,7 @@ export class AwsKmsKeyBackend implements KeyBackend {
 
   async unwrap(entry: KeyEntry): Promise<Uint8Array> {
     if (entry.type !== "kms") throw new SlipwayError(ErrorCode.KeyBackend, `KMS cannot unwrap ${entry.type}`);
-    const answer = await this.#call("Decrypt", entry.arn, {
+    const answer = await this.#call("Decrypt", entry.arn, entry.aws_profile, {
       CiphertextBlob: entry.enc,
       KeyId: entry.arn,
       ...(entry.context ? { EncryptionContext: entry.context } : {}),

@@ -1,7 +1,8 @@
 /**
  * The key ring a command gets from its environment: age identities from the sops variables and
  * keys file, a Vault token from `VAULT_TOKEN` or `~/.vault-token`, AWS credentials from
- * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, endpoints from
+ * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` or the shared credentials file
+ * (`AWS_PROFILE`, named profiles for entries with `aws_profile`), endpoints from
  * `AWS_ENDPOINT_URL_KMS`/`AWS_ENDPOINT_URL`, armored PGP secret keys from `SLIPWAY_PGP_KEY_FILE`
  * (a GnuPG keyring is not read). Called by composition roots only.
  */
@@ -12,8 +13,10 @@ import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { KeyRing } from "../key-ring.ts";
 import { AgeKeyBackend } from "./age.ts";
 import { loadAgeIdentities } from "./age-keys.ts";
+import { parseAwsCredentialsFile } from "./aws-credentials.ts";
 import { AwsKmsKeyBackend } from "./aws-kms.ts";
 import { PgpKeyBackend } from "./pgp.ts";
+import type { AwsCredentials } from "./sigv4.ts";
 import { VaultTransitKeyBackend } from "./vault-transit.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -35,23 +38,29 @@ function pgpKeys(env: Env): string[] {
   return [readFileSync(file, "utf8")];
 }
 
+function awsProfiles(env: Env): Record<string, AwsCredentials> {
+  const file = env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME || homedir(), ".aws", "credentials");
+  return existsSync(file) ? parseAwsCredentialsFile(readFileSync(file, "utf8")) : {};
+}
+
 export function keyRingFromEnv(env: Env): KeyRing {
   const endpoint = env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL;
-  const credentials =
+  const profiles = awsProfiles(env);
+  const credentials: AwsCredentials | undefined =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
           accessKeyId: env.AWS_ACCESS_KEY_ID,
           secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
           ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
         }
-      : undefined;
+      : profiles[env.AWS_PROFILE || "default"];
   return new KeyRing([
     new AgeKeyBackend(loadAgeIdentities(env)),
     new VaultTransitKeyBackend({
       token: vaultToken(env),
       ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}),
     }),
-    new AwsKmsKeyBackend({ credentials, ...(endpoint ? { endpoint } : {}) }),
+    new AwsKmsKeyBackend({ credentials, profiles, ...(endpoint ? { endpoint } : {}) }),
     new PgpKeyBackend(pgpKeys(env)),
   ]);
 }
