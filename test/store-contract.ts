@@ -38,8 +38,12 @@ export function storeContract(kind: DatabaseKind): void {
       await store.createTarget(alice, { name: "stable", kind: "channel" });
     });
     after(async () => {
-      await store.close();
-      await database.dispose();
+      // Also when `before` failed half-way: the schema must not outlive the run.
+      try {
+        await store?.close();
+      } finally {
+        await database?.dispose();
+      }
     });
 
     test("opening again runs no migration twice and keeps the data", async () => {

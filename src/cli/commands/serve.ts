@@ -52,18 +52,18 @@ export function registerServe(program: Command, io: CliIo): void {
             : undefined,
         log: (line) => io.err(`${line}\n`),
       });
-      io.out(`Slipway server listening on ${server.url}\n`);
+      // One write: whoever watches for "listening on" sees the token in the same line block.
+      const banner = [`Slipway server listening on ${server.url}`];
       if (server.adminToken !== undefined) {
-        io.out(
-          [
-            "",
-            "First start: an administrator token was created. It is shown only this once; keep it safe.",
-            `  ${server.adminToken}`,
-            `Log in with:  slipway login --server ${server.url}   (and paste the token)`,
-            "",
-          ].join("\n"),
+        banner.push(
+          "",
+          "First start: an administrator token was created. It is shown only this once; keep it safe.",
+          `  ${server.adminToken}`,
+          `Log in with:  slipway login --server ${server.url}   (and paste the token)`,
+          "",
         );
       }
+      io.out(`${banner.join("\n")}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);
