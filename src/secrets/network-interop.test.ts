@@ -47,8 +47,13 @@ const keys = new KeyRing([
 ]);
 
 /** Asynchronous on purpose: the stand-ins run in this process and must keep answering. */
-async function sops(args: string[]): Promise<string> {
-  const { stdout } = await run(peerPath("sops"), args, { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+async function sops(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run(peerPath("sops"), args, {
+    cwd: dir,
+    env: { ...env, ...extraEnv },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return stdout;
 }
 
@@ -82,3 +87,29 @@ for (const c of cases) {
     assert.deepEqual(doc.branches.map(toJsonValue), [{ password: "from-sops" }]);
   });
 }
+
+test("AWS KMS with a role: sops and Slipway both assume it through STS and read each other's files", async () => {
+  const role = "arn:aws:iam::111122223333:role/sops";
+  const roleEnv = { AWS_ENDPOINT_URL_STS: kms.url };
+  const withRole = new KeyRing([
+    new AwsKmsKeyBackend({
+      credentials: { accessKeyId: "AKIDINTEROP", secretAccessKey: "interop-secret" },
+      endpoint: kms.url,
+      stsEndpoint: kms.url,
+    }),
+  ]);
+  const ours = await encryptDocument(Buffer.from("password: role-slipway\n"), {
+    file: "r.yaml",
+    keys: withRole,
+    now: new Date(),
+    keyGroups: [[{ type: "kms", arn, role }]],
+  });
+  writeFileSync(join(dir, "role-ours.yaml"), ours);
+  assert.equal(await sops(["decrypt", "role-ours.yaml"], roleEnv), "password: role-slipway\n");
+  writeFileSync(join(dir, "role-plain.yaml"), "password: role-sops\n");
+  const theirs = await sops(["encrypt", "--kms", `${arn}+${role}`, "role-plain.yaml"], roleEnv);
+  assert.match(theirs, /role: arn:aws:iam::111122223333:role\/sops/);
+  const doc = await openDocument(Buffer.from(theirs), { file: "role-plain.yaml", keys: withRole });
+  assert.deepEqual(doc.branches.map(toJsonValue), [{ password: "role-sops" }]);
+  assert.ok(kms.roles.some((r) => r.startsWith(`${role} sops@`)));
+});

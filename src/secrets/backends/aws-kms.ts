@@ -4,7 +4,7 @@
  * stored as `enc`, as sops does; the entry's encryption context is sent on both calls. The region
  * comes from the key ARN; `AWS_ENDPOINT_URL_KMS` / `AWS_ENDPOINT_URL` override the endpoint.
  * Credentials come from the caller: the default ones, and named profiles for entries with an
- * `aws_profile`. Not supported yet: assuming the entry's `role` (the credentials are used as they are).
+ * `aws_profile`; an entry with a `role` assumes it through STS first (session `sops@<hostname>`).
  * Tested against a local HTTP server that speaks the documented KMS API; no AWS account is used.
  */
 import { z } from "zod";
@@ -12,6 +12,7 @@ import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { KeyEntry } from "../format/metadata.ts";
 import { rfc3339 } from "../format/sops-file.ts";
 import type { KeyBackend, MasterKeySpec } from "../key-backend.ts";
+import { assumeRole, roleSessionName } from "./aws-sts.ts";
 import { type Fetch, postJson } from "./http-json.ts";
 import { type AwsCredentials, signRequest } from "./sigv4.ts";
 
@@ -22,6 +23,10 @@ export interface AwsKmsOptions {
   readonly credentials: AwsCredentials | undefined;
   /** Credentials of named profiles, for entries that carry an `aws_profile`. */
   readonly profiles?: Readonly<Record<string, AwsCredentials>>;
+  /** e.g. `http://127.0.0.1:4566`; default `https://sts.<region>.amazonaws.com/`. */
+  readonly stsEndpoint?: string;
+  /** For the role session name, as sops names it. */
+  readonly hostname?: string;
   /** e.g. `http://127.0.0.1:4566`; default `https://kms.<region>.amazonaws.com`. */
   readonly endpoint?: string;
   readonly fetch?: Fetch;
@@ -42,9 +47,31 @@ export function regionOfArn(arn: string): string {
 export class AwsKmsKeyBackend implements KeyBackend {
   readonly type = "kms" as const;
   readonly #options: AwsKmsOptions;
+  /** Assumed-role credentials, one STS call per role and profile for the life of the backend. */
+  readonly #roles = new Map<string, Promise<AwsCredentials>>();
 
   constructor(options: AwsKmsOptions) {
     this.#options = options;
+  }
+
+  #roleCredentials(role: string, profile: string | undefined, region: string): Promise<AwsCredentials> {
+    const cacheKey = `${profile ?? ""}\u0000${role}`;
+    let pending = this.#roles.get(cacheKey);
+    if (!pending) {
+      pending = assumeRole({
+        fetch: this.#options.fetch ?? fetch,
+        endpoint: this.#options.stsEndpoint ?? `https://sts.${region}.amazonaws.com/`,
+        region,
+        credentials: this.#credentials(profile),
+        roleArn: role,
+        sessionName: roleSessionName(this.#options.hostname ?? "slipway"),
+        now: (this.#options.clock ?? (() => new Date()))(),
+      });
+      // A failed call is not cached: the next file may try again.
+      pending.catch(() => this.#roles.delete(cacheKey));
+      this.#roles.set(cacheKey, pending);
+    }
+    return pending;
   }
 
   #credentials(profile: string | undefined): AwsCredentials {
@@ -71,11 +98,13 @@ export class AwsKmsKeyBackend implements KeyBackend {
   async #call(
     action: "Encrypt" | "Decrypt",
     arn: string,
-    profile: string | undefined,
+    access: { readonly profile?: string | undefined; readonly role?: string | undefined },
     payload: Record<string, unknown>,
   ): Promise<unknown> {
-    const credentials = this.#credentials(profile);
     const region = regionOfArn(arn);
+    const credentials = access.role
+      ? await this.#roleCredentials(access.role, access.profile, region)
+      : this.#credentials(access.profile);
     const url = new URL(this.#options.endpoint ?? `https://kms.${region}.amazonaws.com/`);
     const body = JSON.stringify(payload);
     const headers = signRequest({
@@ -93,11 +122,16 @@ export class AwsKmsKeyBackend implements KeyBackend {
 
   async wrap(dataKey: Uint8Array, spec: MasterKeySpec, now: Date): Promise<KeyEntry> {
     if (spec.type !== "kms") throw new SlipwayError(ErrorCode.KeyBackend, `KMS cannot wrap for ${spec.type}`);
-    const answer = await this.#call("Encrypt", spec.arn, spec.aws_profile, {
-      KeyId: spec.arn,
-      Plaintext: Buffer.from(dataKey).toString("base64"),
-      ...(spec.context ? { EncryptionContext: spec.context } : {}),
-    });
+    const answer = await this.#call(
+      "Encrypt",
+      spec.arn,
+      { profile: spec.aws_profile, role: spec.role },
+      {
+        KeyId: spec.arn,
+        Plaintext: Buffer.from(dataKey).toString("base64"),
+        ...(spec.context ? { EncryptionContext: spec.context } : {}),
+      },
+    );
     const parsed = encryptResponse.safeParse(answer);
     if (!parsed.success) throw new SlipwayError(ErrorCode.KeyBackend, "AWS KMS Encrypt: unexpected answer");
     return {
@@ -113,11 +147,16 @@ export class AwsKmsKeyBackend implements KeyBackend {
 
   async unwrap(entry: KeyEntry): Promise<Uint8Array> {
     if (entry.type !== "kms") throw new SlipwayError(ErrorCode.KeyBackend, `KMS cannot unwrap ${entry.type}`);
-    const answer = await this.#call("Decrypt", entry.arn, entry.aws_profile, {
-      CiphertextBlob: entry.enc,
-      KeyId: entry.arn,
-      ...(entry.context ? { EncryptionContext: entry.context } : {}),
-    });
+    const answer = await this.#call(
+      "Decrypt",
+      entry.arn,
+      { profile: entry.aws_profile, role: entry.role },
+      {
+        CiphertextBlob: entry.enc,
+        KeyId: entry.arn,
+        ...(entry.context ? { EncryptionContext: entry.context } : {}),
+      },
+    );
     const parsed = decryptResponse.safeParse(answer);
     if (!parsed.success) throw new SlipwayError(ErrorCode.KeyBackend, "AWS KMS Decrypt: unexpected answer");
     return new Uint8Array(Buffer.from(parsed.data.Plaintext, "base64"));

@@ -7,7 +7,7 @@
  * (a GnuPG keyring is not read). Called by composition roots only.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { KeyRing } from "../key-ring.ts";
@@ -45,6 +45,7 @@ function awsProfiles(env: Env): Record<string, AwsCredentials> {
 
 export function keyRingFromEnv(env: Env): KeyRing {
   const endpoint = env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL;
+  const stsEndpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
   const profiles = awsProfiles(env);
   const credentials: AwsCredentials | undefined =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
@@ -60,7 +61,13 @@ export function keyRingFromEnv(env: Env): KeyRing {
       token: vaultToken(env),
       ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}),
     }),
-    new AwsKmsKeyBackend({ credentials, profiles, ...(endpoint ? { endpoint } : {}) }),
+    new AwsKmsKeyBackend({
+      credentials,
+      profiles,
+      hostname: hostname(),
+      ...(endpoint ? { endpoint } : {}),
+      ...(stsEndpoint ? { stsEndpoint } : {}),
+    }),
     new PgpKeyBackend(pgpKeys(env)),
   ]);
 }

@@ -1,5 +1,5 @@
 /**
- * One JSON POST for the network key backends, with a timeout and errors that say which service
+ * One POST for the network key backends (JSON, or text for STS's XML), with a timeout and errors that say which service
  * failed and how (status and the service's own message), never the request body: it holds key
  * material.
  */
@@ -15,6 +15,22 @@ export async function postJson(
   body: string,
   timeoutMs = 15_000,
 ): Promise<unknown> {
+  const text = await postText(fetchImpl, service, url, headers, body, timeoutMs);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new SlipwayError(ErrorCode.KeyBackend, `${service} answered with invalid JSON`, { cause });
+  }
+}
+
+export async function postText(
+  fetchImpl: Fetch,
+  service: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs = 15_000,
+): Promise<string> {
   let response: Response;
   try {
     response = await fetchImpl(url, {
@@ -36,11 +52,7 @@ export async function postJson(
       },
     );
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new SlipwayError(ErrorCode.KeyBackend, `${service} answered with invalid JSON`, { cause });
-  }
+  return text;
 }
 
 function summarize(text: string): string {

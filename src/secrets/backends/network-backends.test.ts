@@ -92,3 +92,18 @@ test("an unreachable Vault is reported as such", async () => {
     /Vault transit at http:\/\/127\.0\.0\.1:9\/v1\/t\/encrypt\/k cannot be reached/,
   );
 });
+
+test("a KMS entry with a role assumes it through STS first, once per role", async () => {
+  const backend = new AwsKmsKeyBackend({
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test-secret" },
+    endpoint: kms.url,
+    stsEndpoint: kms.url,
+    hostname: "build host #7",
+  });
+  const role = "arn:aws:iam::111122223333:role/sops-decrypt";
+  const before = kms.roles.length;
+  const entry = await backend.wrap(new Uint8Array(32).fill(3), { type: "kms", arn, role }, now);
+  assert.equal(entry.type === "kms" ? entry.role : undefined, role);
+  assert.deepEqual(await backend.unwrap(entry), new Uint8Array(32).fill(3));
+  assert.deepEqual(kms.roles.slice(before), [`${role} sops@buildhost7`]);
+});

@@ -87,14 +87,19 @@ export async function startVaultTransitStandIn(token: string): Promise<StandIn> 
 }
 
 /** Checks SigV4 as AWS does: rebuilds the canonical request from what arrived on the wire. */
-function verifySigV4(req: IncomingMessage, body: string, secret: string): boolean {
+function verifySigV4(
+  req: IncomingMessage,
+  body: string,
+  secretFor: (accessKeyId: string) => string,
+): boolean {
   const auth = String(req.headers.authorization ?? "");
   const m =
-    /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
       auth,
     );
   if (!m) return false;
-  const [, day, region, service, signed, signature] = m as unknown as string[];
+  const [, accessKeyId, day, region, service, signed, signature] = m as unknown as string[];
+  const secret = secretFor(accessKeyId as string);
   const names = (signed as string).split(";");
   const canonical = [
     req.method,
@@ -120,20 +125,51 @@ function verifySigV4(req: IncomingMessage, body: string, secret: string): boolea
   return expected === signature && names.includes("host") && names.includes("x-amz-date");
 }
 
-/** AWS KMS JSON 1.1: `X-Amz-Target: TrentService.Encrypt|Decrypt`, SigV4 with the given secret. */
-export async function startKmsStandIn(secretAccessKey: string): Promise<StandIn> {
+/**
+ * AWS KMS JSON 1.1 (`X-Amz-Target: TrentService.Encrypt|Decrypt`) and STS `AssumeRole` (query
+ * API, XML answer) on one port, SigV4-checked: long-term keys sign with `secretAccessKey`; assumed
+ * roles get temporary keys that must come with their session token.
+ */
+export async function startKmsStandIn(
+  secretAccessKey: string,
+): Promise<StandIn & { readonly roles: string[] }> {
   const master = randomBytes(32);
   const calls = new Map<string, number>();
+  const roles: string[] = [];
+  const issued = new Map<string, { secret: string; token: string }>();
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const type = "application/x-amz-json-1.1";
-    if (!verifySigV4(req, body, secretAccessKey)) {
+    const secretFor = (id: string) => issued.get(id)?.secret ?? secretAccessKey;
+    const keyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "";
+    const temporary = issued.get(keyId);
+    if (
+      !verifySigV4(req, body, secretFor) ||
+      (temporary && req.headers["x-amz-security-token"] !== temporary.token)
+    ) {
       return send(
         res,
         403,
         { __type: "InvalidSignatureException", message: "The request signature does not match" },
         type,
       );
+    }
+    if (String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+      const form = new URLSearchParams(body);
+      if (form.get("Action") !== "AssumeRole") return send(res, 400, { __type: "InvalidAction" }, type);
+      count(calls, "AssumeRole");
+      roles.push(`${form.get("RoleArn")} ${form.get("RoleSessionName")}`);
+      const id = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
+      const credentials = {
+        secret: randomBytes(20).toString("base64"),
+        token: randomBytes(32).toString("base64"),
+      };
+      issued.set(id, credentials);
+      res.writeHead(200, { "content-type": "text/xml" });
+      res.end(
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${credentials.secret}</SecretAccessKey><SessionToken>${credentials.token}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
+      );
+      return;
     }
     const action = String(req.headers["x-amz-target"] ?? "").replace("TrentService.", "");
     count(calls, action);
@@ -163,5 +199,5 @@ export async function startKmsStandIn(secretAccessKey: string): Promise<StandIn>
     }
     return send(res, 400, { __type: "UnknownOperationException" }, type);
   });
-  return listen(server, calls);
+  return { ...(await listen(server, calls)), roles };
 }
