@@ -34,6 +34,7 @@ export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
 /** Never pruned: a namespace holds other apps' and other people's objects. */
 const NEVER_PRUNE = new Set(["Namespace", "CustomResourceDefinition"]);
 const FIRST = new Set(["Namespace", "CustomResourceDefinition"]);
+const METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json";
 
 export interface AppliedObject {
   readonly ref: string;
@@ -43,7 +44,7 @@ export interface AppliedObject {
 
 export interface ApplySetResult {
   readonly changes: ObjectChange[];
-  /** The objects as the server holds them after the apply (response bodies, or the live copy). */
+  /** The intent with the server's metadata after the apply (or the live copy when unchanged). */
   readonly applied: AppliedObject[];
   readonly writes: number;
   readonly drifted: string[];
@@ -200,6 +201,8 @@ async function applyOne(client: ApiClient, r: ResourceInfo, p: Planned): Promise
       // JSON is YAML: the apply patch content type accepts it as is.
       body: JSON.stringify(p.intent),
       contentType: "application/apply-patch+yaml",
+      // Only the metadata comes back (resourceVersion, generation): less to encode and parse.
+      accept: METADATA_ONLY,
     },
     {
       verb: "patch",
@@ -209,9 +212,9 @@ async function applyOne(client: ApiClient, r: ResourceInfo, p: Planned): Promise
       ...(ns ? { namespace: ns } : {}),
     },
   );
-  const object = JSON.parse(res.body) as KubeObject;
-  const written = p.live === undefined || p.live.metadata.resourceVersion !== object.metadata.resourceVersion;
-  return { ref: p.ref, object, written };
+  const { metadata } = JSON.parse(res.body) as { metadata: KubeObject["metadata"] };
+  const written = p.live === undefined || p.live.metadata.resourceVersion !== metadata.resourceVersion;
+  return { ref: p.ref, object: { ...p.intent, metadata }, written };
 }
 
 async function deleteOne(client: ApiClient, r: ResourceInfo, o: KubeObject): Promise<void> {

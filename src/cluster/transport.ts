@@ -22,6 +22,8 @@ export interface HttpRequest {
   readonly path: string;
   readonly body?: string;
   readonly contentType?: string;
+  /** Default `application/json`; e.g. a metadata-only view of the response. */
+  readonly accept?: string;
 }
 
 export interface Transport {
@@ -65,7 +67,7 @@ export async function httpsTransport(source: KubeconfigSource, maxSockets: numbe
     server: cluster.server,
     send(req) {
       return new Promise<HttpResponse>((resolve, reject) => {
-        const headers: Record<string, string> = { ...baseHeaders, accept: "application/json" };
+        const headers: Record<string, string> = { ...baseHeaders, accept: req.accept ?? "application/json" };
         if (req.body !== undefined) {
           headers["content-type"] = req.contentType ?? "application/json";
           // A sized body, not chunked: the API server answered the request after a chunked DELETE
