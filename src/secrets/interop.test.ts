@@ -13,10 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { type PrivateKey, readPrivateKeys } from "openpgp";
 import { parse as parseYamlPlain } from "yaml";
 import { peerPath } from "../testing/peers.ts";
 import { AgeKeyBackend } from "./backends/age.ts";
 import { parseAgeIdentities } from "./backends/age-keys.ts";
+import { PgpKeyBackend } from "./backends/pgp.ts";
 import { encryptDocument, openDocument } from "./format/sops-file.ts";
 import { emitPlain, parsePlain, type SopsFormat } from "./format/stores.ts";
 import { toJsonValue } from "./format/tree.ts";
@@ -383,4 +385,41 @@ test("mac_only_encrypted with encrypted_regex: both ways with sops, clear values
     run(peerPath("sops"), ["decrypt", join(dir, "k8s.slipway.yaml")]),
     text.replace("  name", "    name").replace("  password", "    password"),
   );
+});
+
+test("PGP: sops (through GnuPG) opens what Slipway wrapped with a public key, and Slipway what sops wrapped", async () => {
+  const gnupg = join(dir, "gnupg");
+  mkdirSync(gnupg, { mode: 0o700 });
+  const armored = readFileSync(
+    new URL("../../../shared/vectors/sops/sops-nix/key.asc", import.meta.url),
+    "utf8",
+  );
+  const fp = "7FB89715AADA920D65D25E63F9BA9DEBD03F57C0";
+  const env = { PATH: process.env.PATH ?? "", HOME: dir, GNUPGHOME: gnupg };
+  after(() => spawnSync("gpgconf", ["--kill", "gpg-agent"], { env }));
+  const imported = spawnSync("gpg", ["--batch", "--import"], { input: armored, env, encoding: "utf8" });
+  assert.equal(imported.status, 0, imported.stderr);
+  const [secret] = await readPrivateKeys({ armoredKeys: armored });
+  const wrapOnly = new KeyRing([new PgpKeyBackend([(secret as PrivateKey).toPublic().armor()])]);
+  const ours = await encryptDocument(Buffer.from("token: pgp-slipway\n"), {
+    file: "pgp.yaml",
+    keys: wrapOnly,
+    now: new Date(),
+    keyGroups: [[{ type: "pgp", fp }]],
+  });
+  writeFileSync(join(dir, "pgp.yaml"), ours);
+  const bySops = spawnSync(peerPath("sops"), ["decrypt", join(dir, "pgp.yaml")], { env, encoding: "utf8" });
+  assert.equal(bySops.stdout, "token: pgp-slipway\n", bySops.stderr);
+
+  writeFileSync(join(dir, "pgp-plain.yaml"), "token: pgp-sops\n");
+  const enc = spawnSync(peerPath("sops"), ["encrypt", "--pgp", fp, join(dir, "pgp-plain.yaml")], {
+    env,
+    encoding: "utf8",
+  });
+  assert.equal(enc.status, 0, enc.stderr);
+  const doc = await openDocument(Buffer.from(enc.stdout), {
+    file: "pgp.yaml",
+    keys: new KeyRing([new PgpKeyBackend([armored])]),
+  });
+  assert.deepEqual(doc.branches.map(toJsonValue), [{ token: "pgp-sops" }]);
 });

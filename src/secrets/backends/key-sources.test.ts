@@ -1,13 +1,15 @@
 /** Where keys come from: the sops age conventions and the AWS shared credentials file. */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { generateIdentity } from "age-encryption";
+import { type PrivateKey, readPrivateKeys } from "openpgp";
 import { loadAgeIdentities } from "./age-keys.ts";
 import { parseAwsCredentialsFile } from "./aws-credentials.ts";
 import { AwsKmsKeyBackend } from "./aws-kms.ts";
+import { PgpKeyBackend } from "./pgp.ts";
 import { startKmsStandIn } from "./stand-ins.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "slipway-key-sources-"));
@@ -64,4 +66,17 @@ test("the shared credentials file gives named profiles; a KMS entry with aws_pro
     backend.wrap(new Uint8Array(32), { type: "kms", arn, aws_profile: "nope" }, new Date()),
     /no credentials for AWS profile "nope"/,
   );
+});
+
+test("PGP: a public key is enough to wrap; its secret key unwraps", async () => {
+  const armored = readFileSync(
+    new URL("../../../../shared/vectors/sops/sops-nix/key.asc", import.meta.url),
+    "utf8",
+  );
+  const [secret] = await readPrivateKeys({ armoredKeys: armored });
+  const publicOnly = new PgpKeyBackend([(secret as PrivateKey).toPublic().armor()]);
+  const fp = "7FB89715AADA920D65D25E63F9BA9DEBD03F57C0";
+  const entry = await publicOnly.wrap(new Uint8Array(32).fill(5), { type: "pgp", fp }, new Date());
+  await assert.rejects(publicOnly.unwrap(entry), /no PGP secret keys provided/);
+  assert.deepEqual(await new PgpKeyBackend([armored]).unwrap(entry), new Uint8Array(32).fill(5));
 });

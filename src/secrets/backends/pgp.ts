@@ -13,21 +13,24 @@ import type { KeyBackend, MasterKeySpec } from "../key-backend.ts";
 export class PgpKeyBackend implements KeyBackend {
   readonly type = "pgp" as const;
   readonly #armoredKeys: readonly string[];
-  #keys: Promise<openpgp.PrivateKey[]> | undefined;
+  #keys: Promise<openpgp.Key[]> | undefined;
 
-  /** `armoredKeys`: ASCII-armored secret keys without passphrase (or already unlocked). */
+  /**
+   * `armoredKeys`: ASCII-armored keys. Secret keys (without passphrase) unwrap; public keys are
+   * enough to wrap a data key for their fingerprint.
+   */
   constructor(armoredKeys: readonly string[]) {
     this.#armoredKeys = armoredKeys;
   }
 
-  #load(): Promise<openpgp.PrivateKey[]> {
+  #load(): Promise<openpgp.Key[]> {
     this.#keys ??= Promise.all(
-      this.#armoredKeys.map(async (armoredKeys) => openpgp.readPrivateKeys({ armoredKeys })),
+      this.#armoredKeys.map(async (armoredKeys) => openpgp.readKeys({ armoredKeys })),
     ).then((lists) => lists.flat());
     return this.#keys;
   }
 
-  async #keyFor(fp: string): Promise<openpgp.PrivateKey | undefined> {
+  async #keyFor(fp: string): Promise<openpgp.Key | undefined> {
     const wanted = fp.replace(/\s/g, "").toLowerCase();
     for (const key of await this.#load()) {
       const fps = [key, ...key.getSubkeys()].map((k) => k.getFingerprint().toLowerCase());
@@ -48,7 +51,7 @@ export class PgpKeyBackend implements KeyBackend {
 
   async unwrap(entry: KeyEntry): Promise<Uint8Array> {
     if (entry.type !== "pgp") throw new SlipwayError(ErrorCode.KeyBackend, `PGP cannot unwrap ${entry.type}`);
-    const keys = await this.#load();
+    const keys = (await this.#load()).filter((k): k is openpgp.PrivateKey => k.isPrivate());
     if (keys.length === 0) {
       throw new SlipwayError(ErrorCode.KeyBackend, "no PGP secret keys provided (set SLIPWAY_PGP_KEY_FILE)");
     }
