@@ -171,7 +171,17 @@ async function applyTarget(
   if (first.some((p) => p.intent.kind === "CustomResourceDefinition")) {
     for (const p of toApply) if (!p.resource) discovery.invalidate(p.intent.apiVersion);
   }
-  if (errors.length === 0) await Promise.all(toApply.filter((p) => !FIRST.has(p.intent.kind)).map(one));
+  if (errors.length === 0) {
+    // The API server creates Services one at a time (each allocates a ClusterIP): start them
+    // first so that their queue overlaps with everything else instead of trailing behind it.
+    const rest = toApply.filter((p) => !FIRST.has(p.intent.kind));
+    rest.sort(
+      (a, b) =>
+        Number(b.live === undefined && b.intent.kind === "Service") -
+        Number(a.live === undefined && a.intent.kind === "Service"),
+    );
+    await Promise.all(rest.map(one));
+  }
   if (errors.length === 0) {
     await Promise.all(
       toDelete.map(async (o) => {

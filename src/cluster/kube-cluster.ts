@@ -4,7 +4,7 @@
  * with `KubeCluster.connect({ kubeconfig, context })`.
  */
 import { isSlipwayError, SlipwayError } from "../core/errors.ts";
-import type { KubeObject } from "../core/kube-object.ts";
+import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import type { DeployProgress, DeployScope, ObjectChange, PlanRequest } from "../delivery/deploy-target.ts";
 import { ApiClient } from "./api-client.ts";
 import { applySet, PRUNABLE_KINDS } from "./apply-set.ts";
@@ -69,8 +69,12 @@ export class KubeCluster implements Cluster {
 
   async #applyAndWait(requests: readonly ClusterApplyRequest[]): Promise<ClusterApplyResult> {
     const before = this.#client.requests;
+    // Each event goes to the request whose objects it is about, not to every app of the batch.
+    const byRef = new Map<string, ClusterApplyRequest>();
+    for (const r of requests) for (const o of r.objects) byRef.set(objectRef(o), r);
     const progress = (e: DeployProgress) => {
-      for (const r of requests) r.onProgress?.(e);
+      if (e.type === "object" || e.type === "replicas") byRef.get(e.ref)?.onProgress?.(e);
+      else for (const r of requests) r.onProgress?.(e);
     };
     const out = await applySet(this.#client, this.#discovery, requests, progress);
     const waitFor = requests.filter((r) => r.wait);
