@@ -24,24 +24,41 @@ function toSqlite(value: unknown): SQLInputValue {
 
 class NodeSqliteStatement implements SqliteStatement {
   readonly #statement: StatementSync;
+  readonly #columns: readonly string[];
   readonly reader: boolean;
 
   constructor(statement: StatementSync) {
     this.#statement = statement;
+    this.#columns = statement.columns().map((c) => c.name);
     // A statement that yields columns is a reader (SELECT, or anything with RETURNING).
-    this.reader = statement.columns().length > 0;
+    this.reader = this.#columns.length > 0;
+    // Rows come back as arrays and become objects here: node:sqlite building each row object
+    // natively cost twice the CPU of the whole query on a 50-row page (API benchmark).
+    if (this.reader) statement.setReturnArrays(true);
+  }
+
+  #toObject(values: readonly unknown[]): Record<string, unknown> {
+    const row: Record<string, unknown> = {};
+    const columns = this.#columns;
+    for (let i = 0; i < columns.length; i++) row[columns[i] as string] = values[i];
+    return row;
   }
 
   all(parameters: readonly unknown[]): unknown[] {
-    return this.#statement.all(...parameters.map(toSqlite));
+    const rows = this.#statement.all(...parameters.map(toSqlite)) as unknown as unknown[][];
+    const objects = new Array<Record<string, unknown>>(rows.length);
+    for (let i = 0; i < rows.length; i++) objects[i] = this.#toObject(rows[i] as unknown[]);
+    return objects;
   }
 
   run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
     return this.#statement.run(...parameters.map(toSqlite));
   }
 
-  iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
-    return this.#statement.iterate(...parameters.map(toSqlite));
+  *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    for (const values of this.#statement.iterate(...parameters.map(toSqlite))) {
+      yield this.#toObject(values as unknown as unknown[]);
+    }
   }
 }
 
