@@ -16,7 +16,7 @@ import {
 } from "./records.ts";
 import type { Actor } from "./store.ts";
 
-function appsQuery(ctx: StoreContext) {
+function appsQuery(ctx: Pick<StoreContext, "db">) {
   return ctx.db
     .selectFrom("apps")
     .innerJoin("teams", "teams.id", "apps.teamId")
@@ -74,7 +74,9 @@ export async function createApp(
 }
 
 export async function getApp(ctx: StoreContext, name: string): Promise<App> {
-  const row = await appsQuery(ctx).where("apps.name", "=", name).executeTakeFirst();
+  const [row] = await ctx.compiled.rows("getApp", [name], (db, [n]) =>
+    appsQuery({ db }).where("apps.name", "=", n),
+  );
   if (row === undefined) throw notFound("app", name);
   return appSchema.parse(row);
 }
@@ -86,12 +88,17 @@ export async function listApps(
 ): Promise<Page<App>> {
   if (filter.teams !== undefined && filter.teams.length === 0) return { items: [], nextCursor: null };
   const after = decodeCursor(page.cursor);
-  let query = appsQuery(ctx)
-    .orderBy("apps.name")
-    .limit(page.limit + 1);
-  if (filter.teams !== undefined) query = query.where("teams.name", "in", [...filter.teams]);
-  if (after !== undefined) query = query.where("apps.name", ">", after);
-  const rows = (await query.execute()).map((r) => appSchema.parse(r));
+  const teams = filter.teams ?? [];
+  // One compiled shape per (number of teams, first page or not); the limit is a bound value.
+  const key = `listApps:${filter.teams === undefined ? "all" : teams.length}:${after !== undefined}`;
+  const args: [number, string | undefined, ...string[]] = [page.limit + 1, after, ...teams];
+  const found = await ctx.compiled.rows(key, args, (db, [limit, afterName, ...teamNames]) => {
+    let query = appsQuery({ db }).orderBy("apps.name").limit(limit);
+    if (filter.teams !== undefined) query = query.where("teams.name", "in", teamNames);
+    if (after !== undefined) query = query.where("apps.name", ">", afterName as string);
+    return query;
+  });
+  const rows = found.map((r) => appSchema.parse(r));
   return toPage(rows, page.limit, (a) => a.name);
 }
 

@@ -4,10 +4,13 @@
  */
 import type { Kysely } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { CompiledQueries } from "./compiled.ts";
 import type { Tables } from "./tables.ts";
 
 export interface StoreContext {
   readonly db: Kysely<Tables>;
+  /** The hot read paths' queries, compiled once (see `compiled.ts`). */
+  readonly compiled: CompiledQueries;
   now(): string;
   isUniqueViolation(error: unknown): boolean;
 }

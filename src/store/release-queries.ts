@@ -15,7 +15,7 @@ import {
 } from "./records.ts";
 import type { Actor, NewRelease } from "./store.ts";
 
-function releasesQuery(ctx: StoreContext) {
+function releasesQuery(ctx: Pick<StoreContext, "db">) {
   return ctx.db
     .selectFrom("releases")
     .innerJoin("apps", "apps.id", "releases.appId")
@@ -106,12 +106,20 @@ export async function listReleases(
   const after = decodeCursor(page.cursor);
   // Filter by name through the join: one round trip on the hot read path; only an empty page
   // pays a second query to tell "no releases yet" from "no such app".
-  let query = releasesQuery(ctx)
-    .where("apps.name", "=", appName)
-    .orderBy("releases.id", "desc")
-    .limit(page.limit + 1);
-  if (after !== undefined) query = query.where("releases.id", "<", after);
-  const rows = (await query.execute()).map((r) => releaseSchema.parse(r));
+  const key = `listReleases:${after !== undefined}`;
+  const found = await ctx.compiled.rows(
+    key,
+    [appName, page.limit + 1, after],
+    (db, [name, limit, afterId]) => {
+      let query = releasesQuery({ db })
+        .where("apps.name", "=", name)
+        .orderBy("releases.id", "desc")
+        .limit(limit);
+      if (after !== undefined) query = query.where("releases.id", "<", afterId as string);
+      return query;
+    },
+  );
+  const rows = found.map((r) => releaseSchema.parse(r));
   if (rows.length === 0) await getApp(ctx, appName);
   return toPage(rows, page.limit, (r) => r.id);
 }

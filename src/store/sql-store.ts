@@ -6,6 +6,7 @@
 import { type Kysely, sql } from "kysely";
 import * as apps from "./app-queries.ts";
 import { listAudit } from "./audit.ts";
+import { CompiledQueries } from "./compiled.ts";
 import type { StoreContext } from "./context.ts";
 import * as deployments from "./deployment-queries.ts";
 import * as identity from "./identity-queries.ts";
@@ -32,6 +33,7 @@ export class SqlStore implements Store {
     this.dialect = options.dialect;
     this.#ctx = {
       db: options.db,
+      compiled: new CompiledQueries(options.db),
       now: () => clock().toISOString(),
       isUniqueViolation: options.isUniqueViolation,
     };
