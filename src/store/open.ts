@@ -9,6 +9,7 @@ import pg from "pg";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { type Migration, migrate, migrationLockKey, migrations } from "./migrations.ts";
 import { NodeSqliteDialect } from "./node-sqlite.ts";
+import { PreparingClient } from "./pg-client.ts";
 import { SqlStore } from "./sql-store.ts";
 import type { Tables } from "./tables.ts";
 
@@ -57,6 +58,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
+    Client: PreparingClient,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
