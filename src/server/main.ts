@@ -79,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
       logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
+      checkReadResponses: false,
     });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const s = serve({ fetch: app.fetch, hostname, port }, () => resolveServer(s));
