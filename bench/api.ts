@@ -3,11 +3,12 @@
  * same run. Each database gets 2,000 apps and 50,000 releases; the server runs as its own process
  * (`slipway serve`) and autocannon, in another process, drives it with 100 connections. Prints
  * p50/p99 latency, requests/s and the server's RSS per database and endpoint, then one JSON line.
+ * The server is the compiled package (`dist/`), as an installed `slipway` runs it.
  * Targets (issue 5): p99 ≤ 50 ms, ≥ 2,000 req/s on a list page, RSS ≤ 300 MiB.
  *
  * usage: npm run bench -- api [--apps N] [--releases N] [--duration S]
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -33,6 +34,14 @@ const releaseCount = Number(values.releases);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const postgresUrl = process.env.SLIPWAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+// Measure what users run: the compiled package, not sources stripped of types as they load (the
+// type stripper alone kept ~15 MiB of the server's RSS). bin/slipway.js picks the sources inside a
+// checkout, so the server process imports dist/cli/main.js itself.
+execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+const distMain = new URL("../dist/cli/main.js", import.meta.url).href;
+const serveCompiled =
+  "const { main } = await import(process.argv[1]); process.exitCode = await main(process.argv.slice(2));";
 
 const actor = { userId: "bench", subject: "bench" };
 const appName = (i: number) => `app-${String(i).padStart(5, "0")}`;
@@ -81,7 +90,7 @@ async function startServer(args: string[]): Promise<{ child: ChildProcess; url: 
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(repo, "bin/slipway.js"), "serve", "--listen", `127.0.0.1:${port}`, ...args],
+    ["--input-type=module", "-e", serveCompiled, distMain, "serve", "--listen", `127.0.0.1:${port}`, ...args],
     {
       cwd: repo,
       stdio: ["ignore", "pipe", "inherit"],
