@@ -1,5 +1,7 @@
 /** Apps and their releases. */
 import { z } from "zod";
+import type { App } from "../../store/records.ts";
+import type { Store } from "../../store/store.ts";
 import {
   appParams,
   approvalBody,
@@ -16,6 +18,20 @@ import {
 } from "../api-schemas.ts";
 import { actorOf, visibleTeams } from "../auth/principal.ts";
 import { type RouteDef, route } from "../route.ts";
+
+/**
+ * The app a request names, read once: the team check and the handler get the same parsed params
+ * object, so keying on it lets `GET /apps/:app` make one query instead of two (API benchmark).
+ */
+const appsByRequest = new WeakMap<object, Promise<App>>();
+function requestedApp(input: { params: { app: string }; store: Store }): Promise<App> {
+  let app = appsByRequest.get(input.params);
+  if (app === undefined) {
+    app = input.store.getApp(input.params.app);
+    appsByRequest.set(input.params, app);
+  }
+  return app;
+}
 
 export const appRoutes: readonly RouteDef[] = [
   route({
@@ -50,8 +66,8 @@ export const appRoutes: readonly RouteDef[] = [
     params: appParams,
     response: appSchema,
     access: { scope: "team", role: "viewer" },
-    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
-    handle: ({ store, params }) => store.getApp(params.app),
+    team: async (input) => (await requestedApp(input)).teamName,
+    handle: (input) => requestedApp(input),
   }),
   route({
     method: "patch",
