@@ -60,6 +60,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       : `state: SQLite ${join(dataDir, "slipway.db")}`,
   );
   let server: ReturnType<typeof serve>;
+  const requests = new InFlight();
   try {
     if (options.demo) {
       // The demo needs the spec loader, the renderer and git; a plain server does not load them.
@@ -82,7 +83,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       checkReadResponses: false,
     });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-      const s = serve({ fetch: app.fetch, hostname, port }, () => resolveServer(s));
+      const fetch = (request: Request, env: unknown) => requests.track(() => app.fetch(request, env));
+      const s = serve({ fetch, hostname, port }, () => resolveServer(s));
       s.once("error", (error) =>
         reject(
           new SlipwayError(ErrorCode.Unavailable, `cannot listen on ${hostname}:${port}: ${error.message}`),
@@ -109,9 +111,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const grace = setTimeout(() => {
         if ("closeAllConnections" in server) server.closeAllConnections();
       }, 5_000);
-      await closed;
+      // A request whose client hung up is still running after its connection closed (a load
+      // generator that stops leaves hundreds queued for the database): wait for those too.
+      await Promise.race([
+        closed.then(() => requests.drained()),
+        new Promise((resolveGrace) => setTimeout(resolveGrace, 5_000).unref()),
+      ]);
       clearTimeout(grace);
       await store.close();
     },
   };
+}
+
+/** Counts the requests being handled, so that closing can wait until none is. */
+class InFlight {
+  #count = 0;
+  #waiters: (() => void)[] = [];
+
+  async track(handle: () => Response | Promise<Response>): Promise<Response> {
+    this.#count++;
+    try {
+      return await handle();
+    } finally {
+      this.#count--;
+      if (this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+
+  drained(): Promise<void> {
+    return this.#count === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
 }
