@@ -34,6 +34,7 @@ export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
 /** Never pruned: a namespace holds other apps' and other people's objects. */
 const NEVER_PRUNE = new Set(["Namespace", "CustomResourceDefinition"]);
 const FIRST = new Set(["Namespace", "CustomResourceDefinition"]);
+const SERVICE_LANE = 4;
 const METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json";
 
 export interface AppliedObject {
@@ -90,15 +91,20 @@ async function applyTarget(
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   for (const k of PRUNABLE_KINDS) kinds.set(`${k.apiVersion}|${k.kind}`, k);
   for (const { objects } of stamped) for (const o of objects) kinds.set(`${o.apiVersion}|${o.kind}`, o);
-  const resolved = new Map<string, ResourceInfo | undefined>();
-  await Promise.all(
-    [...kinds].map(async ([key, k]) => resolved.set(key, await discovery.find(k.apiVersion, k.kind))),
-  );
   const namespaces = [
     ...new Set(stamped.flatMap((s) => s.objects.map((o) => o.metadata.namespace ?? "")).filter(Boolean)),
   ];
-  const listable = [...resolved.values()].filter((r): r is ResourceInfo => r !== undefined);
-  const live = await readLive(client, listable, target, namespaces);
+  // Each kind is listed as soon as it is resolved: built-ins at once, discovered kinds after
+  // their one discovery request, so no list waits for another kind's discovery.
+  const resolved = new Map<string, ResourceInfo | undefined>();
+  const parts = await Promise.all(
+    [...kinds].map(async ([key, k]) => {
+      const r = await discovery.find(k.apiVersion, k.kind);
+      resolved.set(key, r);
+      return r ? readLive(client, [r], target, namespaces) : new Map<string, KubeObject>();
+    }),
+  );
+  const live = new Map(parts.flatMap((m) => [...m]));
 
   const changes: ObjectChange[] = [];
   const drifted: string[] = [];
@@ -172,15 +178,15 @@ async function applyTarget(
     for (const p of toApply) if (!p.resource) discovery.invalidate(p.intent.apiVersion);
   }
   if (errors.length === 0) {
-    // The API server creates Services one at a time (each allocates a ClusterIP): start them
-    // first so that their queue overlaps with everything else instead of trailing behind it.
+    // The API server creates Services one at a time (each allocates a ClusterIP through its own
+    // rate-limited client): new Services get a lane of their own, started at once and kept narrow,
+    // so that their queue overlaps with everything else without taking every request slot.
     const rest = toApply.filter((p) => !FIRST.has(p.intent.kind));
-    rest.sort(
-      (a, b) =>
-        Number(b.live === undefined && b.intent.kind === "Service") -
-        Number(a.live === undefined && a.intent.kind === "Service"),
-    );
-    await Promise.all(rest.map(one));
+    const isNewService = (p: Planned) => p.live === undefined && p.intent.kind === "Service";
+    await Promise.all([
+      inPool(rest.filter(isNewService), SERVICE_LANE, one),
+      Promise.all(rest.filter((p) => !isNewService(p)).map(one)),
+    ]);
   }
   if (errors.length === 0) {
     await Promise.all(
@@ -260,4 +266,16 @@ function combine(errors: SlipwayError[]): SlipwayError {
     `${errors.length} objects failed to apply:\n${errors.map((e) => `  - ${e.message}`).join("\n")}`,
     { details: { errors: errors.map((e) => ({ code: e.code, message: e.message, details: e.details })) } },
   );
+}
+
+/** Runs `fn` over `items` with at most `width` at a time. */
+async function inPool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }

@@ -14,6 +14,24 @@ export interface ResourceInfo {
   readonly qualified: string;
 }
 
+/**
+ * Built-in kinds Slipway renders, whose REST names have been stable since Kubernetes 1.23: no
+ * discovery round trip for them (it was a tenth of an unchanged re-apply). Everything else,
+ * CRDs included, is discovered.
+ */
+const BUILTIN: Readonly<Record<string, { plural: string; namespaced: boolean }>> = {
+  "v1|Namespace": { plural: "namespaces", namespaced: false },
+  "v1|ServiceAccount": { plural: "serviceaccounts", namespaced: true },
+  "v1|ConfigMap": { plural: "configmaps", namespaced: true },
+  "v1|Secret": { plural: "secrets", namespaced: true },
+  "v1|Service": { plural: "services", namespaced: true },
+  "apps/v1|Deployment": { plural: "deployments", namespaced: true },
+  "autoscaling/v2|HorizontalPodAutoscaler": { plural: "horizontalpodautoscalers", namespaced: true },
+  "policy/v1|PodDisruptionBudget": { plural: "poddisruptionbudgets", namespaced: true },
+  "networking.k8s.io/v1|Ingress": { plural: "ingresses", namespaced: true },
+  "networking.k8s.io/v1|NetworkPolicy": { plural: "networkpolicies", namespaced: true },
+};
+
 interface ResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
@@ -37,6 +55,8 @@ export class Discovery {
 
   /** Undefined when the cluster does not serve that apiVersion/kind (e.g. a CRD not installed). */
   async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    const builtin = BUILTIN[`${apiVersion}|${kind}`];
+    if (builtin) return info(apiVersion, kind, builtin.plural, builtin.namespaced);
     let list = this.#cache.get(apiVersion);
     if (!list) {
       list = this.#fetch(apiVersion);
@@ -44,14 +64,7 @@ export class Discovery {
     }
     const r = (await list)?.resources.find((x) => x.kind === kind && !x.name.includes("/"));
     if (!r) return undefined;
-    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
-    return {
-      apiVersion,
-      kind,
-      plural: r.name,
-      namespaced: r.namespaced,
-      qualified: group ? `${r.name}.${group}` : r.name,
-    };
+    return info(apiVersion, kind, r.name, r.namespaced);
   }
 
   async require(apiVersion: string, kind: string): Promise<ResourceInfo> {
@@ -82,4 +95,9 @@ export function objectPath(r: ResourceInfo, namespace: string | undefined, name?
   const base = groupVersionPath(r.apiVersion);
   const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
   return `${base}${ns}/${r.plural}${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
+}
+
+function info(apiVersion: string, kind: string, plural: string, namespaced: boolean): ResourceInfo {
+  const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+  return { apiVersion, kind, plural, namespaced, qualified: group ? `${plural}.${group}` : plural };
 }

