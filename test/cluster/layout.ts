@@ -2,8 +2,11 @@
  * Where the test cluster keeps its files and which ports it listens on. Everything is derived
  * from two knobs so that a second cluster (another checkout, a CI job) can run beside the first:
  *   SLIPWAY_TESTCLUSTER_DIR   state directory (default: <repo>/.testcluster, git-ignored)
- *   SLIPWAY_TESTCLUSTER_PORT  base port (default 26440); components use base … base+5
+ *   SLIPWAY_TESTCLUSTER_PORT  base port; components use base … base+5. The default is derived from
+ *                             the checkout's path, so two checkouts (a developer's and CI's clean
+ *                             clone) never fight over ports while one checkout always finds its own.
  */
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -52,9 +55,15 @@ export function portsFrom(base: number): Ports {
   };
 }
 
+/** 20000–59990 in steps of 10, from the state directory's path. */
+export function defaultBasePort(dir: string): number {
+  const n = createHash("sha256").update(dir).digest().readUInt32BE(0);
+  return 20000 + (n % 4000) * 10;
+}
+
 export function layout(env: NodeJS.ProcessEnv = process.env): Layout {
   const dir = resolve(env.SLIPWAY_TESTCLUSTER_DIR ?? join(repoRoot, ".testcluster"));
-  const base = Number(env.SLIPWAY_TESTCLUSTER_PORT ?? 26440);
+  const base = Number(env.SLIPWAY_TESTCLUSTER_PORT ?? defaultBasePort(dir));
   if (!Number.isInteger(base) || base < 1024 || base > 65000) {
     throw new Error(`SLIPWAY_TESTCLUSTER_PORT=${env.SLIPWAY_TESTCLUSTER_PORT} is not a port in 1024…65000`);
   }
