@@ -111,3 +111,25 @@ test("an empty list the server drops is not drift", () => {
   spec.policyTypes = [];
   assert.equal(driftOf(policy, live), "changed at .spec.policyTypes");
 });
+
+test("a Secret's applied hash reveals nothing of its values, and a changed value is still re-applied", () => {
+  const scope = { app: "shop", target: "develop" };
+  const secret = (password: string): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "db", namespace: "shop" },
+    data: { password: Buffer.from(password).toString("base64") },
+  });
+  const a = stampIntent(secret("hunter2"), scope);
+  const b = stampIntent(secret("letmein"), scope);
+  assert.equal(
+    a.metadata.annotations?.[APPLIED_HASH_ANNOTATION],
+    b.metadata.annotations?.[APPLIED_HASH_ANNOTATION],
+  );
+  const live = {
+    ...a,
+    metadata: { ...a.metadata, managedFields: [{ manager: "slipway", operation: "Apply" }] },
+  };
+  assert.equal(driftOf(a, live), undefined);
+  assert.equal(driftOf(b, live), "changed at .data");
+});

@@ -20,10 +20,26 @@ import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER, SCOPE_LABELS } from "./cluster.
 export function intentHash(o: KubeObject): string {
   const annotations = { ...o.metadata.annotations };
   delete annotations[APPLIED_HASH_ANNOTATION];
-  const copy = { ...o, metadata: { ...o.metadata, annotations } };
+  const copy = { ...o, metadata: { ...o.metadata, annotations }, ...secretKeysOnly(o) };
   // Plain JSON, not key-sorted: rendering is deterministic (same input, same objects, same key
   // order), and sorting 2,000 objects' keys cost more than the rest of an unchanged re-apply.
   return createHash("sha256").update(JSON.stringify(copy)).digest("hex").slice(0, 32);
+}
+
+/**
+ * The hash sits on the live object for anyone who can read it, so a Secret's values stay out of
+ * it: a hash of a short password can be reversed by guessing. A changed value is still found, by
+ * the value comparison in `driftOf`, and Slipway's own Secrets carry the hash of their encrypted
+ * source, which changes with any value.
+ */
+function secretKeysOnly(o: KubeObject): Partial<Record<"data" | "stringData", Record<string, string>>> {
+  if (o.kind !== "Secret") return {};
+  const out: Partial<Record<"data" | "stringData", Record<string, string>>> = {};
+  for (const field of ["data", "stringData"] as const) {
+    const values = o[field] as Record<string, string> | undefined;
+    if (values) out[field] = Object.fromEntries(Object.keys(values).map((k) => [k, ""]));
+  }
+  return out;
 }
 
 /**
