@@ -67,3 +67,6 @@ function reportFailure(error: unknown, io: CliIo): number {
   io.err(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
 }
+
+// `node src/cli/main.ts …` in a checkout runs the CLI too (bin/slipway.js is the installed entry).
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
