@@ -48,6 +48,30 @@ export class KubeCluster implements Cluster {
     return `Kubernetes cluster ${this.#transport.server}`;
   }
 
+  /** The API server's version (`gitVersion`), for the version-skew check (`ClusterVersions`). */
+  async serverVersion(): Promise<string> {
+    const res = await this.#client.call(
+      { method: "GET", path: "/version" },
+      { verb: "get", resource: "version" },
+    );
+    return (JSON.parse(res.body) as { gitVersion: string }).gitVersion;
+  }
+
+  /** Every node's kubelet version, for the version-skew check (`ClusterVersions`). */
+  async nodeVersions(): Promise<{ name: string; kubeletVersion: string }[]> {
+    const res = await this.#client.call(
+      { method: "GET", path: "/api/v1/nodes" },
+      { verb: "list", resource: "nodes" },
+    );
+    const list = JSON.parse(res.body) as {
+      items: { metadata: { name: string }; status?: { nodeInfo?: { kubeletVersion?: string } } }[];
+    };
+    return list.items.map((n) => ({
+      name: n.metadata.name,
+      kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? "unknown",
+    }));
+  }
+
   async plan(request: PlanRequest): Promise<readonly ObjectChange[]> {
     const out = await applySet(
       this.#client,

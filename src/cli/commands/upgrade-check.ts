@@ -9,6 +9,7 @@ import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { KubeObject } from "../../core/kube-object.ts";
 import { tableCheckedThrough } from "../../policy/upgrade/api-lifecycle.ts";
 import { type DeprecatedUse, deprecatedUses } from "../../policy/upgrade/deprecations.ts";
+import { type SkewReport, skewOf } from "../../policy/upgrade/skew.ts";
 import { formatMinor, requireKubeVersion } from "../../policy/upgrade/versions.ts";
 import { loadAppAndPlatform } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
@@ -31,21 +32,45 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
     )
     .option("--app <dir>", "render this app for every channel of the platform and check the result")
     .option("--platform <file>", "platform file (with --app)")
+    .option(
+      "--cluster",
+      "also check the live cluster: every node's kubelet against the control plane, now and after --to",
+    )
+    .option("--context <name>", "kubeconfig context of the live cluster (default: the current context)")
+    .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     .option("--output <format>", "text or json", "text")
     .action(
       async (
         inputs: string[],
-        opts: { to: string; file: string[]; app?: string; platform?: string; output?: string },
+        opts: {
+          to: string;
+          file: string[];
+          app?: string;
+          platform?: string;
+          output?: string;
+          cluster?: boolean;
+          context?: string;
+          kubeconfig?: string;
+        },
       ) => {
         const format = parseOutput(opts.output, formats, "text");
         const target = requireKubeVersion(opts.to, "--to");
         const paths = [...opts.file, ...inputs];
+        const live = opts.cluster === true || opts.context !== undefined || opts.kubeconfig !== undefined;
+        if (live && opts.app === undefined && paths.length === 0) {
+          const report = await liveSkew(opts, opts.to);
+          if (format === "json") io.out(json({ target: formatMinor(target), skew: report }));
+          else io.out(formatSkew(report));
+          if (!report.ok) io.setExitCode(1);
+          return;
+        }
         if ((opts.app === undefined) === (paths.length === 0)) {
           throw new SlipwayError(
             ErrorCode.Input,
-            "give manifests (-f <path>, a path, or - for stdin) or --app <dir>, not both",
+            "give manifests (-f <path>, a path, or - for stdin) or --app <dir>, not both (and/or --cluster)",
           );
         }
+        const skew = live ? await liveSkew(opts, opts.to) : undefined;
         const objects: KubeObject[] =
           opts.app === undefined
             ? (await readManifestInputs(paths, io)).map((s) => s.object)
@@ -61,14 +86,40 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
               removed,
               deprecated: uses.length - removed,
               uses,
+              ...(skew ? { skew } : {}),
             }),
           );
         } else {
           io.out(formatUses(uses, formatMinor(target), objects.length));
+          if (skew) io.out(formatSkew(skew));
         }
-        if (removed > 0) io.setExitCode(1);
+        if (removed > 0 || (skew && !skew.ok)) io.setExitCode(1);
       },
     );
+}
+
+/** Node and control-plane versions of the live cluster, judged for now and for the target version. */
+async function liveSkew(opts: { context?: string; kubeconfig?: string }, to: string): Promise<SkewReport> {
+  // Loaded on demand: the Kubernetes client is needed only for a live cluster.
+  const { KubeCluster } = await import("../../cluster/kube-cluster.ts");
+  const cluster = await KubeCluster.connect({
+    ...(opts.context === undefined ? {} : { context: opts.context }),
+    ...(opts.kubeconfig === undefined ? {} : { kubeconfig: opts.kubeconfig }),
+  });
+  return skewOf(cluster, { target: to });
+}
+
+function formatSkew(report: SkewReport): string {
+  const lines = report.nodes.map((n) => {
+    const mark =
+      n.status === "current" && !n.blocksTarget ? "✔" : n.status === "behind" && !n.blocksTarget ? "⚠" : "✖";
+    return `${mark} node ${n.name}  kubelet ${n.kubeletVersion}: ${n.message}`;
+  });
+  const behind = report.nodes.filter((n) => n.status !== "current").length;
+  lines.push(
+    `control plane ${report.serverVersion}, ${report.nodes.length} nodes: ${behind} not on the control plane's version; ${report.ok ? "within the supported skew" : "outside the supported skew"}${report.target ? ` after an upgrade to ${report.target}` : ""}`,
+  );
+  return `${lines.join("\n")}\n`;
 }
 
 async function renderAllChannels(appDir: string, platformFile: string | undefined): Promise<KubeObject[]> {
