@@ -35,6 +35,18 @@ export function deleteNamespace(kubeconfig: string, name: string): void {
 }
 
 /** resourceVersion per `Kind/namespace/name`, as kubectl sees the namespace. */
+/**
+ * What changes when someone writes the object, and only then. For most kinds that is the
+ * resourceVersion. A Deployment's resourceVersion also moves whenever its controller updates the
+ * status (replicas becoming available, on a busy machine seconds later), which is not a write by
+ * anyone applying it: there the spec's generation and the metadata are compared instead.
+ */
+function writeMark(o: KubeObject): string {
+  if (o.kind !== "Deployment") return String(o.metadata.resourceVersion);
+  const { labels, annotations } = o.metadata;
+  return `generation ${String(o.metadata.generation)} ${JSON.stringify({ labels, annotations })}`;
+}
+
 export function resourceVersions(kubeconfig: string, namespace: string): Map<string, string> {
   const list = kubectlJson<{ items: KubeObject[] }>(kubeconfig, [
     "-n",
@@ -44,9 +56,7 @@ export function resourceVersions(kubeconfig: string, namespace: string): Map<str
     "-l",
     "slipway.dev/app",
   ]);
-  return new Map(
-    list.items.map((o) => [`${o.kind}/${namespace}/${o.metadata.name}`, String(o.metadata.resourceVersion)]),
-  );
+  return new Map(list.items.map((o) => [`${o.kind}/${namespace}/${o.metadata.name}`, writeMark(o)]));
 }
 
 export interface FixtureOptions {
