@@ -8,7 +8,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { checkSelectors } from "./format/metadata.ts";
-import type { Selectors } from "./format/selectors.ts";
+import { type Selectors, selectorsFrom } from "./format/selectors.ts";
 import type { MasterKeySpec } from "./key-backend.ts";
 
 const keyList = z
@@ -157,14 +157,7 @@ function ruleToCreation(r: z.infer<typeof rule>, file: string): CreationRule {
   if (groups.every((g) => g.length === 0)) {
     throw new SlipwayError(ErrorCode.Input, `${file}: the matching creation rule names no keys`);
   }
-  const selectors: Selectors = {
-    ...(r.unencrypted_suffix ? { unencryptedSuffix: r.unencrypted_suffix } : {}),
-    ...(r.encrypted_suffix ? { encryptedSuffix: r.encrypted_suffix } : {}),
-    ...(r.unencrypted_regex ? { unencryptedRegex: r.unencrypted_regex } : {}),
-    ...(r.encrypted_regex ? { encryptedRegex: r.encrypted_regex } : {}),
-    ...(r.unencrypted_comment_regex ? { unencryptedCommentRegex: r.unencrypted_comment_regex } : {}),
-    ...(r.encrypted_comment_regex ? { encryptedCommentRegex: r.encrypted_comment_regex } : {}),
-  };
+  const selectors = selectorsFrom(r);
   return {
     keyGroups: groups,
     selectors: checkSelectors(selectors, file),

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { DEFAULT_UNENCRYPTED_SUFFIX, type Selectors } from "./selectors.ts";
+import { DEFAULT_UNENCRYPTED_SUFFIX, type Selectors, selectorsFrom } from "./selectors.ts";
 import { isComment, type Scalar, str, type TreeMap, type TreeValue } from "./tree.ts";
 
 /** The format version Slipway writes: the `sops` release whose file layout it follows. */
@@ -118,14 +118,7 @@ export function metadataFromTree(tree: TreeMap, file: string): SopsMetadata {
       details: { file },
     });
   }
-  const selectors: Selectors = {
-    ...(m.unencrypted_suffix ? { unencryptedSuffix: m.unencrypted_suffix } : {}),
-    ...(m.encrypted_suffix ? { encryptedSuffix: m.encrypted_suffix } : {}),
-    ...(m.unencrypted_regex ? { unencryptedRegex: m.unencrypted_regex } : {}),
-    ...(m.encrypted_regex ? { encryptedRegex: m.encrypted_regex } : {}),
-    ...(m.unencrypted_comment_regex ? { unencryptedCommentRegex: m.unencrypted_comment_regex } : {}),
-    ...(m.encrypted_comment_regex ? { encryptedCommentRegex: m.encrypted_comment_regex } : {}),
-  };
+  const selectors = selectorsFrom(m);
   return {
     keyGroups,
     ...(m.shamir_threshold ? { shamirThreshold: m.shamir_threshold } : {}),

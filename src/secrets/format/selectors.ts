@@ -14,6 +14,27 @@ export interface Selectors {
 
 export const DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted";
 
+/** The selector fields as both `.sops.yaml` rules and a file's `sops` block spell them. */
+export interface SnakeCaseSelectors {
+  readonly unencrypted_suffix?: string | undefined;
+  readonly encrypted_suffix?: string | undefined;
+  readonly unencrypted_regex?: string | undefined;
+  readonly encrypted_regex?: string | undefined;
+  readonly unencrypted_comment_regex?: string | undefined;
+  readonly encrypted_comment_regex?: string | undefined;
+}
+
+export function selectorsFrom(s: SnakeCaseSelectors): Selectors {
+  return {
+    ...(s.unencrypted_suffix ? { unencryptedSuffix: s.unencrypted_suffix } : {}),
+    ...(s.encrypted_suffix ? { encryptedSuffix: s.encrypted_suffix } : {}),
+    ...(s.unencrypted_regex ? { unencryptedRegex: s.unencrypted_regex } : {}),
+    ...(s.encrypted_regex ? { encryptedRegex: s.encrypted_regex } : {}),
+    ...(s.unencrypted_comment_regex ? { unencryptedCommentRegex: s.unencrypted_comment_regex } : {}),
+    ...(s.encrypted_comment_regex ? { encryptedCommentRegex: s.encrypted_comment_regex } : {}),
+  };
+}
+
 export function shouldBeEncrypted(
   s: Selectors,
   path: readonly string[],
