@@ -209,6 +209,10 @@ async function start(l: Layout, opts: UpOptions, log: (line: string) => void): P
       "--kube-api-burst=400",
       "--concurrent-deployment-syncs=20",
       "--concurrent-replicaset-syncs=20",
+      // Simulated nodes renew their lease from kwok, which shares two cores with the whole test
+      // suite: a heartbeat a few seconds late must not flip every node NotReady (and taint it)
+      // in the middle of a rollout, as the default 50 s grace did under load.
+      "--node-monitor-grace-period=3m",
     ]);
     run("kube-scheduler", bins.scheduler, [
       `--kubeconfig=${kc("kube-scheduler")}`,
