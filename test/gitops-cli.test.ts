@@ -71,6 +71,11 @@ async function workspace(
   return { dir, app, platform, remote, checkout: join(dir, "gitops") };
 }
 
+/** The app, the develop channel and the platform of a workspace: the flags every command here takes. */
+function developFlags(ws: { app: string; platform: string }): string[] {
+  return ["--app", ws.app, "--target", "develop", "--platform", ws.platform];
+}
+
 async function run(...argv: string[]) {
   const io = memoryIo({ env });
   const code = await main(argv, io);
@@ -79,19 +84,7 @@ async function run(...argv: string[]) {
 
 test("deploy commits the rendered app into <target>/<app>/ and pushes it, with plain progress lines", async () => {
   const ws = await workspace();
-  const deploy = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-    "--commit",
-    "f00dfeed",
-  );
+  const deploy = await run("deploy", ...developFlags(ws), "--image", image("b"), "--commit", "f00dfeed");
 
   assert.equal(deploy.code, 0, deploy.stderr);
   assert.match(
@@ -114,18 +107,7 @@ test("deploy commits the rendered app into <target>/<app>/ and pushes it, with p
     new RegExp(`image: ${image("b").replace(/\./g, "\\.")}`),
   );
 
-  const again = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-    "--wait",
-  );
+  const again = await run("deploy", ...developFlags(ws), "--image", image("b"), "--wait");
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /note: a GitOps target cannot wait for the rollout/);
   assert.match(again.stdout, /nothing to change \(0 created, 0 updated, 0 deleted, 9 unchanged\)/);
@@ -134,45 +116,13 @@ test("deploy commits the rendered app into <target>/<app>/ and pushes it, with p
 
 test("diff shows a unified diff per changed object and --exit-code reports that something would change", async () => {
   const ws = await workspace();
-  await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-  );
+  await run("deploy", ...developFlags(ws), "--image", image("b"));
 
-  const same = await run(
-    "diff",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-    "--exit-code",
-  );
+  const same = await run("diff", ...developFlags(ws), "--image", image("b"), "--exit-code");
   assert.equal(same.code, 0, same.stderr);
   assert.match(same.stdout, /^no changes in GitOps repository .* \(9 objects unchanged\)$/m);
 
-  const changed = await run(
-    "diff",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("c"),
-    "--exit-code",
-  );
+  const changed = await run("diff", ...developFlags(ws), "--image", image("c"), "--exit-code");
   assert.equal(changed.code, 1, changed.stderr);
   assert.match(
     changed.stdout,
@@ -190,36 +140,13 @@ test("diff shows a unified diff per changed object and --exit-code reports that 
 
 test("deploy --dry-run prints the plan and writes nothing; --output json is data", async () => {
   const ws = await workspace();
-  const dry = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-    "--dry-run",
-  );
+  const dry = await run("deploy", ...developFlags(ws), "--image", image("b"), "--dry-run");
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /^--- \/dev\/null\n\+\+\+ b\/Deployment\/cart-develop\/cart$/m);
   assert.match(dry.stdout, /9 to create, 0 to update, 0 to delete, 0 unchanged$/m);
   assert.equal(git(ws.remote, "rev-list", "--all", "--count"), "0");
 
-  const deploy = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-    "--output",
-    "json",
-  );
+  const deploy = await run("deploy", ...developFlags(ws), "--image", image("b"), "--output", "json");
   assert.equal(deploy.code, 0, deploy.stderr);
   const result = JSON.parse(deploy.stdout) as {
     wrote: boolean;
@@ -233,34 +160,14 @@ test("deploy --dry-run prints the plan and writes nothing; --output json is data
 
 test("deploy refuses an image that is not pinned by digest", async () => {
   const ws = await workspace();
-  const deploy = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    `${REPO}:latest`,
-  );
+  const deploy = await run("deploy", ...developFlags(ws), "--image", `${REPO}:latest`);
   assert.equal(deploy.code, 2);
   assert.match(deploy.stderr, /--image must be pinned by digest/);
 });
 
 test("a Secret reaches the repository SOPS-encrypted for the platform's recipients, and only once", async () => {
   const ws = await workspace();
-  const deploy = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-  );
+  const deploy = await run("deploy", ...developFlags(ws), "--image", image("b"));
   assert.equal(deploy.code, 0, deploy.stderr);
 
   const secret = readFileSync(join(ws.checkout, "develop/cart/secret-cart-app.yaml"), "utf8");
@@ -276,47 +183,16 @@ test("a Secret reaches the repository SOPS-encrypted for the platform's recipien
   assert.match(opened, new RegExp(`^ +MYSQL_PASSWORD: ${Buffer.from(CANARY).toString("base64")}$`, "m"));
   assert.ok(!git(ws.remote, "log", "-p", "main").includes(Buffer.from(CANARY).toString("base64")));
 
-  const diff = await run(
-    "diff",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-    "--exit-code",
-  );
+  const diff = await run("diff", ...developFlags(ws), "--image", image("b"), "--exit-code");
   assert.equal(diff.code, 0, `an unchanged secret is no change:\n${diff.stdout}`);
-  const again = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-  );
+  const again = await run("deploy", ...developFlags(ws), "--image", image("b"));
   assert.match(again.stdout, /nothing to change/);
   assert.equal(git(ws.remote, "rev-list", "--count", "main"), "1");
 });
 
 test("without SOPS recipients for the repository, a deploy with secrets is refused and nothing is pushed", async () => {
   const ws = await workspace({ sops: false });
-  const deploy = await run(
-    "deploy",
-    "--app",
-    ws.app,
-    "--target",
-    "develop",
-    "--platform",
-    ws.platform,
-    "--image",
-    image("b"),
-  );
+  const deploy = await run("deploy", ...developFlags(ws), "--image", image("b"));
   assert.equal(deploy.code, 1);
   assert.match(
     deploy.stderr,

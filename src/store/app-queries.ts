@@ -131,20 +131,7 @@ export async function updateApp(
         { details: { app: name, expectedVersion: input.expectedVersion, currentVersion: current.version } },
       );
     }
-    const row = await trx
-      .selectFrom("apps")
-      .innerJoin("teams", "teams.id", "apps.teamId")
-      .select([
-        "apps.id",
-        "apps.name",
-        "teams.name as teamName",
-        "apps.description",
-        "apps.version",
-        "apps.createdAt",
-        "apps.updatedAt",
-      ])
-      .where("apps.name", "=", name)
-      .executeTakeFirstOrThrow();
+    const row = await appsQuery({ db: trx }).where("apps.name", "=", name).executeTakeFirstOrThrow();
     const after = appSchema.parse(row);
     const before = { ...after, version: input.expectedVersion };
     await appendAudit(trx, {
