@@ -1,17 +1,20 @@
 /**
  * `npm run bench -- api`: the API's read endpoints under load, on SQLite and on PostgreSQL in the
  * same run. Each database gets 2,000 apps and 50,000 releases; the server runs as its own process
- * (`slipway serve`) and autocannon, in another process, drives it with 100 connections. Prints
- * p50/p99 latency, requests/s and the server's RSS per database and endpoint, then one JSON line.
- * The server is the compiled package (`dist/`), as an installed `slipway` runs it.
+ * (`slipway serve`) and a load generator in another process drives it with 100 connections: wrk
+ * (C; `apt-get install wrk`) when it is installed, else autocannon — which needs about as much CPU
+ * as the server, so on a 2-core machine it measures itself as much as Slipway. Prints p50/p99
+ * latency, requests/s and the server's RSS per database and endpoint, then one JSON line.
+ * The server is the compiled package (`dist/`), as an installed `slipway` runs it, with its read
+ * cache on (the default); the list page is then measured once more with `--no-read-cache`, every
+ * request a query, for reference.
  * Targets (issue 5): p99 ≤ 50 ms, ≥ 2,000 req/s on a list page, RSS ≤ 300 MiB.
  *
- * usage: npm run bench -- api [--apps N] [--releases N] [--duration S]
+ * usage: npm run bench -- api [--apps N] [--releases N] [--duration S] [--connections N]
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +22,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { openPostgresStore, openSqliteStore } from "../src/store/open.ts";
 import type { Store } from "../src/store/store.ts";
+import { freePort } from "../src/testing/free-port.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
@@ -75,18 +79,10 @@ async function pool(count: number, width: number, work: (i: number) => Promise<u
   );
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string; token: string }> {
+/** Starts `slipway serve`; the admin token is printed on the first start only (same banner write). */
+async function startServer(
+  args: string[],
+): Promise<{ child: ChildProcess; url: string; token: string | undefined }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -102,9 +98,9 @@ async function startServer(args: string[]): Promise<{ child: ChildProcess; url: 
   });
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
-      const token = /(slw_[A-Za-z0-9_-]{43})/.exec(out)?.[1];
-      if (out.includes("listening on") && token) {
+      if (out.includes("listening on")) {
         clearInterval(timer);
+        const token = /(slw_[A-Za-z0-9_-]{43})/.exec(out)?.[1];
         resolve({ child, url: `http://127.0.0.1:${port}`, token });
       }
     }, 50);
@@ -113,6 +109,12 @@ async function startServer(args: string[]): Promise<{ child: ChildProcess; url: 
       reject(new Error(`slipway serve exited with ${code}`));
     });
   });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 function rssMiB(pid: number): { rss: number; peak: number } {
@@ -130,8 +132,48 @@ interface Load {
   readonly errors: number;
 }
 
-/** autocannon in its own process, so the load generator does not share the server's event loop. */
+const wrk = spawnSync("wrk", ["--version"], { encoding: "utf8" }).error === undefined;
+const generator = wrk ? "wrk" : "autocannon";
+
+/** The load generator in its own process, so it does not share the server's event loop. */
 function load(url: string, token: string, path: string): Load {
+  return wrk ? loadWithWrk(url, token, path) : loadWithAutocannon(url, token, path);
+}
+
+function loadWithWrk(url: string, token: string, path: string): Load {
+  const result = spawnSync(
+    "wrk",
+    [
+      "-t1",
+      `-c${connections}`,
+      `-d${duration}s`,
+      "--latency",
+      "-H",
+      `authorization: Bearer ${token}`,
+      `${url}${path}`,
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+  const out = result.stdout;
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out);
+    if (!m) throw new Error(`wrk printed no ${label}th percentile:\n${out}`);
+    const value = Number(m[1]);
+    return m[2] === "us" ? value / 1000 : m[2] === "s" ? value * 1000 : value;
+  };
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    endpoint: path,
+    p50: ms("50"),
+    p99: ms("99"),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    errors: socketErrors ? socketErrors.slice(1).reduce((n, v) => n + Number(v), 0) : 0,
+  };
+}
+
+function loadWithAutocannon(url: string, token: string, path: string): Load {
   const result = spawnSync(
     process.execPath,
     [
@@ -168,6 +210,8 @@ interface Run {
   readonly database: "sqlite" | "postgres";
   readonly seedSeconds: number;
   readonly loads: readonly Load[];
+  /** The list page with `--no-read-cache`. */
+  readonly uncached: Load;
   readonly rssMiB: number;
   readonly peakRssMiB: number;
 }
@@ -193,35 +237,47 @@ async function run(database: "sqlite" | "postgres"): Promise<Run> {
     const seedSeconds = await seed(store);
     await store.close();
     console.log(`${database}: seeded in ${seedSeconds.toFixed(1)} s`);
-    const server = await startServer([
-      "--data",
-      dataDir,
-      ...(database === "postgres" ? ["--database", url] : []),
-    ]);
+    const serveArgs = ["--data", dataDir, ...(database === "postgres" ? ["--database", url] : [])];
+    const paths = [
+      "/api/v1/apps?limit=50",
+      `/api/v1/apps/${appName(1234)}/releases?limit=50`,
+      `/api/v1/apps/${appName(777)}`,
+    ];
+    const print = (label: string, l: Load) =>
+      console.log(
+        `${label.padEnd(17)} ${l.endpoint.padEnd(46)} p50 ${l.p50.toFixed(1).padStart(6)} ms  p99 ${l.p99.toFixed(1).padStart(6)} ms  ${l.rps.toFixed(0).padStart(6)} req/s  non-2xx ${l.non2xx}  errors ${l.errors}`,
+      );
+    let token: string | undefined;
+    const loads: Load[] = [];
+    let memory: { rss: number; peak: number };
+    const server = await startServer(serveArgs);
     try {
-      const paths = [
-        "/api/v1/apps?limit=50",
-        `/api/v1/apps/${appName(1234)}/releases?limit=50`,
-        `/api/v1/apps/${appName(777)}`,
-      ];
-      load(server.url, server.token, paths[0]!); // warm-up: JIT, caches, connection pool
-      const loads: Load[] = [];
+      token = server.token;
+      if (token === undefined) throw new Error("the first start printed no admin token");
+      load(server.url, token, paths[0]!); // warm-up: JIT, caches, connection pool
       for (const path of paths) {
-        const l = load(server.url, server.token, path);
+        const l = load(server.url, token, path);
         loads.push(l);
-        console.log(
-          `${database.padEnd(8)} ${path.padEnd(46)} p50 ${String(l.p50).padStart(4)} ms  p99 ${String(l.p99).padStart(4)} ms  ${l.rps.toFixed(0).padStart(6)} req/s  non-2xx ${l.non2xx}  errors ${l.errors}`,
-        );
+        print(database, l);
       }
-      const memory = rssMiB(server.child.pid!);
+      memory = rssMiB(server.child.pid!);
       console.log(
         `${database}: server RSS ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`,
       );
-      return { database, seedSeconds, loads, rssMiB: memory.rss, peakRssMiB: memory.peak };
     } finally {
-      server.child.kill("SIGTERM");
-      await new Promise((resolve) => server.child.once("exit", resolve));
+      await stop(server.child);
     }
+    // For reference: the list page when every request is a query (the cache's miss path).
+    const uncachedServer = await startServer([...serveArgs, "--no-read-cache"]);
+    let uncached: Load;
+    try {
+      load(uncachedServer.url, token, paths[0]!);
+      uncached = load(uncachedServer.url, token, paths[0]!);
+      print(`${database} uncached`, uncached);
+    } finally {
+      await stop(uncachedServer.child);
+    }
+    return { database, seedSeconds, loads, uncached, rssMiB: memory.rss, peakRssMiB: memory.peak };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     if (database === "postgres") {
@@ -239,23 +295,34 @@ console.log(
   `load average (1 min) before ${loadBefore.toFixed(1)}, after ${loadAfter.toFixed(1)} on ${cpus().length} CPUs`,
 );
 const list = (r: Run) => r.loads[0]!;
+const ms = (v: number) => `${v.toFixed(1)} ms`;
 console.log("");
+console.log(`load generator: ${generator}, ${connections} connections, ${duration} s per endpoint`);
 console.log(
-  "database  list p99  list req/s  worst p99  peak RSS   (targets: p99 ≤ 50 ms, ≥ 2000 req/s, ≤ 300 MiB)",
+  "database  list p99  list req/s  worst p99  peak RSS   uncached list p99, req/s   (targets: p99 ≤ 50 ms, ≥ 2000 req/s, ≤ 300 MiB)",
 );
 for (const r of runs) {
   const worst = Math.max(...r.loads.map((l) => l.p99));
   console.log(
-    `${r.database.padEnd(9)} ${`${list(r).p99} ms`.padStart(8)}  ${list(r).rps.toFixed(0).padStart(10)}  ${`${worst} ms`.padStart(9)}  ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(8)}`,
+    `${r.database.padEnd(9)} ${ms(list(r).p99).padStart(8)}  ${list(r).rps.toFixed(0).padStart(10)}  ${ms(worst).padStart(9)}  ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(8)}   ${ms(r.uncached.p99).padStart(9)}, ${r.uncached.rps.toFixed(0).padStart(6)}`,
   );
 }
 const [sqlite, postgres] = runs as [Run, Run];
 console.log(
   `postgres / sqlite on the list page: ${(list(postgres).rps / list(sqlite).rps).toFixed(2)}x the throughput, ${(list(postgres).p99 / Math.max(1, list(sqlite).p99)).toFixed(2)}x the p99`,
 );
+const endpointJson = (l: Load) => ({
+  path: l.endpoint,
+  p50Ms: l.p50,
+  p99Ms: l.p99,
+  rps: Math.round(l.rps),
+  non2xx: l.non2xx,
+  errors: l.errors,
+});
 console.log(
   JSON.stringify({
     bench: "api",
+    generator,
     apps: appCount,
     releases: releaseCount,
     connections,
@@ -267,13 +334,8 @@ console.log(
       seedSeconds: Number(r.seedSeconds.toFixed(1)),
       rssMiB: Math.round(r.rssMiB),
       peakRssMiB: Math.round(r.peakRssMiB),
-      endpoints: r.loads.map((l) => ({
-        path: l.endpoint,
-        p50Ms: l.p50,
-        p99Ms: l.p99,
-        rps: Math.round(l.rps),
-        non2xx: l.non2xx,
-      })),
+      endpoints: r.loads.map(endpointJson),
+      uncachedList: endpointJson(r.uncached),
     })),
   }),
 );

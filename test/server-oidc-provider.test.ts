@@ -5,23 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { z } from "zod";
 import { oidcVerifier } from "../src/server/auth/oidc.ts";
+import { freePort } from "../src/testing/free-port.ts";
 import { peerPath } from "../src/testing/peers.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const discoverySchema = z.object({ authorization_endpoint: z.url(), token_endpoint: z.url() });
 const tokensSchema = z.object({ id_token: z.string(), access_token: z.string() });

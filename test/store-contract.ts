@@ -8,8 +8,8 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ErrorCode } from "../src/core/errors.ts";
-import type { SqlStore } from "../src/store/sql-store.ts";
-import type { Actor } from "../src/store/store.ts";
+import { CachedStore } from "../src/store/cached-store.ts";
+import type { Actor, Store } from "../src/store/store.ts";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./support/databases.ts";
 import { type RaceResult, race, raceWorkload } from "./support/race-workload.ts";
 import { rawExec } from "./support/raw-sql.ts";
@@ -24,14 +24,19 @@ function rejectsWith(code: string) {
   };
 }
 
-export function storeContract(kind: DatabaseKind): void {
-  describe(`store contract on ${kind}`, () => {
+/**
+ * `readCache`: run the same body through the server's read cache (`CachedStore`), whose answers
+ * must not differ from the database's — including after other connections write.
+ */
+export function storeContract(kind: DatabaseKind, options: { readCache?: boolean } = {}): void {
+  describe(`store contract on ${kind}${options.readCache ? " behind the read cache" : ""}`, () => {
     let database: TestDatabase;
-    let store: SqlStore;
+    let store: Store;
 
     before(async () => {
       database = await createTestDatabase(kind);
-      store = await database.open();
+      const opened = await database.open();
+      store = options.readCache ? new CachedStore(opened) : opened;
       await store.createTeam(alice, "payments");
       await store.createTeam(alice, "search");
       await store.createTarget(alice, { name: "develop", kind: "channel" });

@@ -7,8 +7,9 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { CachedStore } from "../store/cached-store.ts";
 import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
-import type { SqlStore } from "../store/sql-store.ts";
+import type { Store } from "../store/store.ts";
 import { createApi } from "./app.ts";
 import { authenticator } from "./auth/authenticate.ts";
 import { type OidcConfig, oidcVerifier } from "./auth/oidc.ts";
@@ -22,6 +23,8 @@ export interface ServerOptions {
   /** `host:port`, `:port` or `port`; port 0 picks a free one. */
   readonly listen: string;
   readonly demo: boolean;
+  /** Serve repeated reads from memory until the state version moves (default: yes). */
+  readonly readCache?: boolean;
   readonly examplesDir?: string;
   readonly oidc?: OidcConfig | undefined;
   readonly log: (line: string) => void;
@@ -29,7 +32,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   readonly url: string;
-  readonly store: SqlStore;
+  /** The server's own store, read cache included: writes through it are seen by the next request. */
+  readonly store: Store;
   /** The bootstrap admin token, on the first start only. */
   readonly adminToken: string | undefined;
   close(): Promise<void>;
@@ -51,9 +55,10 @@ export function parseListen(listen: string): { hostname: string; port: number } 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { hostname, port } = parseListen(options.listen);
   const dataDir = resolve(options.dataDir);
-  const store = options.databaseUrl
+  const database = options.databaseUrl
     ? await openPostgresStore(options.databaseUrl)
     : await openSqliteStore(join(dataDir, "slipway.db"));
+  const store = options.readCache === false ? database : new CachedStore(database);
   options.log(
     options.databaseUrl
       ? `state: PostgreSQL ${redactUrl(options.databaseUrl)}`

@@ -16,6 +16,9 @@ export interface Migration {
   up(db: Transaction<Tables>, dialect: Dialect): Promise<void>;
 }
 
+/** The NOTIFY channel of committed changes (PostgreSQL); the payload is the schema that changed. */
+export const changeChannel = "slipway_changes";
+
 // Arbitrary, fixed: the key of the PostgreSQL advisory lock that serializes migrations.
 export const migrationLockKey = 5_170_900_005;
 
@@ -207,4 +210,41 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 4,
+    name: "change notifications for read caches (PostgreSQL)",
+    async up(db, dialect) {
+      // SQLite needs nothing: `pragma data_version` already tells a connection that another one
+      // committed. PostgreSQL tells listeners with NOTIFY (pg-change-feed.ts); one notification per
+      // statement, and PostgreSQL folds identical ones of a transaction into one at commit.
+      if (dialect !== "postgres") return;
+      await sql`create function slipway_notify_change() returns trigger language plpgsql as $$
+          begin perform pg_notify(${sql.lit(changeChannel)}, tg_table_schema); return null; end $$`.execute(
+        db,
+      );
+      for (const table of changeNotifiedTables) {
+        await sql`create trigger ${sql.id(`${table}_notify_change`)}
+          after insert or update or delete or truncate on ${sql.table(table)}
+          for each statement execute function slipway_notify_change()`.execute(db);
+      }
+    },
+  },
 ];
+
+/**
+ * Every table a read can come from. A migration that adds a table adds its trigger too; the
+ * PostgreSQL store test checks that no table is missing one.
+ */
+export const changeNotifiedTables = [
+  "teams",
+  "users",
+  "memberships",
+  "api_tokens",
+  "apps",
+  "targets",
+  "releases",
+  "deployments",
+  "deployment_events",
+  "approvals",
+  "audit_events",
+] as const;

@@ -4,11 +4,12 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { CamelCasePlugin, Kysely, PostgresDialect } from "kysely";
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { type Migration, migrate, migrationLockKey, migrations } from "./migrations.ts";
-import { NodeSqliteDialect } from "./node-sqlite.ts";
+import { NodeSqliteDatabase, NodeSqliteDialect } from "./node-sqlite.ts";
+import { PgChangeFeed } from "./pg-change-feed.ts";
 import { PreparingClient } from "./pg-client.ts";
 import { SqlStore } from "./sql-store.ts";
 import type { Tables } from "./tables.ts";
@@ -31,11 +32,16 @@ function postgresUniqueViolation(error: unknown): boolean {
 
 export async function openSqliteStore(file: string, options: OpenOptions = {}): Promise<SqlStore> {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const db = new Kysely<Tables>({ dialect: new NodeSqliteDialect(file), plugins: [new CamelCasePlugin()] });
+  const database = new NodeSqliteDatabase(file);
+  const db = new Kysely<Tables>({
+    dialect: new NodeSqliteDialect(database),
+    plugins: [new CamelCasePlugin()],
+  });
   await migrate(db, "sqlite", options.migrations ?? migrations);
   return new SqlStore({
     db,
     dialect: "sqlite",
+    changeVersion: () => database.changeVersion(),
     isUniqueViolation: sqliteUniqueViolation,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -77,9 +83,13 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   }
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   await migrate(db, "postgres", options.migrations ?? migrations);
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const feed = await PgChangeFeed.start(url, { schema: rows[0]?.schema ?? "public" });
   return new SqlStore({
     db,
     dialect: "postgres",
+    changeVersion: () => feed.version(),
+    onClose: () => feed.close(),
     isUniqueViolation: postgresUniqueViolation,
     ...(options.now ? { now: options.now } : {}),
   });

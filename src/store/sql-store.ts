@@ -22,15 +22,23 @@ export interface SqlStoreOptions {
   readonly isUniqueViolation: (error: unknown) => boolean;
   /** Injected so tests can control time (token expiry, timestamps). */
   readonly now?: () => Date;
+  /** See `Store.stateVersion`: the dialect's way of noticing commits. */
+  readonly changeVersion: () => string | undefined;
+  /** Runs after the database is closed (the change feed's connection). */
+  readonly onClose?: () => Promise<void>;
 }
 
 export class SqlStore implements Store {
   readonly dialect: Dialect;
   readonly #ctx: StoreContext;
+  readonly #changeVersion: () => string | undefined;
+  readonly #onClose: (() => Promise<void>) | undefined;
 
   constructor(options: SqlStoreOptions) {
     const clock = options.now ?? (() => new Date());
     this.dialect = options.dialect;
+    this.#changeVersion = options.changeVersion;
+    this.#onClose = options.onClose;
     this.#ctx = {
       db: options.db,
       compiled: new CompiledQueries(options.db),
@@ -43,7 +51,14 @@ export class SqlStore implements Store {
     await sql`select 1`.execute(this.#ctx.db);
   }
   async close(): Promise<void> {
-    await this.#ctx.db.destroy();
+    try {
+      await this.#ctx.db.destroy();
+    } finally {
+      await this.#onClose?.();
+    }
+  }
+  stateVersion(): string | undefined {
+    return this.#changeVersion();
   }
 
   createTeam = (actor: Actor, name: string) => identity.createTeam(this.#ctx, actor, name);

@@ -71,6 +71,12 @@ export interface Store {
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * An opaque value that differs whenever committed state may have changed: through this store,
+   * another process on the same SQLite file, or another replica on the same PostgreSQL database.
+   * Undefined while that cannot be known. Read caches key on it (`cached-store.ts`).
+   */
+  stateVersion(): string | undefined;
 
   createTeam(actor: Actor, name: string): Promise<Team>;
   getTeam(name: string): Promise<Team>;

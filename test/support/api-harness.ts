@@ -7,9 +7,9 @@ import { createApi } from "../../src/server/app.ts";
 import { issueToken } from "../../src/server/auth/api-tokens.ts";
 import { authenticator } from "../../src/server/auth/authenticate.ts";
 import type { OidcVerifier } from "../../src/server/auth/oidc.ts";
+import { CachedStore } from "../../src/store/cached-store.ts";
 import type { Role } from "../../src/store/records.ts";
-import type { SqlStore } from "../../src/store/sql-store.ts";
-import { systemActor } from "../../src/store/store.ts";
+import { type Store, systemActor } from "../../src/store/store.ts";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.ts";
 
 export const roles: readonly Role[] = ["viewer", "developer", "releaser", "admin"];
@@ -17,7 +17,8 @@ export type Caller = Role | "platform-admin" | "outsider";
 
 export interface Harness {
   readonly app: Hono;
-  readonly store: SqlStore;
+  /** The API's store, read cache included, as the server has it. */
+  readonly store: Store;
   readonly tokens: Readonly<Record<Caller, string>>;
   readonly logs: string[];
   /** Sends JSON (or a raw string) with the caller's token. */
@@ -33,7 +34,7 @@ export async function createHarness(
   options: { kind?: DatabaseKind; oidc?: OidcVerifier } = {},
 ): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase(options.kind ?? "sqlite");
-  const store = await database.open();
+  const store = new CachedStore(await database.open());
   await store.createTeam(systemActor, "payments");
   await store.createTeam(systemActor, "search");
   const tokens = {} as Record<Caller, string>;

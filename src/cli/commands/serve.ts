@@ -14,6 +14,7 @@ interface ServeFlags {
   examples: string;
   oidcIssuer?: string;
   oidcAudience?: string;
+  readCache: boolean;
 }
 
 export function registerServe(program: Command, io: CliIo): void {
@@ -30,6 +31,10 @@ export function registerServe(program: Command, io: CliIo): void {
     .option("--examples <dir>", "where --demo finds the example apps", "examples")
     .option("--oidc-issuer <url>", "accept OIDC tokens from this issuer (single sign-on)")
     .option("--oidc-audience <aud>", "the audience OIDC tokens must carry (the client id)")
+    .option(
+      "--no-read-cache",
+      "answer every read from the database (diagnosis, benchmarks); by default repeated reads are served from memory until the state changes",
+    )
     .action(async (flags: ServeFlags) => {
       if ((flags.oidcIssuer === undefined) !== (flags.oidcAudience === undefined)) {
         throw new SlipwayError(
@@ -45,6 +50,7 @@ export function registerServe(program: Command, io: CliIo): void {
         databaseUrl,
         listen: flags.listen,
         demo: flags.demo === true,
+        readCache: flags.readCache,
         examplesDir: flags.examples,
         oidc:
           flags.oidcIssuer && flags.oidcAudience

@@ -3,10 +3,11 @@
  * bearer is an OIDC JWT (when OIDC is configured). OIDC users are created on first sign-in; their
  * team roles are granted like anyone's, through the members route.
  *
- * Token principals are cached for a few seconds: without it every read costs three extra queries
- * (token, user, memberships), which dominated the API benchmark. The price is that a revocation
- * or role change made on another replica takes up to `cacheTtlMs` to apply; on this replica any
- * successful change clears the cache at once (`invalidate`).
+ * Token principals are cached: without it every read costs three extra lookups (token, user,
+ * memberships). The cache is dropped whenever the store's state version moves, so a revocation or
+ * role change applies on the next request here and, on other replicas, as soon as they see the
+ * commit (SQLite's data_version, PostgreSQL's change notice: milliseconds). Only while the store
+ * cannot tell (its change feed reconnecting) does an entry live on, for at most `cacheTtlMs`.
  */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { Store } from "../../store/store.ts";
@@ -32,10 +33,17 @@ export function authenticator(deps: {
   const now = deps.now ?? (() => new Date());
   const ttl = deps.cacheTtlMs ?? 5_000;
   const cache = new Map<string, { principal: Principal; until: number; expiresAt: number }>();
+  let cachedVersion: string | undefined;
 
   async function fromToken(secret: string): Promise<Principal> {
     const key = hashTokenSecret(secret);
     const at = now().getTime();
+    const version = deps.store.stateVersion();
+    if (version === undefined || version !== cachedVersion) {
+      // Unknown version: keep entries (bounded by the TTL) rather than query on every request.
+      if (version !== undefined) cache.clear();
+      cachedVersion = version;
+    }
     const hit = cache.get(key);
     // The token's own expiry is checked on every call, cached or not.
     if (hit && hit.until > at && hit.expiresAt > at) return hit.principal;

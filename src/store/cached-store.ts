@@ -1,0 +1,158 @@
+/**
+ * A read cache in front of a `Store`, keyed by the store's state version. Every read is
+ * remembered under the version current when it started; the first read that finds a different
+ * version (a commit here, in another process, on another replica) drops everything. So a cached
+ * answer is never older than the newest change the version has seen, and there is no TTL to tune.
+ *
+ * - Writes go straight through and bump a local counter in the version, so a caller reads its own
+ *   writes at once, before the database's own notice of the commit arrives.
+ * - While the version is unknown (`stateVersion()` undefined: PostgreSQL's change feed is
+ *   reconnecting), nothing is cached or served from the cache.
+ * - Concurrent reads of one key share one query (a page polled by many dashboards costs one).
+ * - Failures are not cached. Results are frozen: they are shared by every caller.
+ *
+ * Why: a list page of 50 rows cost ~0.3 ms of CPU to query, validate and map, most of the server's
+ * budget; reads outnumber writes by orders of magnitude on a platform's API (dashboards, CLIs and
+ * CI polling the same apps, releases and deployments).
+ */
+import type { PageRequest, Role, TargetKind } from "./records.ts";
+import type { Actor, AuditFilter, NewApiToken, NewRelease, Store } from "./store.ts";
+
+export interface ReadCacheOptions {
+  /** Entries kept per version; the oldest go first. */
+  readonly maxEntries?: number;
+}
+
+export class CachedStore implements Store {
+  readonly #inner: Store;
+  readonly #maxEntries: number;
+  readonly #entries = new Map<string, Promise<unknown>>();
+  #cachedVersion: string | undefined;
+  #localWrites = 0;
+
+  constructor(inner: Store, options: ReadCacheOptions = {}) {
+    this.#inner = inner;
+    this.#maxEntries = options.maxEntries ?? 2_000;
+  }
+
+  stateVersion(): string | undefined {
+    const inner = this.#inner.stateVersion();
+    return inner === undefined ? undefined : `${inner}/${this.#localWrites}`;
+  }
+
+  #read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const version = this.stateVersion();
+    if (version === undefined) {
+      this.#entries.clear();
+      return load();
+    }
+    if (version !== this.#cachedVersion) {
+      this.#entries.clear();
+      this.#cachedVersion = version;
+    }
+    const hit = this.#entries.get(key);
+    if (hit !== undefined) return hit as Promise<T>;
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    const entries = this.#entries;
+    const pending = load().then(deepFreeze, (error: unknown) => {
+      // Only this version's map, and only this attempt: a retry may already be under way.
+      if (entries.get(key) === pending) entries.delete(key);
+      throw error;
+    });
+    entries.set(key, pending);
+    return pending;
+  }
+
+  async #write<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      // Also after a failure: a write that failed after its commit (a lost connection) changed
+      // the database all the same.
+      this.#localWrites++;
+    }
+  }
+
+  ping = () => this.#inner.ping();
+  close = () => this.#inner.close();
+
+  createTeam = (actor: Actor, name: string) => this.#write(() => this.#inner.createTeam(actor, name));
+  getTeam = (name: string) => this.#read(key("getTeam", name), () => this.#inner.getTeam(name));
+  listTeams = (page: PageRequest) => this.#read(key("listTeams", page), () => this.#inner.listTeams(page));
+
+  ensureUser = (actor: Actor, input: { subject: string; displayName: string; isAdmin?: boolean }) =>
+    this.#write(() => this.#inner.ensureUser(actor, input));
+  getUser = (id: string) => this.#read(key("getUser", id), () => this.#inner.getUser(id));
+  findUserBySubject = (subject: string) =>
+    this.#read(key("findUserBySubject", subject), () => this.#inner.findUserBySubject(subject));
+  countUsers = () => this.#read(key("countUsers"), () => this.#inner.countUsers());
+  setMembership = (actor: Actor, teamName: string, userId: string, role: Role | null) =>
+    this.#write(() => this.#inner.setMembership(actor, teamName, userId, role));
+  listMemberships = (userId: string) =>
+    this.#read(key("listMemberships", userId), () => this.#inner.listMemberships(userId));
+
+  createApiToken = (actor: Actor, input: NewApiToken) =>
+    this.#write(() => this.#inner.createApiToken(actor, input));
+  findApiTokenByHash = (secretHash: string) =>
+    this.#read(key("findApiTokenByHash", secretHash), () => this.#inner.findApiTokenByHash(secretHash));
+  listApiTokens = (userId: string, page: PageRequest) =>
+    this.#read(key("listApiTokens", userId, page), () => this.#inner.listApiTokens(userId, page));
+  getApiToken = (id: string) => this.#read(key("getApiToken", id), () => this.#inner.getApiToken(id));
+  revokeApiToken = (actor: Actor, id: string) => this.#write(() => this.#inner.revokeApiToken(actor, id));
+
+  createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>
+    this.#write(() => this.#inner.createApp(actor, input));
+  getApp = (name: string) => this.#read(key("getApp", name), () => this.#inner.getApp(name));
+  listApps = (filter: { teams?: readonly string[] | undefined }, page: PageRequest) =>
+    this.#read(key("listApps", filter.teams ?? null, page), () => this.#inner.listApps(filter, page));
+  updateApp = (actor: Actor, name: string, input: { expectedVersion: number; description: string }) =>
+    this.#write(() => this.#inner.updateApp(actor, name, input));
+
+  createTarget = (actor: Actor, input: { name: string; kind: TargetKind }) =>
+    this.#write(() => this.#inner.createTarget(actor, input));
+  getTarget = (name: string) => this.#read(key("getTarget", name), () => this.#inner.getTarget(name));
+  listTargets = (page: PageRequest) =>
+    this.#read(key("listTargets", page), () => this.#inner.listTargets(page));
+
+  createRelease = (actor: Actor, input: NewRelease) =>
+    this.#write(() => this.#inner.createRelease(actor, input));
+  getRelease = (id: string) => this.#read(key("getRelease", id), () => this.#inner.getRelease(id));
+  listReleases = (appName: string, page: PageRequest) =>
+    this.#read(key("listReleases", appName, page), () => this.#inner.listReleases(appName, page));
+
+  startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+    this.#write(() => this.#inner.startDeployment(actor, input));
+  recordDeploymentStatus = (actor: Actor, input: Parameters<Store["recordDeploymentStatus"]>[1]) =>
+    this.#write(() => this.#inner.recordDeploymentStatus(actor, input));
+  getDeployment = (id: string) => this.#read(key("getDeployment", id), () => this.#inner.getDeployment(id));
+  listDeployments = (filter: { appName: string; targetName?: string | undefined }, page: PageRequest) =>
+    this.#read(key("listDeployments", filter.appName, filter.targetName ?? null, page), () =>
+      this.#inner.listDeployments(filter, page),
+    );
+  deploymentEvents = (deploymentId: string) =>
+    this.#read(key("deploymentEvents", deploymentId), () => this.#inner.deploymentEvents(deploymentId));
+
+  recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+    this.#write(() => this.#inner.recordApproval(actor, input));
+  listApprovals = (releaseId: string) =>
+    this.#read(key("listApprovals", releaseId), () => this.#inner.listApprovals(releaseId));
+
+  listAudit = (filter: AuditFilter, page: PageRequest) =>
+    this.#read(key("listAudit", filter.teams ?? null, page), () => this.#inner.listAudit(filter, page));
+}
+
+/** The method and its arguments as JSON: unambiguous whatever the arguments hold. */
+function key(method: string, ...args: unknown[]): string {
+  return `${method} ${JSON.stringify(args)}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
