@@ -123,6 +123,24 @@ function changedCount(before: Map<string, string>, after: Map<string, string>): 
   return n;
 }
 
+/** Seconds until every Deployment of `target` is available (at most 120 s). */
+async function settle(target: string, expected: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const list = JSON.parse(
+      kubectlRun(["get", "deployments.apps", "-A", "-l", `slipway.dev/target=${target}`, "-o", "json"]),
+    ) as { items: { spec?: { replicas?: number }; status?: { availableReplicas?: number } }[] };
+    const available = list.items.filter(
+      (d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1),
+    ).length;
+    if (available >= expected) return (performance.now() - t0) / 1000;
+    if (performance.now() - t0 > 120_000) {
+      throw new Error(`only ${available} of ${expected} Deployments of ${target} became available in 120 s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 const fmt = (s: number) => s.toFixed(2).padStart(7);
 const rows: string[] = [];
 function row(name: string, objects: number, kubectlS: number, slipwayS: number, writes: number) {
@@ -150,13 +168,19 @@ try {
   console.log(`${APPS} apps, ${objects} objects per side, ${TEAMS} namespaces per side; kubectl ${kubectl}`);
   const kFiles = writeManifests(kubectlApps, join(work, "kubectl"));
 
-  // 1. First apply.
+  // 1. First apply. Between the two, the controllers finish rolling out kubectl's copy (ReplicaSets,
+  // pods, endpoint slices), so that Slipway's apply does not share the API server with that work.
   const kFirst = kubectlApplyAll(kFiles);
+  const settled = await settle(KUBECTL_TARGET, APPS);
+  console.log(`kubectl's ${APPS} Deployments available ${settled.toFixed(1)} s after its apply`);
   const sFirst = await slipwayApply(slipwayApps);
   const afterFirst = versions(TARGET, sNs);
   if (afterFirst.size !== objects)
     throw new Error(`expected ${objects} objects after the first apply, kubectl sees ${afterFirst.size}`);
   row("first apply", objects, kFirst, sFirst.seconds, sFirst.result.stats.writes);
+  // And the same for Slipway's copy, before kubectl's next round.
+  const slipwaySettled = await settle(TARGET, APPS);
+  console.log(`Slipway's ${APPS} Deployments available ${slipwaySettled.toFixed(1)} s after its apply`);
 
   // 2. Unchanged re-apply: zero writes, checked by resourceVersion.
   const kUnchanged = kubectlApplyAll(kFiles);

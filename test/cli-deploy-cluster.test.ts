@@ -1,7 +1,8 @@
 /**
  * `slipway deploy` and `slipway diff` in-process against the real test control plane: a preview of
  * the cart example (it owns its namespace) goes through server-side apply, the rollout is waited
- * for, and a diff afterwards sees nothing to change, then exactly the image when it moves.
+ * for, and a diff afterwards sees nothing to change, then exactly the image when it moves. A
+ * revision that cannot progress fails the deploy, and with --rollback-on-failure is rolled back.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -10,7 +11,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { memoryIo } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
 import { peerPath } from "../src/testing/peers.ts";
@@ -103,4 +104,171 @@ test("deploy --wait applies to the cluster and reports ready replicas; diff then
   assert.match(deploymentDiff, /^-\s+(- )?image: registry\.example\.com\/commerce\/cart@sha256:a{64}$/m);
   assert.match(deploymentDiff, /^\+\s+(- )?image: registry\.example\.com\/commerce\/cart@sha256:b{64}$/m);
   assert.doesNotMatch(moved.stdout, /managedFields|resourceVersion|creationTimestamp|applied-hash/);
+});
+
+type Spec = Record<string, unknown> & { environments: Record<string, Record<string, unknown>> };
+
+/** Rewrites the workspace's slipway.yaml: `change` gets the parsed spec to edit. */
+function editSpec(app: string, change: (spec: Spec) => void): void {
+  const file = join(app, "slipway.yaml");
+  const spec = parse(readFileSync(file, "utf8")) as Spec;
+  change(spec);
+  writeFileSync(file, stringify(spec));
+}
+
+/** Revision 1: the cart preview, without a NetworkPolicy. */
+const revision1 = (spec: Spec) => {
+  spec.environments.preview = { ...spec.environments.preview, networkPolicy: { enabled: false } };
+};
+
+/**
+ * Revision 2 cannot progress: its pods ask for more CPU than any node has, so they stay Pending
+ * until the progress deadline passes. It also adds a NetworkPolicy revision 1 did not have.
+ */
+const revision2 = (spec: Spec) => {
+  const { networkPolicy: _dropped, ...preview } = spec.environments.preview ?? {};
+  spec.environments.preview = {
+    ...preview,
+    resources: { requests: { cpu: "1000" } },
+    rollout: { progressDeadlineSeconds: 5 },
+  };
+};
+
+function clusterKubectl(...args: string[]): string {
+  return execFileSync(peerPath("kubectl"), ["--kubeconfig", testKubeconfig(), ...args], { encoding: "utf8" });
+}
+
+/** What kubectl lists of the app in its namespace: `kind/name`, sorted. */
+function listed(namespace: string): string[] {
+  const kinds =
+    "serviceaccounts,configmaps,secrets,services,deployments.apps,ingresses.networking.k8s.io,networkpolicies.networking.k8s.io,horizontalpodautoscalers.autoscaling,poddisruptionbudgets.policy";
+  const out = JSON.parse(
+    clusterKubectl("get", kinds, "-n", namespace, "-l", "slipway.dev/app=cart", "-o", "json"),
+  ) as { items: { kind: string; metadata: { name: string } }[] };
+  return out.items.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+}
+
+const deploymentOf = (namespace: string) =>
+  JSON.parse(clusterKubectl("get", "deployment", "cart", "-n", namespace, "-o", "json")) as {
+    spec: { template: { spec: { containers: { image: string; resources: unknown }[] } } };
+    status: { availableReplicas?: number; updatedReplicas?: number };
+  };
+
+test("deploy --wait --rollback-on-failure: a revision that cannot progress fails, naming its pods, and revision 1 is back", async (t) => {
+  const ws = workspace();
+  const common = ["--app", ws.app, "--target", ws.target, "--platform", ws.platform];
+  const namespace = `cart-pr-${ws.target.slice("preview:".length)}`;
+  t.after(() => clusterKubectl("delete", "namespace", namespace, "--wait=false"));
+
+  editSpec(ws.app, revision1);
+  const first = await run("deploy", ...common, "--image", image("a"), "--wait", "--rollback-on-failure");
+  assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
+  const objects1 = listed(namespace);
+  assert.ok(!objects1.some((o) => o.startsWith("NetworkPolicy/")), objects1.join(", "));
+  const template1 = deploymentOf(namespace).spec.template;
+
+  editSpec(ws.app, revision2);
+  const failed = await run("deploy", ...common, "--image", image("b"), "--wait", "--rollback-on-failure");
+  assert.equal(failed.code, 1, `${failed.stdout}\n${failed.stderr}`);
+  assert.match(
+    failed.stderr,
+    new RegExp(`^error: rollout of Deployment/${namespace}/cart failed \\(ProgressDeadlineExceeded`, "m"),
+  );
+  assert.match(
+    failed.stderr,
+    /^ {2}- pod cart-[a-z0-9]+-[a-z0-9]+: PodScheduled=False \(Unschedulable\): .*Insufficient cpu/m,
+  );
+  // Every object carries the image's version label, so revision 2 changed them all and all are restored.
+  const rolledBackLine = new RegExp(
+    `^Rolled back to the previously applied revision of cart in ${ws.target.replace(":", "-")}: restored (.*); removed NetworkPolicy/${namespace}/cart \\(added by the failed revision\\)\\.$`,
+    "m",
+  ).exec(failed.stderr);
+  assert.ok(rolledBackLine, failed.stderr);
+  const restored = rolledBackLine[1] ?? "";
+  assert.ok(restored.split(", ").includes(`Deployment/${namespace}/cart`), restored);
+  // The progress lines show the failure, then the rollback's own work.
+  assert.match(
+    failed.stdout,
+    /^\[\d+\.\ds\] rollout failed \(ProgressDeadlineExceeded: .*\); rolling back to the previous revision \(\d+ objects\)$/m,
+  );
+  const rollbackAt = failed.stdout.indexOf("rolling back to the previous revision");
+  assert.match(
+    failed.stdout.slice(rollbackAt),
+    new RegExp(`^\\[\\d+\\.\\ds\\] delete NetworkPolicy/${namespace}/cart$`, "m"),
+  );
+  assert.match(
+    failed.stdout.slice(rollbackAt),
+    new RegExp(`^\\[\\d+\\.\\ds\\] Deployment/${namespace}/cart 1/1 ready$`, "m"),
+  );
+
+  // kubectl sees revision 1: its pod template, its objects and nothing revision 2 added.
+  const after = deploymentOf(namespace);
+  assert.deepEqual(after.spec.template, template1);
+  assert.equal(after.spec.template.spec.containers[0]?.image, image("a"));
+  assert.equal(after.status.availableReplicas, 1);
+  assert.equal(after.status.updatedReplicas, 1);
+  assert.deepEqual(listed(namespace), objects1);
+  editSpec(ws.app, (spec) => {
+    const { resources: _r, rollout: _o, ...preview } = spec.environments.preview ?? {};
+    spec.environments.preview = preview;
+    revision1(spec);
+  });
+  const diff = await run("diff", ...common, "--image", image("a"), "--prune", "--exit-code");
+  assert.equal(
+    diff.code,
+    0,
+    `revision 1's render finds the cluster as it left it:\n${diff.stdout}${diff.stderr}`,
+  );
+
+  // --output json: the outcome as data, still a failure.
+  editSpec(ws.app, revision2);
+  const json = await run(
+    "deploy",
+    ...common,
+    "--image",
+    image("b"),
+    "--wait",
+    "--rollback-on-failure",
+    "--output",
+    "json",
+  );
+  assert.equal(json.code, 1, json.stderr);
+  const outcome = JSON.parse(json.stdout) as Record<string, unknown>;
+  assert.equal(outcome.failed, true);
+  assert.equal(outcome.rolledBack, true);
+  assert.equal(outcome.reason, "ProgressDeadlineExceeded");
+  assert.equal(outcome.ref, `Deployment/${namespace}/cart`);
+  const rollback = outcome.rollback as { restored: string[]; removed: string[] };
+  assert.ok(rollback.restored.includes(`Deployment/${namespace}/cart`), rollback.restored.join(", "));
+  assert.deepEqual(rollback.removed, [`NetworkPolicy/${namespace}/cart`]);
+  assert.match(String(outcome.message), /progress/i);
+  assert.match(json.stderr, /^Rolled back to the previously applied revision/m);
+  assert.equal(deploymentOf(namespace).spec.template.spec.containers[0]?.image, image("a"));
+});
+
+test("a first deploy that fails has no previous revision: it is reported so and left in place", async (t) => {
+  const ws = workspace();
+  const common = ["--app", ws.app, "--target", ws.target, "--platform", ws.platform];
+  const namespace = `cart-pr-${ws.target.slice("preview:".length)}`;
+  t.after(() => clusterKubectl("delete", "namespace", namespace, "--wait=false"));
+
+  editSpec(ws.app, revision2);
+  const failed = await run("deploy", ...common, "--image", image("c"), "--wait", "--rollback-on-failure");
+  assert.equal(failed.code, 1, `${failed.stdout}\n${failed.stderr}`);
+  assert.match(failed.stderr, /^error: rollout of Deployment\/.* failed \(ProgressDeadlineExceeded/m);
+  assert.match(
+    failed.stderr,
+    new RegExp(
+      `^Not rolled back: there is no previous revision of cart in ${ws.target.replace(":", "-")} `,
+      "m",
+    ),
+  );
+  assert.doesNotMatch(failed.stdout, /rolling back/);
+  const left = deploymentOf(namespace);
+  assert.equal(left.spec.template.spec.containers[0]?.image, image("c"));
+  assert.deepEqual(left.spec.template.spec.containers[0]?.resources, {
+    requests: { cpu: "1k", memory: "256Mi" },
+    limits: { memory: "512Mi" },
+  });
+  assert.ok(listed(namespace).includes("NetworkPolicy/cart"), "revision 2's objects stay");
 });

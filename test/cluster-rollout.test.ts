@@ -92,6 +92,77 @@ test("pods that keep failing fail the rollout early, named with their state, and
   assert.equal(d.status.updatedReplicas, 2);
 });
 
+test("rollbackOnFailure puts back the revision read from the cluster and prunes what the failed one added", async () => {
+  const configs = () =>
+    kubectlJson<{ items: KubeObject[] }>(kubeconfig, [
+      "-n",
+      namespace,
+      "get",
+      "configmaps",
+      "-l",
+      "slipway.dev/app=back",
+    ]).items.map((o) => o.metadata.name);
+  const good = fixtureApp(namespace, "back", target, { image: "registry.example.com/back:1" });
+  await cluster.apply(request("back", good));
+  const template = () =>
+    kubectlJson<{ spec: { template: unknown } }>(kubeconfig, ["-n", namespace, "get", "deployment", "back"])
+      .spec.template;
+  const before = template();
+  const bad = fixtureApp(namespace, "back", target, {
+    image: "registry.example.com/back:2",
+    failing: true,
+    withExtraConfigMap: true,
+  });
+  const events: string[] = [];
+  let failure: SlipwayError | undefined;
+  try {
+    await cluster.apply(
+      request("back", bad, {
+        rollbackOnFailure: true,
+        timeoutMs: 60_000,
+        onProgress: (e) => events.push(e.type === "object" ? `${e.action} ${e.ref}` : e.type),
+      }),
+    );
+  } catch (e) {
+    if (!isSlipwayError(e)) throw e;
+    failure = e;
+  }
+  assert.ok(failure, "the failed rollout is still a failure");
+  assert.equal(failure.code, "SLIPWAY_E_ROLLOUT_FAILED");
+  assert.match(failure.message, new RegExp(`rollout of Deployment/${namespace}/back failed \\(PodsFailing`));
+  assert.match(
+    failure.message,
+    new RegExp(
+      `Rolled back to the previously applied revision of back in ${target}: restored Deployment/${namespace}/back; removed ConfigMap/${namespace}/back-extra \\(added by the failed revision\\)\\.$`,
+    ),
+  );
+  assert.equal(failure.details.rolledBack, true);
+  assert.equal(failure.details.reason, "PodsFailing");
+  // The rollback's own events follow the "rollback" one, the pruned ConfigMap's deletion included.
+  const rollbackAt = events.indexOf("rollback");
+  assert.ok(rollbackAt > 0, events.join(", "));
+  assert.ok(events.slice(rollbackAt).includes(`delete ConfigMap/${namespace}/back-extra`), events.join(", "));
+
+  assert.deepEqual(template(), before, "the pod template is revision 1's again");
+  assert.deepEqual(configs(), ["back-config"]);
+  // What was put back is revision 1 as Slipway applied it: deploying its render again writes nothing.
+  const again = await cluster.apply(request("back", good));
+  assert.equal(again.stats.writes, 0, JSON.stringify(again.changes.filter((c) => c.action !== "unchanged")));
+});
+
+test("rollbackOnFailure after a deploy that changed nothing leaves the failing revision, and says why", async () => {
+  const bad = fixtureApp(namespace, "again", target, { failing: true });
+  await assert.rejects(cluster.apply(request("again", bad, { timeoutMs: 60_000 })));
+  await assert.rejects(
+    cluster.apply(request("again", bad, { rollbackOnFailure: true, timeoutMs: 60_000 })),
+    (e: unknown) =>
+      isSlipwayError(e) &&
+      e.code === "SLIPWAY_E_ROLLOUT_FAILED" &&
+      e.details.rolledBack === false &&
+      e.message.includes("Not rolled back: this deploy changed nothing in again"),
+  );
+});
+
 test("a rollout past its progress deadline names the pods that cannot be scheduled", async () => {
   const stuck = fixtureApp(namespace, "stuck", target, { unschedulable: true, progressDeadlineSeconds: 5 });
   await assert.rejects(

@@ -165,6 +165,29 @@ test("deploy refuses an image that is not pinned by digest", async () => {
   assert.match(deploy.stderr, /--image must be pinned by digest/);
 });
 
+test("--rollback-on-failure is refused without --wait, and on a GitOps target points to git revert", async () => {
+  const ws = await workspace();
+  const noWait = await run("deploy", ...developFlags(ws), "--image", image("b"), "--rollback-on-failure");
+  assert.equal(noWait.code, 2);
+  assert.match(noWait.stderr, /^error: --rollback-on-failure needs --wait/m);
+
+  const gitops = await run(
+    "deploy",
+    ...developFlags(ws),
+    "--image",
+    image("b"),
+    "--wait",
+    "--rollback-on-failure",
+  );
+  assert.equal(gitops.code, 2);
+  assert.match(
+    gitops.stderr,
+    /^error: --rollback-on-failure works only on a cluster target; develop deploys to the GitOps repository .*gitops \(main\), whose GitOps controller applies each commit later/m,
+  );
+  assert.match(gitops.stderr, /reverting the deploy's commit \(git revert\)/);
+  assert.equal(git(ws.remote, "rev-list", "--all", "--count"), "0", "nothing is committed or pushed");
+});
+
 test("a Secret reaches the repository SOPS-encrypted for the platform's recipients, and only once", async () => {
   const ws = await workspace();
   const deploy = await run("deploy", ...developFlags(ws), "--image", image("b"));

@@ -31,9 +31,17 @@ export interface ClusterApplyRequest extends ApplyRequest {
   readonly forceConflicts?: boolean;
   /**
    * The previously applied objects of this scope. When the rollout fails and these are given,
-   * Slipway re-applies them, waits for that rollout, and then reports the failure.
+   * Slipway re-applies them, waits for that rollout, and then reports the failure. Without them,
+   * `rollbackOnFailure` rolls back to what Slipway had applied to the scope before this apply, as
+   * the cluster records it (`appliedConfiguration` of each live object).
    */
   readonly rollbackTo?: readonly KubeObject[];
+  /**
+   * The objects are a revision read back from the cluster, not a render: each keeps the intent
+   * hash it carries (the one it was applied with), so an object the failed revision did not touch
+   * is not re-sent, and a later deploy of that revision's render finds the object unchanged.
+   */
+  readonly keepAppliedHash?: boolean;
   /** Upper bound for waiting, on top of each Deployment's own progress deadline. */
   readonly timeoutMs?: number;
 }

@@ -78,18 +78,61 @@ const STUCK = new Set([
   "CreateContainerError",
 ]);
 
+/** The revision a Deployment's controller gives the Deployment and its newest ReplicaSet. */
+export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
+
+export interface ReplicaSetLive {
+  metadata: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { uid: string }[];
+  };
+}
+
+/** Pure: the pod-template-hash of the Deployment's new ReplicaSet (the one at its revision). */
+export function newReplicaSetHash(
+  replicaSets: readonly ReplicaSetLive[],
+  deployment: { uid: string | undefined; revision: string | undefined },
+): string | undefined {
+  if (deployment.uid === undefined || deployment.revision === undefined) return undefined;
+  const rs = replicaSets.find(
+    (r) =>
+      r.metadata.ownerReferences?.some((o) => o.uid === deployment.uid) &&
+      r.metadata.annotations?.[REVISION_ANNOTATION] === deployment.revision,
+  );
+  return rs?.metadata.labels?.["pod-template-hash"];
+}
+
 /** Pure: the pod has failed, or a container is stuck in a state that needs a new revision. */
 export function isFailing(p: PodLive): boolean {
   if (p.status?.phase === "Failed") return true;
   return (p.status?.containerStatuses ?? []).some((c) => STUCK.has(c.state?.waiting?.reason ?? ""));
 }
 
+/**
+ * The failing pods of the Deployment's new ReplicaSet. Pods of older ReplicaSets do not count:
+ * after a rollback those are the failed revision's, and they fail whatever the rollback does.
+ * When the new ReplicaSet cannot be told (no revision yet), none count.
+ */
 export async function failingPods(
   client: ApiClient,
   namespace: string,
-  matchLabels: Record<string, string>,
+  deployment: {
+    uid: string | undefined;
+    revision: string | undefined;
+    matchLabels: Record<string, string>;
+  },
 ): Promise<PodDiagnosis[]> {
-  const pods = await listPods(client, namespace, matchLabels);
+  const res = await client.call(
+    {
+      method: "GET",
+      path: `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/replicasets?${new URLSearchParams({ labelSelector: selectorOf(deployment.matchLabels) })}`,
+    },
+    { verb: "list", resource: "replicasets.apps", namespace },
+  );
+  const hash = newReplicaSetHash((JSON.parse(res.body) as { items: ReplicaSetLive[] }).items, deployment);
+  if (hash === undefined) return [];
+  const pods = await listPods(client, namespace, { ...deployment.matchLabels, "pod-template-hash": hash });
   return pods
     .filter(isFailing)
     .map((p) => ({ name: p.metadata.name, phase: p.status?.phase ?? "Unknown", problems: podProblems(p) }));
@@ -100,15 +143,18 @@ async function listPods(
   namespace: string,
   matchLabels: Record<string, string>,
 ): Promise<PodLive[]> {
-  const selector = Object.entries(matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
   const res = await client.call(
     {
       method: "GET",
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${new URLSearchParams({ labelSelector: selector })}`,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${new URLSearchParams({ labelSelector: selectorOf(matchLabels) })}`,
     },
     { verb: "list", resource: "pods", namespace },
   );
   return (JSON.parse(res.body) as { items: PodLive[] }).items;
+}
+
+function selectorOf(matchLabels: Record<string, string>): string {
+  return Object.entries(matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }

@@ -133,3 +133,18 @@ test("a Secret's applied hash reveals nothing of its values, and a changed value
   assert.equal(driftOf(a, live), undefined);
   assert.equal(driftOf(b, live), "changed at .data");
 });
+
+test("an object read back from the cluster keeps the hash it was applied with, when asked", () => {
+  const applied = stampIntent(deployment, scope);
+  const hash = applied.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
+  // Read back, the same intent has another key order, so another hash of its own.
+  const readBack: KubeObject = {
+    metadata: applied.metadata,
+    spec: applied.spec,
+    kind: "Deployment",
+    apiVersion: "apps/v1",
+  };
+  assert.notEqual(stampIntent(readBack, scope).metadata.annotations?.[APPLIED_HASH_ANNOTATION], hash);
+  assert.equal(stampIntent(readBack, scope, true).metadata.annotations?.[APPLIED_HASH_ANNOTATION], hash);
+  assert.equal(driftOf(stampIntent(readBack, scope, true), asLive(applied)), undefined);
+});

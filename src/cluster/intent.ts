@@ -45,8 +45,9 @@ function secretKeysOnly(o: KubeObject): Partial<Record<"data" | "stringData", Re
 /**
  * A copy of `o` carrying the scope labels and the intent hash. An object already labelled for a
  * different app or target is a caller bug that pruning would turn into data loss: refuse it.
+ * `keepHash`: an object read back from the cluster keeps the hash it was applied with.
  */
-export function stampIntent(o: KubeObject, scope: DeployScope): KubeObject {
+export function stampIntent(o: KubeObject, scope: DeployScope, keepHash = false): KubeObject {
   const labels = { ...o.metadata.labels };
   for (const [key, want] of [
     [SCOPE_LABELS.app, scope.app],
@@ -64,9 +65,10 @@ export function stampIntent(o: KubeObject, scope: DeployScope): KubeObject {
   }
   const { status: _status, ...rest } = o as KubeObject & { status?: unknown };
   const stamped: KubeObject = { ...rest, metadata: { ...o.metadata, labels } };
+  const kept = keepHash ? o.metadata.annotations?.[APPLIED_HASH_ANNOTATION] : undefined;
   stamped.metadata.annotations = {
     ...o.metadata.annotations,
-    [APPLIED_HASH_ANNOTATION]: intentHash(stamped),
+    [APPLIED_HASH_ANNOTATION]: kept ?? intentHash(stamped),
   };
   return stamped;
 }

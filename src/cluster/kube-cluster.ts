@@ -3,14 +3,29 @@
  * pruning by label, rollout tracking and rollback. Constructed by composition roots (and tests)
  * with `KubeCluster.connect({ kubeconfig, context })`.
  */
-import { isSlipwayError, SlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
-import type { DeployProgress, DeployScope, ObjectChange, PlanRequest } from "../delivery/deploy-target.ts";
+import {
+  ChangeAction,
+  type DeployProgress,
+  type DeployScope,
+  type ObjectChange,
+  type PlanRequest,
+} from "../delivery/deploy-target.ts";
 import { ApiClient } from "./api-client.ts";
-import { applySet, PRUNABLE_KINDS } from "./apply-set.ts";
+import { type ApplySetResult, applySet, PRUNABLE_KINDS } from "./apply-set.ts";
 import type { Cluster, ClusterApplyRequest, ClusterApplyResult, RolloutRequest } from "./cluster.ts";
 import { SCOPE_LABELS } from "./cluster.ts";
 import { Discovery, objectPath } from "./discovery.ts";
+import {
+  inScope,
+  NotRolledBack,
+  notRolledBack,
+  previousRevision,
+  rollbackFailed,
+  rollbackReport,
+  rolledBack,
+} from "./rollback.ts";
 import { trackRollouts } from "./rollout.ts";
 import { httpsTransport, type KubeconfigSource, type Transport } from "./transport.ts";
 
@@ -21,6 +36,7 @@ export interface KubeClusterOptions extends KubeconfigSource {
 }
 
 export class KubeCluster implements Cluster {
+  readonly undo = "rollback";
   readonly #client: ApiClient;
   readonly #discovery: Discovery;
   readonly #transport: Transport;
@@ -92,18 +108,28 @@ export class KubeCluster implements Cluster {
   }
 
   async #applyAndWait(requests: readonly ClusterApplyRequest[]): Promise<ClusterApplyResult> {
+    for (const r of requests) {
+      if (r.rollbackOnFailure === true && !r.wait) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `rolling back ${r.scope.app} in ${r.scope.target} on failure needs waiting for its rollout`,
+        );
+      }
+    }
     const before = this.#client.requests;
-    // Each event goes to the request whose objects it is about, not to every app of the batch.
+    // Each event goes to the request whose objects it is about, not to every app of the batch. A
+    // pruned object is in no request's objects: with one request, it is that request's.
     const byRef = new Map<string, ClusterApplyRequest>();
     for (const r of requests) for (const o of r.objects) byRef.set(objectRef(o), r);
+    const sole = requests.length === 1 ? requests[0] : undefined;
     const progress = (e: DeployProgress) => {
-      if (e.type === "object" || e.type === "replicas") byRef.get(e.ref)?.onProgress?.(e);
+      if (e.type === "object" || e.type === "replicas") (byRef.get(e.ref) ?? sole)?.onProgress?.(e);
       else for (const r of requests) r.onProgress?.(e);
     };
     const out = await applySet(this.#client, this.#discovery, requests, progress);
     const waitFor = requests.filter((r) => r.wait);
     for (const r of waitFor) {
-      const objects = out.applied.filter((a) => a.object.metadata.labels?.[SCOPE_LABELS.app] === r.scope.app);
+      const objects = out.applied.filter((a) => inScope(a.object, r.scope));
       try {
         await this.track({
           scope: r.scope,
@@ -112,16 +138,9 @@ export class KubeCluster implements Cluster {
           ...(r.onProgress ? { onProgress: r.onProgress } : {}),
         });
       } catch (e) {
-        if (!(isSlipwayError(e) && e.code === "SLIPWAY_E_ROLLOUT_FAILED" && r.rollbackTo)) throw e;
-        r.onProgress?.({
-          type: "note",
-          text: `rollout failed; rolling back ${r.scope.app} in ${r.scope.target}`,
-        });
-        await this.rollback({ ...r, objects: r.rollbackTo });
-        throw new SlipwayError(e.code, `${e.message}\nRolled back to the previously applied revision.`, {
-          details: { ...e.details, rolledBack: true },
-          cause: e,
-        });
+        if (!(isSlipwayError(e) && e.code === ErrorCode.RolloutFailed)) throw e;
+        if (r.rollbackTo === undefined && r.rollbackOnFailure !== true) throw e;
+        throw await this.#rollBackAfter(e, r, out);
       }
     }
     return {
@@ -130,6 +149,34 @@ export class KubeCluster implements Cluster {
       revision: `${out.writes} objects written`,
       stats: { writes: out.writes, requests: this.#client.requests - before, drifted: out.drifted },
     };
+  }
+
+  /** Puts the previous revision of `r`'s scope back after `failure`; returns the error to report. */
+  async #rollBackAfter(failure: SlipwayError, r: ClusterApplyRequest, out: ApplySetResult) {
+    const fromCluster = r.rollbackTo === undefined;
+    let previous: readonly KubeObject[];
+    try {
+      previous = r.rollbackTo ?? previousRevision(out.previous, r.scope);
+    } catch (e) {
+      if (!isSlipwayError(e)) throw e;
+      return rollbackFailed(failure, r.scope, e);
+    }
+    if (previous.length === 0) return notRolledBack(failure, r.scope, NotRolledBack.FirstDeploy);
+    // Read back from the cluster, the previous revision of an apply that wrote nothing is the
+    // failing one itself: re-applying it would change nothing and claim a rollback.
+    if (fromCluster && !wroteScope(out, r)) {
+      return notRolledBack(failure, r.scope, NotRolledBack.NothingChanged);
+    }
+    const reason = String(failure.details.reason ?? "rollout failed");
+    const why = failure.details.message ? `${reason}: ${String(failure.details.message)}` : reason;
+    r.onProgress?.({ type: "rollback", reason: why, objects: previous.length });
+    try {
+      const result = await this.rollback({ ...r, objects: previous, keepAppliedHash: fromCluster });
+      return rolledBack(failure, r.scope, rollbackReport(result.changes));
+    } catch (e) {
+      if (!isSlipwayError(e)) throw e;
+      return rollbackFailed(failure, r.scope, e);
+    }
   }
 
   track(request: RolloutRequest): Promise<void> {
@@ -141,7 +188,8 @@ export class KubeCluster implements Cluster {
   }
 
   rollback(request: ClusterApplyRequest): Promise<ClusterApplyResult> {
-    const { rollbackTo: _ignored, ...rest } = request;
+    // A rollback that fails is reported as such, never rolled back in turn.
+    const { rollbackTo: _to, rollbackOnFailure: _onFailure, ...rest } = request;
     // The previous revision is Slipway's own intent: re-take any field edited since.
     return this.#applyAndWait([{ ...rest, prune: true, forceConflicts: true, wait: true }]);
   }
@@ -165,4 +213,11 @@ export class KubeCluster implements Cluster {
     }
     return out;
   }
+}
+
+/** Whether the apply wrote any object of `r`'s scope (applied and changed, or pruned). */
+function wroteScope(out: ApplySetResult, r: ClusterApplyRequest): boolean {
+  if (out.applied.some((a) => a.written && inScope(a.object, r.scope))) return true;
+  const ours = new Set(out.previous.filter((o) => inScope(o, r.scope)).map(objectRef));
+  return out.changes.some((c) => c.action === ChangeAction.Delete && ours.has(c.ref));
 }

@@ -10,8 +10,8 @@ import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import type { DeployProgress } from "../delivery/deploy-target.ts";
 import type { ApiClient } from "./api-client.ts";
-import { SCOPE_LABELS } from "./cluster.ts";
-import { diagnosePods, failingPods } from "./diagnose.ts";
+import { FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
+import { diagnosePods, failingPods, REVISION_ANNOTATION } from "./diagnose.ts";
 
 /** A rollout still waiting after this long gets its pods looked at, at most this often. */
 const POD_CHECK_AFTER_MS = 3000;
@@ -20,7 +20,14 @@ const POD_CHECK_EVERY_MS = 2000;
 const FAILING_PODS = 3;
 
 export interface DeploymentLive {
-  metadata: { name: string; namespace?: string; generation?: number };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+    managedFields?: { manager?: string; operation?: string; subresource?: string; time?: string }[];
+  };
   spec?: {
     replicas?: number;
     progressDeadlineSeconds?: number;
@@ -32,14 +39,36 @@ export interface DeploymentLive {
     updatedReplicas?: number;
     availableReplicas?: number;
     readyReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastUpdateTime?: string;
+    }[];
   };
 }
 
 export type RolloutState =
   | { readonly state: "done" }
-  | { readonly state: "waiting"; readonly ready: number; readonly desired: number; readonly why: string }
+  | {
+      readonly state: "waiting";
+      readonly ready: number;
+      readonly desired: number;
+      readonly why: string;
+      /** The controller still reports the previous rollout's missed deadline (this message). */
+      readonly previousVerdict?: string;
+    }
   | { readonly state: "failed"; readonly reason: string; readonly message: string };
+
+/** When Slipway's last apply changed the Deployment, by the server's clock (whole seconds). */
+function appliedAt(d: DeploymentLive): number | undefined {
+  const entry = d.metadata.managedFields?.find(
+    (m) => m.manager === FIELD_MANAGER && m.operation === "Apply" && (m.subresource ?? "") === "",
+  );
+  const at = Date.parse(entry?.time ?? "");
+  return Number.isNaN(at) ? undefined : at;
+}
 
 /** Pure: where one Deployment's rollout stands. `generation` is the one our apply produced. */
 export function rolloutState(d: DeploymentLive, generation: number): RolloutState {
@@ -51,7 +80,16 @@ export function rolloutState(d: DeploymentLive, generation: number): RolloutStat
   }
   const progressing = s.conditions?.find((c) => c.type === "Progressing");
   if (progressing?.reason === "ProgressDeadlineExceeded") {
-    return { state: "failed", reason: "ProgressDeadlineExceeded", message: progressing.message ?? "" };
+    const message = progressing.message ?? "";
+    // Back to a ReplicaSet that exists (a rollback), the controller keeps the previous rollout's
+    // verdict until it sees progress. A verdict no newer than the apply is not this rollout's:
+    // this one cannot have missed a deadline of at least a second within the apply's second.
+    const verdictAt = Date.parse(progressing.lastUpdateTime ?? "");
+    const applied = appliedAt(d);
+    if (applied !== undefined && verdictAt <= applied) {
+      return { state: "waiting", ready, desired, why: "no progress seen yet", previousVerdict: message };
+    }
+    return { state: "failed", reason: "ProgressDeadlineExceeded", message };
   }
   const updated = s.updatedReplicas ?? 0;
   if (updated < desired)
@@ -125,14 +163,29 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
       // so the progress deadline never passes: look at the pods of a rollout that is slow.
       const since = waitingSince.get(ref) ?? Date.now();
       waitingSince.set(ref, since);
-      const checked = podsCheckedAt.get(ref) ?? 0;
-      if (Date.now() - since >= POD_CHECK_AFTER_MS && Date.now() - checked >= POD_CHECK_EVERY_MS) {
-        podsCheckedAt.set(ref, Date.now());
-        const failing = await failingPods(
+      // A previous verdict stays until the controller sees progress: none within the deadline is
+      // this rollout's failure too.
+      const deadlineSeconds = d.spec?.progressDeadlineSeconds ?? 600;
+      if (st.previousVerdict !== undefined && Date.now() - since > deadlineSeconds * 1000) {
+        throw await rolloutFailure(
           client,
-          d.metadata.namespace ?? "default",
-          d.spec?.selector?.matchLabels ?? {},
+          d,
+          ref,
+          "ProgressDeadlineExceeded",
+          `no progress within ${deadlineSeconds} s (the last verdict was the previous rollout's: ${st.previousVerdict})`,
         );
+      }
+      const checked = podsCheckedAt.get(ref) ?? 0;
+      // Only the new ReplicaSet's pods count, and which one that is is known once the controller
+      // has seen the generation: after a rollback, the failed revision's pods are still there.
+      const seen = (d.status?.observedGeneration ?? 0) >= generation;
+      if (seen && Date.now() - since >= POD_CHECK_AFTER_MS && Date.now() - checked >= POD_CHECK_EVERY_MS) {
+        podsCheckedAt.set(ref, Date.now());
+        const failing = await failingPods(client, d.metadata.namespace ?? "default", {
+          uid: d.metadata.uid,
+          revision: d.metadata.annotations?.[REVISION_ANNOTATION],
+          matchLabels: d.spec?.selector?.matchLabels ?? {},
+        });
         if (failing.length >= FAILING_PODS) {
           throw await rolloutFailure(
             client,

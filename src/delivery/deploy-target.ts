@@ -55,12 +55,19 @@ export type DeployProgress =
   | { readonly type: "object"; readonly ref: string; readonly action: ChangeAction }
   | { readonly type: "replicas"; readonly ref: string; readonly ready: number; readonly desired: number }
   | { readonly type: "revision"; readonly id: string; readonly pushed: boolean }
+  /** The rollout failed (`reason`); the object and replica events that follow are the rollback's. */
+  | { readonly type: "rollback"; readonly reason: string; readonly objects: number }
   | { readonly type: "note"; readonly text: string };
 
 export interface ApplyRequest extends PlanRequest {
   readonly release: ReleaseInfo;
   /** Wait until workloads are available (cluster); a GitOps target notes that it cannot. */
   readonly wait: boolean;
+  /**
+   * When the rollout fails, put back the revision the target held before this apply, then report
+   * the failure (still as a failure). Needs `wait`, and a target whose `undo` is `rollback`.
+   */
+  readonly rollbackOnFailure?: boolean;
   readonly onProgress?: (event: DeployProgress) => void;
 }
 
@@ -75,6 +82,12 @@ export interface ApplyResult {
 export interface DeployTarget {
   /** One line for people: `cluster context kind-dev` or `GitOps repository /srv/gitops (main)`. */
   describe(): string;
+  /**
+   * How a failed deploy is undone. `rollback`: the target follows the rollout and can put the
+   * previous revision back itself (`rollbackOnFailure`). `git-revert`: a controller applies what
+   * was committed, later and out of sight, so undoing a deploy is reverting its commit.
+   */
+  readonly undo: "rollback" | "git-revert";
   /** What `apply` would do, without writing anything. */
   plan(request: PlanRequest): Promise<readonly ObjectChange[]>;
   apply(request: ApplyRequest): Promise<ApplyResult>;

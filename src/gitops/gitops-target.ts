@@ -7,6 +7,7 @@
  * makes no commit. See docs/adr/0004 for how Secrets get in.
  */
 import { join } from "node:path";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import {
   type ApplyRequest,
@@ -58,6 +59,7 @@ const DEFAULT_AUTHOR = { name: "Slipway", email: "slipway@localhost" };
 const LOCK_FILE = "slipway-deploy.lock";
 
 export class GitOpsTarget implements DeployTarget {
+  readonly undo = "git-revert";
   readonly #options: GitOpsTargetOptions;
 
   constructor(options: GitOpsTargetOptions) {
@@ -85,6 +87,13 @@ export class GitOpsTarget implements DeployTarget {
   async apply(request: ApplyRequest): Promise<ApplyResult> {
     const dir = scopeDir(request.scope);
     const progress = request.onProgress ?? (() => {});
+    if (request.rollbackOnFailure === true) {
+      // Refused rather than ignored: the caller would believe a failed rollout gets undone.
+      throw new SlipwayError(
+        ErrorCode.Input,
+        `${this.describe()} cannot roll back a failed rollout: its GitOps controller applies the commit, out of Slipway's sight. Undo a deploy there by reverting its commit (git revert) and pushing.`,
+      );
+    }
     if (request.wait) {
       progress({
         type: "note",

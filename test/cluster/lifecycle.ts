@@ -227,6 +227,10 @@ async function start(l: Layout, opts: UpOptions, log: (line: string) => void): P
       "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       `--server-address=127.0.0.1:${l.ports.kwok}`,
+      // The heartbeat stage in use (node-heartbeat-with-lease) refreshes node status only every
+      // 10-20 min: liveness is meant to come from the node's Lease, which kwok renews only with a
+      // lease duration set. Without it every node went NotReady each grace period.
+      "--node-lease-duration-seconds=40",
       "-c",
       stages,
     ]);

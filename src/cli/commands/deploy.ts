@@ -1,11 +1,12 @@
 /**
  * `slipway deploy`: render an app for a target and apply it where the platform says the target
  * lives, a cluster or a GitOps repository, with a live progress display. `--dry-run` prints what
- * would change instead.
+ * would change instead. On a cluster, `--wait --rollback-on-failure` puts the previous revision
+ * back when the rollout fails; the deploy still fails (exit 1), saying why and what was restored.
  */
 import type { Command } from "commander";
 import { z } from "zod";
-import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import type { ApplyResult } from "../../delivery/deploy-target.ts";
 import { prepareDeploy } from "../deploy/prepare.ts";
 import { planJson, printPlan } from "../deploy/print-plan.ts";
@@ -24,6 +25,7 @@ const optionsSchema = z.object({
   commit: z.string().min(1).optional(),
   dryRun: z.boolean().optional(),
   wait: z.boolean().optional(),
+  rollbackOnFailure: z.boolean().optional(),
   prune: z.boolean().optional(),
   output: z.string().optional(),
 });
@@ -43,10 +45,25 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--dry-run", "show what would change and write nothing")
     .option("--wait", "wait until the workloads are available (clusters)")
     .option(
+      "--rollback-on-failure",
+      "with --wait, on a cluster: when the rollout fails, put back the revision Slipway applied before (and remove what this deploy added); the deploy still fails",
+    )
+    .option(
       "--prune",
       "delete the target's objects that are no longer rendered (GitOps directories always mirror the render)",
     )
     .option("--output <format>", "text or json", "text")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "A rollout that fails (its progress deadline passes, or its new pods keep failing) fails the deploy",
+        "with exit code 1, naming the pods and their conditions. With --rollback-on-failure the previous",
+        "revision is restored first and the error says so; a first deploy has none and is left as it is.",
+        "A GitOps target cannot roll back by itself: revert the deploy's commit there (git revert).",
+        "",
+      ].join("\n"),
+    )
     .action(async (raw: unknown) => {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) {
@@ -58,8 +75,23 @@ export function registerDeploy(program: Command, io: CliIo): void {
       }
       const opts = parsed.data;
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
+      const rollbackOnFailure = opts.rollbackOnFailure === true;
+      if (rollbackOnFailure && opts.wait !== true) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          "--rollback-on-failure needs --wait: a failed rollout is only seen by waiting for it",
+        );
+      }
       const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
       const where = prepared.target.describe();
+      if (rollbackOnFailure && prepared.target.undo === "git-revert") {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `--rollback-on-failure works only on a cluster target; ${prepared.scope.target} deploys to the ${where}, ` +
+            "whose GitOps controller applies each commit later, out of Slipway's sight. " +
+            "Roll back there by reverting the deploy's commit (git revert) and pushing it; deploy without --rollback-on-failure.",
+        );
+      }
       const request = { scope: prepared.scope, objects: prepared.objects, prune: opts.prune === true };
 
       if (opts.dryRun === true) {
@@ -75,26 +107,36 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const display =
         format === "text" ? progressDisplay(io, { title, total: prepared.objects.length }) : undefined;
       let result: ApplyResult;
+      // What was deployed where: the head of the JSON output, whether the deploy failed or not.
+      const deployed = {
+        app: prepared.scope.app,
+        target: prepared.scope.target,
+        destination: where,
+        commit,
+        image: prepared.image,
+      };
       try {
         result = await prepared.target.apply({
           ...request,
           release: { commit, image: prepared.image },
           wait: opts.wait === true,
+          ...(rollbackOnFailure ? { rollbackOnFailure } : {}),
           ...(display === undefined ? {} : { onProgress: display.onProgress }),
         });
       } catch (error) {
         display?.abort();
+        // The outcome of a failed rollout is data too (was it rolled back, why did it fail); the
+        // error itself still goes to stderr and sets the exit code.
+        if (format === "json" && isSlipwayError(error) && error.code === ErrorCode.RolloutFailed) {
+          io.out(json({ ...deployed, ...rolloutFailureJson(error) }));
+        }
         throw error;
       }
       if (display !== undefined) display.finish(result);
       else
         io.out(
           json({
-            app: prepared.scope.app,
-            target: prepared.scope.target,
-            destination: where,
-            commit,
-            image: prepared.image,
+            ...deployed,
             wrote: result.wrote,
             revision: result.revision ?? null,
             summary: summary(result),
@@ -102,4 +144,22 @@ export function registerDeploy(program: Command, io: CliIo): void {
           }),
         );
     });
+}
+
+/** A failed rollout for `--output json`: what failed, why, and whether it was rolled back. */
+function rolloutFailureJson(error: SlipwayError): Record<string, unknown> {
+  const d = error.details;
+  return {
+    failed: true,
+    code: error.code,
+    ref: d.ref ?? null,
+    reason: d.reason ?? null,
+    message: d.message ?? null,
+    pods: d.pods ?? [],
+    rolledBack: d.rolledBack === true,
+    rollback: d.rollback ?? null,
+    ...(d.rollbackSkipped === undefined ? {} : { rollbackSkipped: d.rollbackSkipped }),
+    ...(d.rollbackError === undefined ? {} : { rollbackError: d.rollbackError }),
+    error: error.message,
+  };
 }

@@ -65,3 +65,44 @@ test("without a terminal every event is one plain line", () => {
     ].join("\n"),
   );
 });
+
+test("a rollback after a failed rollout is shown with its reason, counted afresh, and the frame ends failed", () => {
+  const base = memoryIo();
+  const io: CliIo & { stdout(): string } = { ...base, isTty: true };
+  const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => 0, tickMs: 60_000 });
+  display.onProgress({ type: "object", ref: "Deployment/shop/web", action: "update" });
+  display.onProgress({ type: "object", ref: "ConfigMap/shop/web-extra", action: "create" });
+  display.onProgress({ type: "replicas", ref: "Deployment/shop/web", ready: 0, desired: 2 });
+  display.onProgress({ type: "rollback", reason: "ProgressDeadlineExceeded: timed out", objects: 3 });
+  display.onProgress({ type: "object", ref: "Deployment/shop/web", action: "update" });
+  display.onProgress({ type: "object", ref: "ConfigMap/shop/web-extra", action: "delete" });
+  display.onProgress({ type: "replicas", ref: "Deployment/shop/web", ready: 2, desired: 2 });
+  display.abort();
+
+  const last = io.stdout().split(`${ESC}[1A${ESC}[2K\r`).at(-1) ?? "";
+  assert.equal(
+    last,
+    [
+      "✘ deploying web → stable  0.0s",
+      "  rollout failed  ProgressDeadlineExceeded: timed out",
+      "  rolling back to the previous revision  1/3, 1 deleted",
+      "  Deployment/shop/web  2/2 ready",
+      `${ESC}[?25h`,
+    ].join("\n"),
+  );
+});
+
+test("without a terminal the rollback is one line naming the failure", () => {
+  const io = memoryIo();
+  const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => 0 });
+  display.onProgress({
+    type: "rollback",
+    reason: "PodsFailing: 3 new pods failed or cannot start",
+    objects: 4,
+  });
+  display.abort();
+  assert.match(
+    io.stdout(),
+    /^\[0\.0s\] rollout failed \(PodsFailing: 3 new pods failed or cannot start\); rolling back to the previous revision \(4 objects\)$/m,
+  );
+});

@@ -10,7 +10,7 @@ export interface ProgressDisplay {
   readonly onProgress: (event: DeployProgress) => void;
   /** Stops redrawing and prints the outcome. */
   finish(result: ApplyResult): void;
-  /** Stops redrawing, leaving the last frame, before an error is reported. */
+  /** Stops redrawing, leaving the last frame marked as failed, before an error is reported. */
   abort(): void;
 }
 
@@ -38,6 +38,8 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
   const replicas = new Map<string, { ready: number; desired: number }>();
   const notes: string[] = [];
   let revision: string | undefined;
+  // After a failed rollout: the events that follow are the rollback's, counted afresh.
+  let rollback: { reason: string; total: number } | undefined;
 
   if (!io.isTty) {
     io.out(`deploying ${options.title}: ${options.total} objects\n`);
@@ -54,10 +56,13 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
 
   let drawn = 0;
   let frame = 0;
-  const draw = (final: boolean) => {
+  const draw = (mark?: string) => {
+    const counts = `${applied}/${rollback?.total ?? options.total}${deleted > 0 ? `, ${deleted} deleted` : ""}`;
     const lines = [
-      `${final ? "✔" : SPINNER[frame++ % SPINNER.length]} deploying ${options.title}  ${elapsed()}`,
-      `  objects applied  ${applied}/${options.total}${deleted > 0 ? `, ${deleted} deleted` : ""}`,
+      `${mark ?? SPINNER[frame++ % SPINNER.length]} deploying ${options.title}  ${elapsed()}`,
+      ...(rollback === undefined
+        ? [`  objects applied  ${counts}`]
+        : [`  rollout failed  ${rollback.reason}`, `  rolling back to the previous revision  ${counts}`]),
       ...[...replicas].map(([ref, r]) => `  ${ref}  ${r.ready}/${r.desired} ready`),
       ...(revision === undefined ? [] : [`  revision  ${revision}`]),
       ...notes.map((n) => `  note: ${n}`),
@@ -70,12 +75,12 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
     drawn = lines.length;
   };
   io.out(HIDE_CURSOR);
-  draw(false);
-  const timer = setInterval(() => draw(false), options.tickMs ?? 100);
+  draw();
+  const timer = setInterval(() => draw(), options.tickMs ?? 100);
   timer.unref();
-  const stop = (final: boolean) => {
+  const stop = (mark: string) => {
     clearInterval(timer);
-    draw(final);
+    draw(mark);
     io.out(SHOW_CURSOR);
   };
   return {
@@ -87,15 +92,20 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
         replicas.set(event.ref, { ready: event.ready, desired: event.desired });
       else if (event.type === "revision")
         revision = `${event.id.slice(0, 12)}${event.pushed ? " (pushed)" : ""}`;
-      else notes.push(event.text);
-      draw(false);
+      else if (event.type === "rollback") {
+        rollback = { reason: event.reason, total: event.objects };
+        applied = 0;
+        deleted = 0;
+        replicas.clear();
+      } else notes.push(event.text);
+      draw();
     },
     finish(result) {
-      stop(true);
+      stop("✔");
       io.out(`${summary(result)} in ${elapsed()}\n`);
     },
     abort() {
-      stop(false);
+      stop("✘");
     },
   };
 }
@@ -108,6 +118,8 @@ function describe(event: DeployProgress): string {
       return `${event.ref} ${event.ready}/${event.desired} ready`;
     case "revision":
       return `committed ${event.id.slice(0, 12)}${event.pushed ? " and pushed" : ""}`;
+    case "rollback":
+      return `rollout failed (${event.reason}); rolling back to the previous revision (${event.objects} objects)`;
     case "note":
       return `note: ${event.text}`;
   }

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { KubeObject } from "../core/kube-object.ts";
+import { NotRolledBack, notRolledBack, previousRevision, rollbackReport, rolledBack } from "./rollback.ts";
+
+const captured = (name: string): KubeObject =>
+  JSON.parse(readFileSync(join(import.meta.dirname, "testdata/managed-fields", `${name}.json`), "utf8"));
+
+test("the previous revision is the scope's objects as Slipway applied them, nothing of other scopes or owners", () => {
+  const deployment = captured("deployment");
+  const otherApp = { ...captured("service"), metadata: { ...captured("service").metadata, labels: {} } };
+  const notApplied = {
+    ...captured("configmap"),
+    metadata: {
+      ...captured("configmap").metadata,
+      managedFields: [{ manager: "kubectl", operation: "Apply" }],
+    },
+  };
+  const previous = previousRevision([deployment, otherApp, notApplied], { app: "web", target: "stable" });
+  assert.deepEqual(
+    previous.map((o) => `${o.kind}/${o.metadata.name}`),
+    ["Deployment/web"],
+  );
+  assert.equal(previous[0]?.status, undefined);
+  assert.deepEqual(previousRevision([deployment], { app: "web", target: "staging" }), []);
+});
+
+const failure = new SlipwayError(ErrorCode.RolloutFailed, "rollout of Deployment/shop/web failed (X: y)", {
+  details: { ref: "Deployment/shop/web", reason: "X", message: "y", pods: [] },
+});
+const scope = { app: "web", target: "stable" };
+
+test("a rollback reads as the original failure, then what was restored and what was removed", () => {
+  const report = rollbackReport([
+    { ref: "Deployment/shop/web", action: "update" },
+    { ref: "Service/shop/web", action: "unchanged" },
+    { ref: "ConfigMap/shop/web-extra", action: "delete" },
+  ]);
+  const e = rolledBack(failure, scope, report);
+  assert.equal(e.code, "SLIPWAY_E_ROLLOUT_FAILED");
+  assert.equal(
+    e.message,
+    "rollout of Deployment/shop/web failed (X: y)\n" +
+      "Rolled back to the previously applied revision of web in stable: restored Deployment/shop/web; " +
+      "removed ConfigMap/shop/web-extra (added by the failed revision).",
+  );
+  assert.deepEqual(e.details, {
+    ref: "Deployment/shop/web",
+    reason: "X",
+    message: "y",
+    pods: [],
+    rolledBack: true,
+    rollback: { restored: ["Deployment/shop/web"], removed: ["ConfigMap/shop/web-extra"] },
+  });
+});
+
+test("a first deploy has nothing to go back to, and says so", () => {
+  const e = notRolledBack(failure, scope, NotRolledBack.FirstDeploy);
+  assert.match(
+    e.message,
+    /\nNot rolled back: there is no previous revision of web in stable .*left as they are\.$/,
+  );
+  assert.equal(e.details.rolledBack, false);
+  assert.equal(e.details.rollbackSkipped, "no previous revision");
+});
