@@ -114,8 +114,9 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
         "another connection's update",
       );
       // SQLite sees another connection's commit within a millisecond; PostgreSQL once its change
-      // notice arrives (about as long).
-      assert.ok(delay < 100, `took ${delay} ms`);
+      // notice arrives (about as long). The bound leaves room for a loaded CI machine yet is well
+      // under the heartbeat's 1 s, so only a pushed notice can meet it.
+      assert.ok(delay < 500, `took ${delay} ms`);
       await other.createApp(actor, { name: "api", teamName: "payments", description: "" });
       await eventually(
         async () => (await cached.listApps({}, { limit: 10 })).items.some((a) => a.name === "api"),
