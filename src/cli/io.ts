@@ -3,7 +3,8 @@
  * write through it so that tests run them in-process and read what a user would see.
  */
 export interface CliIo {
-  out(text: string): void;
+  /** Bytes go out as they are: a decrypted binary file is not text. */
+  out(text: string | Uint8Array): void;
   err(text: string): void;
   /** True when stdout is an interactive terminal (progress displays redraw only then). */
   readonly isTty: boolean;
@@ -47,14 +48,15 @@ export function memoryIo(
   options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
 ): CliIo & {
   stdout(): string;
+  stdoutBytes(): Buffer;
   stderr(): string;
 } {
   let code = 0;
-  let out = "";
+  const out: Buffer[] = [];
   let err = "";
   return {
     out: (text) => {
-      out += text;
+      out.push(typeof text === "string" ? Buffer.from(text, "utf8") : Buffer.from(text));
     },
     err: (text) => {
       err += text;
@@ -67,7 +69,8 @@ export function memoryIo(
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     readStdin: async () => options.stdin ?? "",
-    stdout: () => out,
+    stdout: () => Buffer.concat(out).toString("utf8"),
+    stdoutBytes: () => Buffer.concat(out),
     stderr: () => err,
   };
 }

@@ -259,3 +259,49 @@ test("canary: no command writes the plaintext to stderr, also when it fails", as
   await step(["secrets", "set", "app.yaml", "db.other"], { stdin: canary });
   for (const text of stderr) assert.ok(!text.includes(canary), text);
 });
+
+test("a binary file that is not UTF-8 decrypts to its exact bytes, with Slipway and with the real sops", async () => {
+  const dir = project();
+  // Bytes no UTF-8 decoder keeps: a lone continuation byte, 0xff/0xfe, a NUL and a truncated sequence.
+  const bytes = Buffer.from([0x80, 0xff, 0xfe, 0x00, 0x41, 0xc3, 0x0a, 0xe2, 0x82]);
+  writeFileSync(join(dir, "cert.der"), bytes);
+  const enc = await run(
+    ["secrets", "encrypt", "-i", "--format", "binary", "--age", recipient, "cert.der"],
+    dir,
+  );
+  assert.equal(enc.code, 0, enc.stderr);
+  assert.notDeepEqual(readFileSync(join(dir, "cert.der")), bytes);
+
+  const io = memoryIo({ cwd: dir, env: { HOME: dir, SOPS_AGE_KEY: identity } });
+  assert.equal(await main(["secrets", "decrypt", "--format", "binary", "cert.der"], io), 0, io.stderr());
+  assert.deepEqual(io.stdoutBytes(), bytes);
+
+  writeFileSync(join(dir, "keys.txt"), `${identity}\n`);
+  const sopsEnv = { PATH: process.env.PATH ?? "", HOME: dir, SOPS_AGE_KEY_FILE: join(dir, "keys.txt") };
+  const bySops = spawnSync(
+    peerPath("sops"),
+    ["decrypt", "--input-type", "binary", "--output-type", "binary", "cert.der"],
+    {
+      cwd: dir,
+      env: sopsEnv,
+    },
+  );
+  assert.equal(bySops.status, 0, String(bySops.stderr));
+  assert.deepEqual(bySops.stdout, bytes);
+
+  // And a file the real sops encrypted.
+  writeFileSync(join(dir, "raw.der"), bytes);
+  const sealed = spawnSync(
+    peerPath("sops"),
+    ["encrypt", "--input-type", "binary", "--output-type", "binary", "--age", recipient, "raw.der"],
+    {
+      cwd: dir,
+      env: sopsEnv,
+    },
+  );
+  assert.equal(sealed.status, 0, String(sealed.stderr));
+  writeFileSync(join(dir, "raw.der"), sealed.stdout);
+  const back = memoryIo({ cwd: dir, env: { HOME: dir, SOPS_AGE_KEY: identity } });
+  assert.equal(await main(["secrets", "decrypt", "--format", "binary", "raw.der"], back), 0, back.stderr());
+  assert.deepEqual(back.stdoutBytes(), bytes);
+});

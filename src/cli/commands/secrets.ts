@@ -167,11 +167,8 @@ export function registerSecrets(program: Command, io: CliIo): void {
       }
       // As sops prints it: the configured indentation or the default, whatever the file uses.
       const indent = configIndent(findSopsConfig(io), doc.format);
-      io.out(
-        Buffer.from(emitPlain(doc.branches, doc.format, indent === undefined ? {} : { indent })).toString(
-          "utf8",
-        ),
-      );
+      // Bytes, not text: a binary file's plaintext need not be UTF-8.
+      io.out(emitPlain(doc.branches, doc.format, indent === undefined ? {} : { indent }));
     });
 
   secrets
