@@ -32,7 +32,11 @@ export function authenticator(deps: {
 }): Authenticator {
   const now = deps.now ?? (() => new Date());
   const ttl = deps.cacheTtlMs ?? 5_000;
-  const cache = new Map<string, { principal: Principal; until: number; expiresAt: number }>();
+  /** `version`: the store's state version the principal was read at (undefined: unknown). */
+  const cache = new Map<
+    string,
+    { principal: Principal; until: number; expiresAt: number; version?: string }
+  >();
   let cachedVersion: string | undefined;
 
   async function fromToken(secret: string): Promise<Principal> {
@@ -45,19 +49,26 @@ export function authenticator(deps: {
       cachedVersion = version;
     }
     const hit = cache.get(key);
-    // The token's own expiry is checked on every call, cached or not.
-    if (hit && hit.until > at && hit.expiresAt > at) return hit.principal;
+    // The token's own expiry is checked on every call, cached or not. A known version must be
+    // the one the entry was read at.
+    if (hit && hit.until > at && hit.expiresAt > at && (version === undefined || hit.version === version)) {
+      return hit.principal;
+    }
     const { user, token } = await verifyToken(deps.store, secret, now());
     const principal: Principal = {
       user,
       memberships: await deps.store.listMemberships(user.id),
       via: "token",
     };
+    // A revocation or role change that committed while these lookups ran has moved the version:
+    // what they read may predate it, so it is used for this request only, never cached.
+    if (deps.store.stateVersion() !== version) return principal;
     if (cache.size >= maxCached) cache.clear();
     cache.set(key, {
       principal,
       until: at + ttl,
       expiresAt: token.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(token.expiresAt),
+      ...(version === undefined ? {} : { version }),
     });
     return principal;
   }

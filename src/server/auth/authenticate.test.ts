@@ -1,0 +1,62 @@
+/**
+ * The authenticator's principal cache never outlives a revocation: not even one that commits while
+ * a request is in the middle of reading the token's principal.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ErrorCode, isSlipwayError } from "../../core/errors.ts";
+import { CachedStore } from "../../store/cached-store.ts";
+import { openSqliteStore } from "../../store/open.ts";
+import { type Store, systemActor } from "../../store/store.ts";
+import { issueToken } from "./api-tokens.ts";
+import { authenticator } from "./authenticate.ts";
+
+test("a token revoked while a request reads its principal is refused on the next request", async () => {
+  const store = new CachedStore(await openSqliteStore(":memory:"));
+  try {
+    const user = await store.ensureUser(systemActor, { subject: "u1", displayName: "U" });
+    const victim = await issueToken(store, systemActor, { userId: user.id, name: "victim", expiresAt: null });
+    const other = await issueToken(store, systemActor, { userId: user.id, name: "other", expiresAt: null });
+
+    // The first membership lookup waits until the test lets it go: request A is then half-way.
+    let release: (() => void) | undefined;
+    let holdNext = true;
+    const held = new Proxy(store as Store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        if (property !== "listMemberships") return value.bind(target);
+        return async (id: string) => {
+          if (holdNext) {
+            holdNext = false;
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+          }
+          return store.listMemberships(id);
+        };
+      },
+    });
+    const auth = authenticator({ store: held });
+
+    const requestA = auth.authenticate(`Bearer ${victim.secret}`);
+    while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+    await store.revokeApiToken(systemActor, victim.token.id);
+    auth.invalidate();
+    // Another request at the new version, so the cache now holds that version.
+    await auth.authenticate(`Bearer ${other.secret}`);
+    release();
+    // A began before the revocation: it may pass. What it read must not be remembered.
+    await requestA;
+
+    await assert.rejects(auth.authenticate(`Bearer ${victim.secret}`), (error: unknown) => {
+      assert.ok(isSlipwayError(error));
+      assert.equal(error.code, ErrorCode.Unauthenticated);
+      return true;
+    });
+    // And the cache still works for a token nobody revoked.
+    assert.equal((await auth.authenticate(`Bearer ${other.secret}`)).user.id, user.id);
+  } finally {
+    await store.close();
+  }
+});
