@@ -150,6 +150,47 @@ test("rollbackOnFailure puts back the revision read from the cluster and prunes 
   assert.equal(again.stats.writes, 0, JSON.stringify(again.changes.filter((c) => c.action !== "unchanged")));
 });
 
+test("a rollback hands back an object that was there before the failed revision took it over, never deletes it", async () => {
+  // Someone's ConfigMap, created with kubectl; the next revision starts rendering the same name
+  // and values, so the apply takes it over without a conflict.
+  kubectl(kubeconfig, ["-n", namespace, "create", "configmap", "adopt-extra", "--from-literal=k=v"]);
+  await cluster.apply(
+    request("adopt", fixtureApp(namespace, "adopt", target, { image: "registry.example.com/adopt:1" })),
+  );
+  const bad = fixtureApp(namespace, "adopt", target, {
+    image: "registry.example.com/adopt:2",
+    failing: true,
+    withExtraConfigMap: true,
+  });
+  let failure: SlipwayError | undefined;
+  try {
+    await cluster.apply(request("adopt", bad, { rollbackOnFailure: true, timeoutMs: 60_000 }));
+  } catch (e) {
+    if (!isSlipwayError(e)) throw e;
+    failure = e;
+  }
+  assert.ok(failure, "the failed rollout is still a failure");
+  assert.equal(failure.details.rolledBack, true, failure.message);
+  assert.match(failure.message, new RegExp(`handed back ConfigMap/${namespace}/adopt-extra \\(there before`));
+  assert.doesNotMatch(failure.message, /removed ConfigMap/);
+  const kept = kubectlJson<KubeObject & { data: Record<string, string> }>(kubeconfig, [
+    "-n",
+    namespace,
+    "get",
+    "configmap",
+    "adopt-extra",
+    "--show-managed-fields",
+  ]);
+  assert.deepEqual(kept.data, { k: "v" }, "the owner's data is untouched");
+  assert.deepEqual(
+    Object.keys(kept.metadata.labels ?? {}).filter((k) => k.startsWith("slipway.dev/")),
+    [],
+    "no longer labelled as Slipway's",
+  );
+  const managers = (kept.metadata.managedFields as { manager: string }[]).map((m) => m.manager);
+  assert.ok(!managers.includes("slipway"), managers.join(", "));
+});
+
 test("rollbackOnFailure after a deploy that changed nothing leaves the failing revision, and says why", async () => {
   const bad = fixtureApp(namespace, "again", target, { failing: true });
   await assert.rejects(cluster.apply(request("again", bad, { timeoutMs: 60_000 })));

@@ -79,6 +79,8 @@ export interface AppliedObject {
   readonly ref: string;
   readonly object: KubeObject;
   readonly written: boolean;
+  /** The object existed before this apply without being Slipway's. */
+  readonly adopted?: boolean;
 }
 
 export interface ApplySetResult {
@@ -89,6 +91,11 @@ export interface ApplySetResult {
   readonly drifted: string[];
   /** The live objects of the requests' scopes that Slipway had applied, as listed before this apply. */
   readonly previous: KubeObject[];
+  /**
+   * Objects that existed before this apply without being Slipway's, which it now applied to: not
+   * the failed revision's to delete on a rollback. `forced`: applied with --force-conflicts.
+   */
+  readonly adopted: { readonly ref: string; readonly forced: boolean }[];
 }
 
 interface Planned {
@@ -107,7 +114,14 @@ export async function applySet(
   dryRun = false,
 ): Promise<ApplySetResult> {
   const targets = new Set(requests.map((r) => r.scope.target));
-  const result: ApplySetResult = { changes: [], applied: [], writes: 0, drifted: [], previous: [] };
+  const result: ApplySetResult = {
+    changes: [],
+    applied: [],
+    writes: 0,
+    drifted: [],
+    previous: [],
+    adopted: [],
+  };
   for (const target of targets) {
     const mine = requests.filter((r) => r.scope.target === target);
     const part = await applyTarget(client, discovery, target, mine, progress, dryRun);
@@ -115,6 +129,7 @@ export async function applySet(
     result.applied.push(...part.applied);
     result.drifted.push(...part.drifted);
     result.previous.push(...part.previous);
+    result.adopted.push(...part.adopted);
     (result as { writes: number }).writes += part.writes;
   }
   return result;
@@ -156,6 +171,7 @@ async function applyTarget(
   const toDelete: KubeObject[] = [];
   const unchanged: AppliedObject[] = [];
   const previous: KubeObject[] = [];
+  const adopted: { ref: string; forced: boolean }[] = [];
   // Grouped once: filtering every live object for each of 200 apps was most of an unchanged apply.
   const liveByApp = new Map<string | undefined, KubeObject[]>();
   for (const o of live.values()) {
@@ -170,8 +186,12 @@ async function applyTarget(
     // Only what Slipway applied itself is a candidate for deletion; namespaces are compared (so an
     // unchanged one is not re-sent) but never deleted.
     const desiredRefs = new Set(objects.map(objectRef));
+    const handBack = new Set(req.handBack ?? []);
     const current = inScope.filter(
-      (o) => appliedBySlipway(o) && (!NEVER_PRUNE.has(o.kind) || desiredRefs.has(objectRef(o))),
+      (o) =>
+        appliedBySlipway(o) &&
+        !handBack.has(objectRef(o)) &&
+        (!NEVER_PRUNE.has(o.kind) || desiredRefs.has(objectRef(o))),
     );
     const plan = planChanges(objects, current, {
       scope: req.scope,
@@ -199,6 +219,7 @@ async function applyTarget(
         const why = driftOf(intent, l);
         if (why && why !== "intent changed") drifted.push(`${change.ref} (${why})`);
       }
+      const ours = l !== undefined && appliedBySlipway(l);
       toApply.push({
         ref: change.ref,
         intent,
@@ -207,11 +228,11 @@ async function applyTarget(
         live: l,
         // Objects Slipway applied before are Slipway's: take its fields back from whoever edited
         // them. Anything else keeps its other owners unless the caller says otherwise.
-        force: (l !== undefined && appliedBySlipway(l)) || req.forceConflicts === true,
+        force: ours || req.forceConflicts === true,
       });
     }
   }
-  if (dryRun) return { changes, applied: unchanged, writes: 0, drifted, previous };
+  if (dryRun) return { changes, applied: unchanged, writes: 0, drifted, previous, adopted };
 
   const applied: AppliedObject[] = [...unchanged];
   const errors: SlipwayError[] = [];
@@ -220,6 +241,8 @@ async function applyTarget(
       const resource = p.resource ?? (await discovery.require(p.intent.apiVersion, p.intent.kind));
       const out = await applyOne(client, resource, p);
       applied.push(out);
+      // For objects that were not Slipway's, the force flag is the caller's --force-conflicts.
+      if (out.adopted) adopted.push({ ref: p.ref, forced: p.force });
       progress({ type: "object", ref: p.ref, action: p.live ? ChangeAction.Update : ChangeAction.Create });
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
@@ -270,7 +293,39 @@ async function applyTarget(
   }
   if (errors.length > 0) throw combine(errors);
   const writes = applied.filter((a) => a.written).length + toDelete.length;
-  return { changes, applied, writes, drifted, previous };
+  return { changes, applied, writes, drifted, previous, adopted };
+}
+
+/**
+ * Gives up every field Slipway applied to `o`: an apply of no fields under its manager. Fields
+ * another manager also owns keep their values; those only Slipway owned (its labels, the intent
+ * hash, anything it added) are removed. How a rollback returns an object the failed revision took
+ * over to its owner, rather than deleting something Slipway never created.
+ */
+export async function handBack(client: ApiClient, r: ResourceInfo, o: KubeObject): Promise<void> {
+  const ns = o.metadata.namespace;
+  const q = new URLSearchParams({ fieldManager: FIELD_MANAGER });
+  const empty = {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name: o.metadata.name, ...(ns ? { namespace: ns } : {}) },
+  };
+  await client.call(
+    {
+      method: "PATCH",
+      path: `${objectPath(r, ns, o.metadata.name)}?${q}`,
+      body: JSON.stringify(empty),
+      contentType: "application/apply-patch+yaml",
+      accept: METADATA_ONLY,
+    },
+    {
+      verb: "patch",
+      resource: r.qualified,
+      name: o.metadata.name,
+      ref: objectRef(o),
+      ...(ns ? { namespace: ns } : {}),
+    },
+  );
 }
 
 async function applyOne(client: ApiClient, r: ResourceInfo, p: Planned): Promise<AppliedObject> {
@@ -296,7 +351,9 @@ async function applyOne(client: ApiClient, r: ResourceInfo, p: Planned): Promise
   );
   const { metadata } = JSON.parse(res.body) as { metadata: KubeObject["metadata"] };
   const written = p.live === undefined || p.live.metadata.resourceVersion !== metadata.resourceVersion;
-  return { ref: p.ref, object: { ...p.intent, metadata }, written };
+  // Not listed (no scope labels), yet the server answered 200, not 201: it was already there.
+  const adopted = p.live === undefined ? res.status === 200 : !appliedBySlipway(p.live);
+  return { ref: p.ref, object: { ...p.intent, metadata }, written, ...(adopted ? { adopted } : {}) };
 }
 
 async function deleteOne(client: ApiClient, r: ResourceInfo, o: KubeObject): Promise<void> {

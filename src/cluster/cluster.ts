@@ -42,6 +42,11 @@ export interface ClusterApplyRequest extends ApplyRequest {
    * is not re-sent, and a later deploy of that revision's render finds the object unchanged.
    */
   readonly keepAppliedHash?: boolean;
+  /**
+   * Objects (`objectRef`) of the scope that are never pruned, because they existed before Slipway
+   * applied to them: a rollback hands them back to their owner instead (`handBack`).
+   */
+  readonly handBack?: readonly string[];
   /** Upper bound for waiting, on top of each Deployment's own progress deadline. */
   readonly timeoutMs?: number;
 }

@@ -13,7 +13,7 @@ import {
   type PlanRequest,
 } from "../delivery/deploy-target.ts";
 import { ApiClient } from "./api-client.ts";
-import { type ApplySetResult, applySet, PRUNABLE_KINDS } from "./apply-set.ts";
+import { type ApplySetResult, applySet, handBack, PRUNABLE_KINDS } from "./apply-set.ts";
 import type { Cluster, ClusterApplyRequest, ClusterApplyResult, RolloutRequest } from "./cluster.ts";
 import { SCOPE_LABELS } from "./cluster.ts";
 import { Discovery, objectPath } from "./discovery.ts";
@@ -170,9 +170,32 @@ export class KubeCluster implements Cluster {
     const reason = String(failure.details.reason ?? "rollout failed");
     const why = failure.details.message ? `${reason}: ${String(failure.details.message)}` : reason;
     r.onProgress?.({ type: "rollback", reason: why, objects: previous.length });
+    // Objects that were there before the failed apply took them over are not its to delete.
+    const adopted = out.adopted.flatMap((a) => {
+      const applied = out.applied.find((x) => x.ref === a.ref);
+      return applied && inScope(applied.object, r.scope) ? [{ ...a, object: applied.object }] : [];
+    });
     try {
-      const result = await this.rollback({ ...r, objects: previous, keepAppliedHash: fromCluster });
-      return rolledBack(failure, r.scope, rollbackReport(result.changes));
+      const result = await this.rollback({
+        ...r,
+        objects: previous,
+        keepAppliedHash: fromCluster,
+        handBack: adopted.map((a) => a.ref),
+      });
+      // Taken with force, the other owner's values are gone from them: handing them back would
+      // drop those fields altogether, so they stay as the failed revision left them.
+      const handedBack: string[] = [];
+      for (const a of adopted.filter((x) => !x.forced)) {
+        await handBack(
+          this.#client,
+          await this.#discovery.require(a.object.apiVersion, a.object.kind),
+          a.object,
+        );
+        r.onProgress?.({ type: "object", ref: a.ref, action: ChangeAction.Update });
+        handedBack.push(a.ref);
+      }
+      const kept = adopted.filter((x) => x.forced).map((x) => x.ref);
+      return rolledBack(failure, r.scope, { ...rollbackReport(result.changes), handedBack, kept });
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
       return rollbackFailed(failure, r.scope, e);

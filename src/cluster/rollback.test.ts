@@ -53,8 +53,28 @@ test("a rollback reads as the original failure, then what was restored and what 
     message: "y",
     pods: [],
     rolledBack: true,
-    rollback: { restored: ["Deployment/shop/web"], removed: ["ConfigMap/shop/web-extra"] },
+    rollback: {
+      restored: ["Deployment/shop/web"],
+      removed: ["ConfigMap/shop/web-extra"],
+      handedBack: [],
+      kept: [],
+    },
   });
+});
+
+test("objects the failed revision took over are named as handed back, or kept when it forced them", () => {
+  const report = {
+    ...rollbackReport([{ ref: "Deployment/shop/web", action: "update" }]),
+    handedBack: ["Secret/shop/db"],
+    kept: ["ConfigMap/shop/shared"],
+  };
+  assert.equal(
+    rolledBack(failure, scope, report).message,
+    "rollout of Deployment/shop/web failed (X: y)\n" +
+      "Rolled back to the previously applied revision of web in stable: restored Deployment/shop/web; " +
+      "handed back Secret/shop/db (there before the failed revision; Slipway's fields given up); " +
+      "left ConfigMap/shop/shared as the failed revision made them (taken over with --force-conflicts; not Slipway's to delete).",
+  );
 });
 
 test("a first deploy has nothing to go back to, and says so", () => {

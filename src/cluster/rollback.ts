@@ -34,6 +34,10 @@ export function previousRevision(live: readonly KubeObject[], scope: DeployScope
 export interface RollbackReport {
   readonly restored: string[];
   readonly removed: string[];
+  /** Objects that existed before the failed apply took them over: Slipway's fields given up. */
+  readonly handedBack: string[];
+  /** Taken over with force by the failed apply: left as it made them. */
+  readonly kept: string[];
 }
 
 export function rollbackReport(changes: readonly ObjectChange[]): RollbackReport {
@@ -42,6 +46,8 @@ export function rollbackReport(changes: readonly ObjectChange[]): RollbackReport
       .filter((c) => c.action === ChangeAction.Create || c.action === ChangeAction.Update)
       .map((c) => c.ref),
     removed: changes.filter((c) => c.action === ChangeAction.Delete).map((c) => c.ref),
+    handedBack: [],
+    kept: [],
   };
 }
 
@@ -50,6 +56,12 @@ export function rolledBack(failure: SlipwayError, scope: DeployScope, report: Ro
   const parts = [
     report.restored.length > 0 ? `restored ${report.restored.join(", ")}` : "",
     report.removed.length > 0 ? `removed ${report.removed.join(", ")} (added by the failed revision)` : "",
+    report.handedBack.length > 0
+      ? `handed back ${report.handedBack.join(", ")} (there before the failed revision; Slipway's fields given up)`
+      : "",
+    report.kept.length > 0
+      ? `left ${report.kept.join(", ")} as the failed revision made them (taken over with --force-conflicts; not Slipway's to delete)`
+      : "",
   ].filter(Boolean);
   return new SlipwayError(
     failure.code,
