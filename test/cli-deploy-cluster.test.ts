@@ -272,3 +272,42 @@ test("a first deploy that fails has no previous revision: it is reported so and 
   });
   assert.ok(listed(namespace).includes("NetworkPolicy/cart"), "revision 2's objects stay");
 });
+
+test("deploy names the other field manager on a conflict, and --force-conflicts takes the fields over", async (t) => {
+  const ws = workspace();
+  const common = ["--app", ws.app, "--target", ws.target, "--platform", ws.platform, "--image", image("c")];
+  const namespace = `cart-pr-${ws.target.slice("preview:".length)}`;
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync(peerPath("kubectl"), ["--kubeconfig", testKubeconfig(), ...args], {
+      encoding: "utf8",
+      ...(input === undefined ? {} : { input }),
+    });
+  t.after(() => kubectl(["delete", "namespace", namespace, "--wait=false"]));
+  // Another tool already manages the ConfigMap the app renders, with a different value.
+  kubectl(["create", "namespace", namespace]);
+  kubectl(
+    ["apply", "--server-side", "--field-manager=ops-tool", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "cart-config", namespace },
+      data: { "features.json": "{}" },
+    }),
+  );
+  const features = () =>
+    kubectl(["-n", namespace, "get", "configmap", "cart-config", "-o", "jsonpath={.data.features\\.json}"]);
+
+  const refused = await run("deploy", ...common);
+  assert.notEqual(refused.code, 0, refused.stdout);
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `ConfigMap/${namespace}/cart-config is also managed by another field manager: "ops-tool" owns .*features\\.json.*--force-conflicts`,
+    ),
+  );
+  assert.equal(features(), "{}", "the other tool's value is untouched");
+
+  const forced = await run("deploy", ...common, "--force-conflicts");
+  assert.equal(forced.code, 0, `${forced.stdout}\n${forced.stderr}`);
+  assert.match(features(), /expressCheckout/);
+});

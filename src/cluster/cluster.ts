@@ -24,12 +24,6 @@ export const APPLIED_HASH_ANNOTATION = "slipway.dev/applied-hash";
 
 export interface ClusterApplyRequest extends ApplyRequest {
   /**
-   * Take over fields another field manager owns on objects Slipway has not applied before.
-   * Objects Slipway applied itself are always re-applied with force, which is how drift (an
-   * edit behind Slipway's back) is corrected.
-   */
-  readonly forceConflicts?: boolean;
-  /**
    * The previously applied objects of this scope. When the rollout fails and these are given,
    * Slipway re-applies them, waits for that rollout, and then reports the failure. Without them,
    * `rollbackOnFailure` rolls back to what Slipway had applied to the scope before this apply, as

@@ -68,6 +68,12 @@ export interface ApplyRequest extends PlanRequest {
    * the failure (still as a failure). Needs `wait`, and a target whose `undo` is `rollback`.
    */
   readonly rollbackOnFailure?: boolean;
+  /**
+   * Cluster targets: take over fields another field manager owns on objects Slipway has not
+   * applied before. Objects Slipway applied itself are always re-applied with force, which is how
+   * drift (an edit behind Slipway's back) is corrected. A git directory has no field owners.
+   */
+  readonly forceConflicts?: boolean;
   readonly onProgress?: (event: DeployProgress) => void;
 }
 

@@ -26,6 +26,7 @@ const optionsSchema = z.object({
   dryRun: z.boolean().optional(),
   wait: z.boolean().optional(),
   rollbackOnFailure: z.boolean().optional(),
+  forceConflicts: z.boolean().optional(),
   prune: z.boolean().optional(),
   output: z.string().optional(),
 });
@@ -47,6 +48,10 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option(
       "--rollback-on-failure",
       "with --wait, on a cluster: when the rollout fails, put back the revision Slipway applied before (and remove what this deploy added); the deploy still fails",
+    )
+    .option(
+      "--force-conflicts",
+      "on a cluster: take over fields another tool (field manager) owns on objects Slipway has not applied before",
     )
     .option(
       "--prune",
@@ -121,6 +126,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
           release: { commit, image: prepared.image },
           wait: opts.wait === true,
           ...(rollbackOnFailure ? { rollbackOnFailure } : {}),
+          ...(opts.forceConflicts === true ? { forceConflicts: true } : {}),
           ...(display === undefined ? {} : { onProgress: display.onProgress }),
         });
       } catch (error) {
