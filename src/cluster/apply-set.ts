@@ -79,7 +79,10 @@ export interface AppliedObject {
   readonly ref: string;
   readonly object: KubeObject;
   readonly written: boolean;
-  /** The object existed before this apply without being Slipway's. */
+  /**
+   * The object existed before this apply without being Slipway's: not the failed revision's to
+   * delete on a rollback.
+   */
   readonly adopted?: boolean;
 }
 
@@ -91,11 +94,6 @@ export interface ApplySetResult {
   readonly drifted: string[];
   /** The live objects of the requests' scopes that Slipway had applied, as listed before this apply. */
   readonly previous: KubeObject[];
-  /**
-   * Objects that existed before this apply without being Slipway's, which it now applied to: not
-   * the failed revision's to delete on a rollback. `forced`: applied with --force-conflicts.
-   */
-  readonly adopted: { readonly ref: string; readonly forced: boolean }[];
 }
 
 interface Planned {
@@ -114,14 +112,7 @@ export async function applySet(
   dryRun = false,
 ): Promise<ApplySetResult> {
   const targets = new Set(requests.map((r) => r.scope.target));
-  const result: ApplySetResult = {
-    changes: [],
-    applied: [],
-    writes: 0,
-    drifted: [],
-    previous: [],
-    adopted: [],
-  };
+  const result: ApplySetResult = { changes: [], applied: [], writes: 0, drifted: [], previous: [] };
   for (const target of targets) {
     const mine = requests.filter((r) => r.scope.target === target);
     const part = await applyTarget(client, discovery, target, mine, progress, dryRun);
@@ -129,7 +120,6 @@ export async function applySet(
     result.applied.push(...part.applied);
     result.drifted.push(...part.drifted);
     result.previous.push(...part.previous);
-    result.adopted.push(...part.adopted);
     (result as { writes: number }).writes += part.writes;
   }
   return result;
@@ -171,7 +161,6 @@ async function applyTarget(
   const toDelete: KubeObject[] = [];
   const unchanged: AppliedObject[] = [];
   const previous: KubeObject[] = [];
-  const adopted: { ref: string; forced: boolean }[] = [];
   // Grouped once: filtering every live object for each of 200 apps was most of an unchanged apply.
   const liveByApp = new Map<string | undefined, KubeObject[]>();
   for (const o of live.values()) {
@@ -232,7 +221,7 @@ async function applyTarget(
       });
     }
   }
-  if (dryRun) return { changes, applied: unchanged, writes: 0, drifted, previous, adopted };
+  if (dryRun) return { changes, applied: unchanged, writes: 0, drifted, previous };
 
   const applied: AppliedObject[] = [...unchanged];
   const errors: SlipwayError[] = [];
@@ -241,8 +230,6 @@ async function applyTarget(
       const resource = p.resource ?? (await discovery.require(p.intent.apiVersion, p.intent.kind));
       const out = await applyOne(client, resource, p);
       applied.push(out);
-      // For objects that were not Slipway's, the force flag is the caller's --force-conflicts.
-      if (out.adopted) adopted.push({ ref: p.ref, forced: p.force });
       progress({ type: "object", ref: p.ref, action: p.live ? ChangeAction.Update : ChangeAction.Create });
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
@@ -293,7 +280,7 @@ async function applyTarget(
   }
   if (errors.length > 0) throw combine(errors);
   const writes = applied.filter((a) => a.written).length + toDelete.length;
-  return { changes, applied, writes, drifted, previous, adopted };
+  return { changes, applied, writes, drifted, previous };
 }
 
 /**

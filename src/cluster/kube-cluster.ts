@@ -171,10 +171,7 @@ export class KubeCluster implements Cluster {
     const why = failure.details.message ? `${reason}: ${String(failure.details.message)}` : reason;
     r.onProgress?.({ type: "rollback", reason: why, objects: previous.length });
     // Objects that were there before the failed apply took them over are not its to delete.
-    const adopted = out.adopted.flatMap((a) => {
-      const applied = out.applied.find((x) => x.ref === a.ref);
-      return applied && inScope(applied.object, r.scope) ? [{ ...a, object: applied.object }] : [];
-    });
+    const adopted = out.applied.filter((a) => a.adopted === true && inScope(a.object, r.scope));
     try {
       const result = await this.rollback({
         ...r,
@@ -184,8 +181,9 @@ export class KubeCluster implements Cluster {
       });
       // Taken with force, the other owner's values are gone from them: handing them back would
       // drop those fields altogether, so they stay as the failed revision left them.
+      const forced = r.forceConflicts === true;
       const handedBack: string[] = [];
-      for (const a of adopted.filter((x) => !x.forced)) {
+      for (const a of forced ? [] : adopted) {
         await handBack(
           this.#client,
           await this.#discovery.require(a.object.apiVersion, a.object.kind),
@@ -194,7 +192,7 @@ export class KubeCluster implements Cluster {
         r.onProgress?.({ type: "object", ref: a.ref, action: ChangeAction.Update });
         handedBack.push(a.ref);
       }
-      const kept = adopted.filter((x) => x.forced).map((x) => x.ref);
+      const kept = forced ? adopted.map((a) => a.ref) : [];
       return rolledBack(failure, r.scope, { ...rollbackReport(result.changes), handedBack, kept });
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
