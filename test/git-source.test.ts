@@ -1,0 +1,283 @@
+/**
+ * Reading an app's files from an untrusted repository at one commit, with the real `git`: what a
+ * hostile repository tries (symlinks, submodules, filters, `.git` paths, huge files, a remote that
+ * never answers, the `ext::` transport) ends in a clear refusal, and nothing runs.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ErrorCode, isSlipwayError } from "../src/core/errors.ts";
+import { GitSource } from "../src/source/git-source.ts";
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd: dir,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      LC_ALL: "C",
+      GIT_AUTHOR_NAME: "Ada Author",
+      GIT_AUTHOR_EMAIL: "ada@example.test",
+      GIT_AUTHOR_DATE: "2026-11-30T10:00:00Z",
+      GIT_COMMITTER_NAME: "Ci Committer",
+      GIT_COMMITTER_EMAIL: "ci@example.test",
+      GIT_COMMITTER_DATE: "2026-11-30T10:05:00Z",
+    },
+  }).trim();
+}
+
+function temp(name: string): string {
+  return mkdtempSync(join(tmpdir(), `slipway-source-${name}-`));
+}
+
+/** An app repository with the app in apps/cart, committed; returns its path and the commit. */
+function appRepository(): { repo: string; commit: string } {
+  const repo = temp("repo");
+  git(repo, "init", "-q", "-b", "main");
+  mkdirSync(join(repo, "apps/cart/secrets"), { recursive: true });
+  mkdirSync(join(repo, "apps/cart-other"), { recursive: true });
+  writeFileSync(join(repo, "apps/cart/slipway.yaml"), "name: cart\n");
+  writeFileSync(join(repo, "apps/cart/secrets/develop.enc.yaml"), "password: ENC[...]\n");
+  writeFileSync(join(repo, "apps/cart-other/slipway.yaml"), "name: cart-other\n");
+  writeFileSync(join(repo, "README.md"), "shop\n");
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "cart: first release\n\nwith a body");
+  return { repo, commit: git(repo, "rev-parse", "HEAD") };
+}
+
+function source(options: Partial<ConstructorParameters<typeof GitSource>[0]> = {}): GitSource {
+  return new GitSource({ cacheDir: temp("cache"), allowLocal: true, ...options });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isSlipwayError(error), `expected a SlipwayError, got ${String(error)}`);
+    return { code: error.code, message: error.message };
+  }
+  assert.fail("expected a refusal");
+}
+
+test("reads the app's files at the commit, with the commit's author, times and message", async () => {
+  const { repo, commit } = appRepository();
+  const reader = source();
+  const info = await reader.fetchCommit(repo, commit);
+  assert.deepEqual(info, {
+    commit,
+    authorName: "Ada Author",
+    authorEmail: "ada@example.test",
+    authoredAt: "2026-11-30T10:00:00.000Z",
+    committedAt: "2026-11-30T10:05:00.000Z",
+    message: "cart: first release\n\nwith a body",
+  });
+  const files = await reader.readTree(repo, commit, "apps/cart");
+  assert.deepEqual(
+    files.map((f) => [f.path, f.content.toString("utf8")]),
+    [
+      ["secrets/develop.enc.yaml", "password: ENC[...]\n"],
+      ["slipway.yaml", "name: cart\n"],
+    ],
+    "only apps/cart, not its neighbour apps/cart-other",
+  );
+});
+
+test("a later commit is fetched into the same mirror, and the earlier commit still reads as it was", async () => {
+  const { repo, commit: first } = appRepository();
+  const cacheDir = temp("cache");
+  const reader = source({ cacheDir });
+  await reader.fetchCommit(repo, first);
+  writeFileSync(join(repo, "apps/cart/slipway.yaml"), "name: cart\nteam: commerce\n");
+  git(repo, "commit", "-q", "-am", "cart: team");
+  const second = git(repo, "rev-parse", "HEAD");
+  await reader.fetchCommit(repo, second);
+  assert.equal(readdirSync(cacheDir).length, 1, "one mirror per repository");
+  const at = async (commit: string) =>
+    (await reader.readTree(repo, commit, "apps/cart"))
+      .find((f) => f.path === "slipway.yaml")
+      ?.content.toString();
+  assert.equal(await at(first), "name: cart\n");
+  assert.equal(await at(second), "name: cart\nteam: commerce\n");
+});
+
+test("a commit that does not exist is refused, naming the repository and the commit", async () => {
+  const { repo } = appRepository();
+  const missing = "0123456789abcdef0123456789abcdef01234567";
+  const { code, message } = await refusal(source().fetchCommit(repo, missing));
+  assert.equal(code, ErrorCode.NotFound);
+  assert.match(message, new RegExp(`commit ${missing} does not exist in ${repo}`));
+  const short = await refusal(source().fetchCommit(repo, "abc123"));
+  assert.equal(short.code, ErrorCode.Input);
+  assert.match(short.message, /not a full commit id/);
+});
+
+test("a repository that cannot be read says which and why, without the credentials in its URL", async () => {
+  const gone = join(temp("gone"), "nothing-here");
+  const local = await refusal(source().fetchCommit(gone, "0".repeat(40)));
+  assert.equal(local.code, ErrorCode.Git);
+  assert.match(
+    local.message,
+    new RegExp(`cannot read ${gone}: .*(does not appear to be a git repository|not found)`, "s"),
+  );
+
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const remote = await refusal(
+      source().fetchCommit(`https://ci:s3cr3t-token@127.0.0.1:${port}/shop.git`, "0".repeat(40)),
+    );
+    assert.equal(remote.code, ErrorCode.Git);
+    assert.match(remote.message, new RegExp(`cannot read https://127.0.0.1:${port}/shop.git`));
+    assert.doesNotMatch(remote.message, /s3cr3t-token/);
+  } finally {
+    server.close();
+  }
+});
+
+test("a remote that never answers is given up at the deadline", async () => {
+  const sockets: import("node:net").Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket)); // accepts, never speaks
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const started = Date.now();
+  try {
+    const { code, message } = await refusal(
+      source({ limits: { timeoutMs: 1_500 } }).fetchCommit(
+        `https://127.0.0.1:${port}/shop.git`,
+        "0".repeat(40),
+      ),
+    );
+    assert.equal(code, ErrorCode.Git);
+    assert.match(message, /no answer within 1\.5 s/);
+    assert.ok(Date.now() - started < 6_000, `gave up after ${Date.now() - started} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});
+
+test("transports that run commands, and local paths on a server, are refused before git runs", async () => {
+  const marker = join(temp("marker"), "pwned");
+  for (const repository of [
+    `ext::sh -c touch% ${marker}`,
+    "--upload-pack=touch /tmp/x",
+    "http://plain.example/shop.git",
+  ]) {
+    const { code } = await refusal(source().fetchCommit(repository, "0".repeat(40)));
+    assert.equal(code, ErrorCode.Input, repository);
+  }
+  const { repo, commit } = appRepository();
+  const server = await refusal(source({ allowLocal: false }).fetchCommit(repo, commit));
+  assert.equal(server.code, ErrorCode.Input);
+  assert.match(server.message, /give an https:\/\/ or ssh:\/\/ URL/);
+  assert.equal(existsSync(marker), false);
+});
+
+test("a symlink in the app's tree is refused by name; a submodule is neither fetched nor read", async () => {
+  const { repo } = appRepository();
+  symlinkSync("/etc/shadow", join(repo, "apps/cart/secrets/stable.enc.yaml"));
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "link");
+  const linked = git(repo, "rev-parse", "HEAD");
+  const reader = source();
+  await reader.fetchCommit(repo, linked);
+  const { code, message } = await refusal(reader.readTree(repo, linked, "apps/cart"));
+  assert.equal(code, ErrorCode.Input);
+  assert.match(message, /apps\/cart\/secrets\/stable\.enc\.yaml at commit [0-9a-f]{12} is a symbolic link/);
+
+  git(repo, "rm", "-q", "apps/cart/secrets/stable.enc.yaml");
+  // A gitlink pointing at a commit no server has: reading must not try to fetch it.
+  git(repo, "update-index", "--add", "--cacheinfo", `160000,${"e".repeat(40)},apps/cart/vendor`);
+  git(repo, "commit", "-q", "-m", "submodule");
+  const withSubmodule = git(repo, "rev-parse", "HEAD");
+  await reader.fetchCommit(repo, withSubmodule);
+  const files = await reader.readTree(repo, withSubmodule, "apps/cart");
+  assert.deepEqual(
+    files.map((f) => f.path),
+    ["secrets/develop.enc.yaml", "slipway.yaml"],
+  );
+});
+
+test("filters never run: an LFS pointer reads as the pointer, a smudge filter in git's config stays idle", async () => {
+  const { repo } = appRepository();
+  const pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n";
+  writeFileSync(join(repo, "apps/cart/.gitattributes"), "* filter=lfs diff=lfs merge=lfs\n");
+  writeFileSync(join(repo, "apps/cart/model.bin"), pointer);
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "lfs");
+  const commit = git(repo, "rev-parse", "HEAD");
+  // An operator's global config with a filter that would leave a trace if anything ran it.
+  const home = temp("home");
+  const marker = join(home, "smudged");
+  writeFileSync(join(home, ".gitconfig"), `[filter "lfs"]\n\tsmudge = touch ${marker}\n\trequired = true\n`);
+  const previousHome = process.env.HOME;
+  process.env.HOME = home;
+  try {
+    const reader = source();
+    await reader.fetchCommit(repo, commit);
+    const files = await reader.readTree(repo, commit, "apps/cart");
+    assert.equal(files.find((f) => f.path === "model.bin")?.content.toString(), pointer);
+  } finally {
+    process.env.HOME = previousHome;
+  }
+  assert.equal(existsSync(marker), false);
+});
+
+test("a tree with a .git path is refused at fetch (objects are checked)", async () => {
+  const repo = temp("evil");
+  git(repo, "init", "-q", "-b", "main");
+  const blob = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: repo, input: "[core]\n" })
+    .toString()
+    .trim();
+  const inner = execFileSync("git", ["mktree"], { cwd: repo, input: `100644 blob ${blob}\tconfig\n` })
+    .toString()
+    .trim();
+  const outer = execFileSync("git", ["mktree"], { cwd: repo, input: `040000 tree ${inner}\t.git\n` })
+    .toString()
+    .trim();
+  const commit = git(repo, "commit-tree", outer, "-m", "evil");
+  git(repo, "update-ref", "refs/heads/main", commit);
+  const { code, message } = await refusal(source().fetchCommit(repo, commit));
+  assert.equal(code, ErrorCode.Git);
+  assert.match(message, /hasDotgit|fsck/);
+});
+
+test("size limits: one file, the files of one read, and the mirror a fetch may grow to", async () => {
+  const { repo } = appRepository();
+  writeFileSync(join(repo, "apps/cart/huge.json"), randomBytes(300_000).toString("base64"));
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "huge");
+  const commit = git(repo, "rev-parse", "HEAD");
+
+  const perFile = source({ limits: { maxFileBytes: 100_000 } });
+  await perFile.fetchCommit(repo, commit);
+  const one = await refusal(perFile.readTree(repo, commit, "apps/cart"));
+  assert.equal(one.code, ErrorCode.TooLarge);
+  assert.match(
+    one.message,
+    /apps\/cart\/huge\.json at commit [0-9a-f]{12} is 400000 bytes: the limit is 100000 bytes/,
+  );
+
+  const cacheDir = temp("cache");
+  const mirror = source({ cacheDir, limits: { maxMirrorBytes: 50_000 } });
+  const grown = await refusal(mirror.fetchCommit(repo, commit));
+  assert.equal(grown.code, ErrorCode.TooLarge);
+  assert.match(grown.message, /grew its mirror past the limit/);
+  assert.deepEqual(readdirSync(cacheDir), [], "the oversized mirror is not kept");
+});
+
+test("a path outside the repository is refused", async () => {
+  const { repo, commit } = appRepository();
+  const reader = source();
+  await reader.fetchCommit(repo, commit);
+  for (const path of ["../other", "apps/../../x", ".git"]) {
+    const { code } = await refusal(reader.readTree(repo, commit, path));
+    assert.equal(code, ErrorCode.Input, path);
+  }
+});
