@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { creationRuleFor, parseSopsConfig, storeIndent } from "./creation-rules.ts";
 
-const vectorsDir = new URL("../../../shared/vectors/sops/", import.meta.url);
+const vectorsDir = new URL("./testdata/sops-vectors/", import.meta.url);
 
 const config = parseSopsConfig(
   `creation_rules:

@@ -390,10 +390,7 @@ test("mac_only_encrypted with encrypted_regex: both ways with sops, clear values
 test("PGP: sops (through GnuPG) opens what Slipway wrapped with a public key, and Slipway what sops wrapped", async () => {
   const gnupg = join(dir, "gnupg");
   mkdirSync(gnupg, { mode: 0o700 });
-  const armored = readFileSync(
-    new URL("../../../shared/vectors/sops/sops-nix/key.asc", import.meta.url),
-    "utf8",
-  );
+  const armored = readFileSync(new URL("./testdata/sops-vectors/sops-nix/key.asc", import.meta.url), "utf8");
   const fp = "7FB89715AADA920D65D25E63F9BA9DEBD03F57C0";
   const env = { PATH: process.env.PATH ?? "", HOME: dir, GNUPGHOME: gnupg };
   after(() => spawnSync("gpgconf", ["--kill", "gpg-agent"], { env }));

@@ -13,7 +13,7 @@ import { openDocument } from "./format/sops-file.ts";
 import { type TreeValue, toJsonValue } from "./format/tree.ts";
 import { KeyRing } from "./key-ring.ts";
 
-const vectorsDir = fileURLToPath(new URL("../../../shared/vectors/sops/", import.meta.url));
+const vectorsDir = fileURLToPath(new URL("./testdata/sops-vectors/", import.meta.url));
 
 interface Expected {
   format: string;

@@ -107,7 +107,7 @@ test("set on a file the real sops wrote changes only that key's line (plus the M
 });
 
 test("a 2-space file keeps its layout when rewritten; decrypt prints it as sops does", async () => {
-  const vectors = new URL("../../../../shared/vectors/sops/flux-kustomize-controller/", import.meta.url);
+  const vectors = new URL("../../secrets/testdata/sops-vectors/flux-kustomize-controller/", import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), "slipway-secrets-cli-"));
   const original = readFileSync(new URL("global-secret.yaml", vectors), "utf8");
   writeFileSync(join(dir, "secret.yaml"), original);

@@ -69,10 +69,7 @@ test("the shared credentials file gives named profiles; a KMS entry with aws_pro
 });
 
 test("PGP: a public key is enough to wrap; its secret key unwraps", async () => {
-  const armored = readFileSync(
-    new URL("../../../../shared/vectors/sops/sops-nix/key.asc", import.meta.url),
-    "utf8",
-  );
+  const armored = readFileSync(new URL("../testdata/sops-vectors/sops-nix/key.asc", import.meta.url), "utf8");
   const [secret] = await readPrivateKeys({ armoredKeys: armored });
   const publicOnly = new PgpKeyBackend([(secret as PrivateKey).toPublic().armor()]);
   const fp = "7FB89715AADA920D65D25E63F9BA9DEBD03F57C0";
