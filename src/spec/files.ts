@@ -1,7 +1,10 @@
 /**
  * Reading `slipway.yaml` and the platform file from disk: the thin I/O edge around the pure
- * parsers. The platform file is `--platform` when given, else the nearest `slipway.platform.yaml`
- * in the app's directory or above it, else the built-in default platform.
+ * parsers. The platform file is the operator's: `--platform` when given, else $SLIPWAY_PLATFORM,
+ * else the built-in default platform. It is never looked for in or above the app's directory (or
+ * in the working directory, which is usually the app's checkout): an app's repository is
+ * untrusted, and a platform file it brought could name kubeconfigs (and their credential
+ * commands), clusters, namespaces, GitOps directories and policy modes.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -16,6 +19,10 @@ import {
 
 export const APP_FILE = "slipway.yaml";
 export const PLATFORM_FILE = "slipway.platform.yaml";
+/** The environment variable that names the operator's platform file when `--platform` is not given. */
+export const PLATFORM_ENV = "SLIPWAY_PLATFORM";
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** A path as the user should read it in messages: relative to the working directory when inside it. */
 export function displayPath(path: string, cwd = process.cwd()): string {
@@ -45,9 +52,11 @@ export function appFilePath(dirOrFile: string): string {
   return path;
 }
 
-export function loadPlatformFile(explicit: string | undefined, appDir: string | undefined): LoadedPlatform {
-  const file = explicit ? resolve(explicit) : appDir ? findUp(resolve(appDir), PLATFORM_FILE) : undefined;
-  if (!file) return defaultPlatform();
+/** `explicit` (the `--platform` flag), else `env`'s $SLIPWAY_PLATFORM, else the built-in default. */
+export function loadPlatformFile(explicit: string | undefined, env: Env = process.env): LoadedPlatform {
+  const named = explicit || env[PLATFORM_ENV] || undefined;
+  if (!named) return defaultPlatform();
+  const file = resolve(named);
   return parsePlatform(readUserFile(file, "platform file"), displayPath(file));
 }
 
@@ -57,20 +66,13 @@ export function loadApp(dirOrFile: string, platform?: LoadedPlatform): LoadedApp
   return parseAppSpec(text, displayPath(file), platform);
 }
 
-/** Loads an app and the platform that applies to it. */
+/** Loads an app and the operator's platform (see `loadPlatformFile`). */
 export function loadAppAndPlatform(
   dirOrFile: string,
   platformFile?: string,
+  env: Env = process.env,
 ): { app: LoadedApp; platform: LoadedPlatform; appDir: string } {
   const appDir = dirname(appFilePath(dirOrFile));
-  const platform = loadPlatformFile(platformFile, appDir);
+  const platform = loadPlatformFile(platformFile, env);
   return { app: loadApp(dirOrFile, platform), platform, appDir };
-}
-
-function findUp(start: string, name: string): string | undefined {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { channelPolicySchema, platformPolicySchema } from "../policy/config.ts";
+import { keysConfigSchema } from "../secrets/key-policy.ts";
 import { dnsLabel, duration, labelMap } from "./common-schema.ts";
 
 const domain = z
@@ -90,6 +91,7 @@ export const platformSchema = z.strictObject({
     })
     .optional(),
   teams: z.array(z.strictObject({ name: dnsLabel, description: z.string().optional() })).optional(),
+  keys: keysConfigSchema.optional(),
   routing: z
     .strictObject({
       kind: z.enum(["ingress", "gateway"]).optional().describe("Ingress (default) or Gateway API HTTPRoute."),

@@ -121,7 +121,7 @@ export function registerCheck(program: Command, io: CliIo): void {
 
 function listRules(opts: CheckOptions, format: string, io: CliIo): void {
   const platform =
-    opts.platform === undefined ? undefined : loadPlatformFile(resolve(io.cwd, opts.platform), io.cwd);
+    opts.platform === undefined ? undefined : loadPlatformFile(resolve(io.cwd, opts.platform), io.env);
   const rules = [...builtinRules, ...(platform ? readCustomRules(platform) : [])];
   if (format !== "text") {
     io.out(
@@ -174,7 +174,7 @@ async function fromManifests(paths: string[], opts: CheckOptions, io: CliIo): Pr
   // A platform file matters for manifests only when asked for, or when a channel is named.
   const platform =
     opts.platform !== undefined || opts.channel !== undefined
-      ? loadPlatformFile(opts.platform === undefined ? undefined : resolve(io.cwd, opts.platform), io.cwd)
+      ? loadPlatformFile(opts.platform === undefined ? undefined : resolve(io.cwd, opts.platform), io.env)
       : undefined;
   return {
     objects: [...objects],

@@ -40,7 +40,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .requiredOption("--image <ref>", "the image to deploy, pinned: <repository>@sha256:<digest>")
     .option(
       "--platform <file>",
-      "platform file (default: nearest slipway.platform.yaml, else built-in defaults)",
+      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--commit <sha>", "the app's source commit (default: HEAD of the app's git repository)")
     .option("--dry-run", "show what would change and write nothing")

@@ -19,7 +19,7 @@ export function registerDiff(program: Command, io: CliIo): void {
     .option("--image <ref>", "image as <repository>@sha256:<digest> (default: the spec's image.tag)")
     .option(
       "--platform <file>",
-      "platform file (default: nearest slipway.platform.yaml, else built-in defaults)",
+      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--prune", "include objects a deploy with --prune would delete")
     .option("--exit-code", "exit 1 when something would change")

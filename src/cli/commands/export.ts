@@ -17,7 +17,7 @@ export function registerExport(program: Command, io: CliIo): void {
     .requiredOption("-o, --out <chart-dir>", "directory to write the chart into")
     .option(
       "--platform <file>",
-      "platform file (default: nearest slipway.platform.yaml, else built-in defaults)",
+      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--image <ref>", "image as repository@sha256:<digest> (default: the spec's image.tag)")
     .action((opts: { app: string; out: string; platform?: string; image?: string }) => {

@@ -16,7 +16,7 @@ export function registerRender(program: Command, io: CliIo): void {
     .requiredOption("--target <target>", "a channel name, or preview:<branch>")
     .option(
       "--platform <file>",
-      "platform file (default: nearest slipway.platform.yaml, else built-in defaults)",
+      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--image <ref>", "image as repository@sha256:<digest> (default: the spec's image.tag)")
     .option("--release <id>", "release id recorded in the slipway.dev/release label")

@@ -3,11 +3,10 @@
  * so that a problem only one channel meets is found now, not at deploy time.
  */
 
-import { dirname } from "node:path";
 import type { Command } from "commander";
 import { isSlipwayError, type Problem } from "../../core/errors.ts";
 import { render } from "../../render/render.ts";
-import { appFilePath, displayPath, loadApp, loadPlatformFile } from "../../spec/files.ts";
+import { displayPath, loadApp, loadPlatformFile } from "../../spec/files.ts";
 import type { LoadedPlatform } from "../../spec/parse.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
@@ -19,7 +18,7 @@ export function registerValidate(program: Command, io: CliIo): void {
     .option("--app <dir>", "app directory or spec file (omit to check only the platform file)")
     .option(
       "--platform <file>",
-      "platform file (default: nearest slipway.platform.yaml, else built-in defaults)",
+      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--output <format>", "text or json", "text")
     .action((opts: { app?: string; platform?: string; output?: string }) => {
@@ -28,10 +27,7 @@ export function registerValidate(program: Command, io: CliIo): void {
       let problems: readonly Problem[] = [];
       let message = "";
       try {
-        const platform = loadPlatformFile(
-          opts.platform,
-          opts.app ? dirname(appFilePath(opts.app)) : undefined,
-        );
+        const platform = loadPlatformFile(opts.platform, io.env);
         checked.push(platform.source?.file ?? "(built-in default platform)");
         if (opts.app) {
           const app = loadApp(opts.app, platform);
