@@ -18,6 +18,8 @@ export const ErrorCode = {
   SecretDecrypt: "SLIPWAY_E_SECRET_DECRYPT",
   SecretIntegrity: "SLIPWAY_E_SECRET_INTEGRITY",
   KeyBackend: "SLIPWAY_E_KEY_BACKEND",
+  /** A SOPS file names a master key the operator does not allow (for this team): nothing was contacted. */
+  KeyNotAllowed: "SLIPWAY_E_KEY_NOT_ALLOWED",
   Cluster: "SLIPWAY_E_CLUSTER",
   RolloutFailed: "SLIPWAY_E_ROLLOUT_FAILED",
   /** The Kubernetes API refused an object as invalid (HTTP 422); the message lists its causes. */
@@ -83,6 +85,7 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 {
     case ErrorCode.PlatformInvalid:
     case ErrorCode.NotFound:
     case ErrorCode.TooLarge:
+    case ErrorCode.KeyNotAllowed:
       return 2;
     default:
       return 1;
@@ -109,6 +112,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.RenderFailed:
     case ErrorCode.SecretPlaintext:
     case ErrorCode.ClusterRejected:
+    case ErrorCode.KeyNotAllowed:
       return 422;
     case ErrorCode.Unavailable:
     case ErrorCode.Cluster:
