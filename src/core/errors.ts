@@ -15,6 +15,8 @@ export const ErrorCode = {
   Unauthenticated: "SLIPWAY_E_UNAUTHENTICATED",
   Forbidden: "SLIPWAY_E_FORBIDDEN",
   TooLarge: "SLIPWAY_E_TOO_LARGE",
+  /** A request body in a media type the endpoint does not read (HTTP 415). */
+  UnsupportedMediaType: "SLIPWAY_E_UNSUPPORTED_MEDIA_TYPE",
   SecretDecrypt: "SLIPWAY_E_SECRET_DECRYPT",
   SecretIntegrity: "SLIPWAY_E_SECRET_INTEGRITY",
   KeyBackend: "SLIPWAY_E_KEY_BACKEND",
@@ -85,6 +87,7 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 {
     case ErrorCode.PlatformInvalid:
     case ErrorCode.NotFound:
     case ErrorCode.TooLarge:
+    case ErrorCode.UnsupportedMediaType:
     case ErrorCode.KeyNotAllowed:
       return 2;
     default:
@@ -108,6 +111,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 409;
     case ErrorCode.TooLarge:
       return 413;
+    case ErrorCode.UnsupportedMediaType:
+      return 415;
     case ErrorCode.PolicyBlocked:
     case ErrorCode.RenderFailed:
     case ErrorCode.SecretPlaintext:
