@@ -3,33 +3,103 @@
  * `commands/` and registers itself on the program; this file wires them and maps every failure to
  * one exit code (0 ok, 1 findings or a failed operation, 2 usage or input error).
  *
- * Commands are loaded on demand: `slipway check` loads the policy engine and not the Kubernetes
- * client, the server or the SOPS code. Only `--help` and an unknown command load them all.
+ * Start-up is on every command's path, so nothing loads before it is needed: the root `--help`
+ * (and an unknown command) is printed from the table below without loading any command, and a
+ * command loads only its own file, whose heavy imports (renderer, policy engine, schemas) wait
+ * for its action to run. `main.test.ts` checks the table against the commands' own registrations.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { exitCodeFor, formatProblem, isSlipwayError } from "../core/errors.ts";
 import { type CliIo, processIo } from "./io.ts";
 
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
+interface CommandEntry {
+  /** The command's line in the root help, exactly as commander prints it for the registration. */
+  readonly term: string;
+  readonly description: string;
+  readonly load: () => Promise<CommandRegistrar>;
+}
+
 // One entry per top-level command name; keep sorted.
-const commands: Record<string, () => Promise<CommandRegistrar>> = {
-  apps: async () => (await import("./commands/apps.ts")).registerApps,
-  check: async () => (await import("./commands/check.ts")).registerCheck,
-  deploy: async () => (await import("./commands/deploy.ts")).registerDeploy,
-  deployments: async () => (await import("./commands/deployments.ts")).registerDeployments,
-  diff: async () => (await import("./commands/diff.ts")).registerDiff,
-  export: async () => (await import("./commands/export.ts")).registerExport,
-  init: async () => (await import("./commands/init.ts")).registerInit,
-  login: async () => (await import("./commands/login.ts")).registerLogin,
-  releases: async () => (await import("./commands/releases.ts")).registerReleases,
-  render: async () => (await import("./commands/render.ts")).registerRender,
-  secrets: async () => (await import("./commands/secrets.ts")).registerSecrets,
-  serve: async () => (await import("./commands/serve.ts")).registerServe,
-  "upgrade-check": async () => (await import("./commands/upgrade-check.ts")).registerUpgradeCheck,
-  validate: async () => (await import("./commands/validate.ts")).registerValidate,
+export const commands: Readonly<Record<string, CommandEntry>> = {
+  apps: {
+    term: "apps [options]",
+    description: "List the apps of your teams.",
+    load: async () => (await import("./commands/apps.ts")).registerApps,
+  },
+  check: {
+    term: "check [options] [inputs...]",
+    description: "Check Kubernetes objects against the policy catalog (built-in and custom rules).",
+    load: async () => (await import("./commands/check.ts")).registerCheck,
+  },
+  deploy: {
+    term: "deploy [options]",
+    description: "Render an app for a target and apply it to the target's cluster or GitOps repository.",
+    load: async () => (await import("./commands/deploy.ts")).registerDeploy,
+  },
+  deployments: {
+    term: "deployments [options] <app>",
+    description: "List an app's deployments, newest first.",
+    load: async () => (await import("./commands/deployments.ts")).registerDeployments,
+  },
+  diff: {
+    term: "diff [options]",
+    description: "Show what deploying an app would change on its target, secret values redacted.",
+    load: async () => (await import("./commands/diff.ts")).registerDiff,
+  },
+  export: {
+    term: "export",
+    description: "Export an app in another tool's format.",
+    load: async () => (await import("./commands/export.ts")).registerExport,
+  },
+  init: {
+    term: "init [options] [dir]",
+    description: "Write a commented starter slipway.yaml for the project in <dir>.",
+    load: async () => (await import("./commands/init.ts")).registerInit,
+  },
+  login: {
+    term: "login [options]",
+    description: "Log in to a Slipway server with an API token (read from stdin unless --token is given).",
+    load: async () => (await import("./commands/login.ts")).registerLogin,
+  },
+  releases: {
+    term: "releases [options] <app>",
+    description: "List an app's releases, newest first.",
+    load: async () => (await import("./commands/releases.ts")).registerReleases,
+  },
+  render: {
+    term: "render [options]",
+    description: "Render an app for a channel or a branch preview into Kubernetes objects.",
+    load: async () => (await import("./commands/render.ts")).registerRender,
+  },
+  secrets: {
+    term: "secrets",
+    description: "SOPS-compatible encrypted files: encrypt, decrypt, edit, set, unset, rotate, updatekeys.",
+    load: async () => (await import("./commands/secrets.ts")).registerSecrets,
+  },
+  serve: {
+    term: "serve [options]",
+    description: "Run the Slipway server (API for the CLI, CI and the dashboard).",
+    load: async () => (await import("./commands/serve.ts")).registerServe,
+  },
+  "upgrade-check": {
+    term: "upgrade-check [options] [inputs...]",
+    description: "List objects whose API version a target Kubernetes version deprecates or removes.",
+    load: async () => (await import("./commands/upgrade-check.ts")).registerUpgradeCheck,
+  },
+  validate: {
+    term: "validate [options]",
+    description: "Check an app's slipway.yaml and the platform file; report every problem at once.",
+    load: async () => (await import("./commands/validate.ts")).registerValidate,
+  },
 };
 
+/**
+ * The program for `argv`: with the named command registered for real, or, when no known command
+ * is named (root help, an unknown command, no arguments), every command as a stub from the table
+ * that is enough for the root help and commander's "did you mean".
+ */
 export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command("slipway")
     .description("Slipway: one slipway.yaml per service, from a branch push to production on Kubernetes.")
@@ -37,10 +107,34 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  const first = argv[0];
-  const names = first !== undefined && first in commands ? [first] : Object.keys(commands);
-  for (const register of await Promise.all(names.map((name) => commands[name]!()))) register(program, io);
+  const name = commandName(argv);
+  const entry = name === undefined ? undefined : commands[name];
+  if (entry !== undefined) {
+    (await entry.load())(program, io);
+    return program;
+  }
+  for (const [stub, { description }] of Object.entries(commands))
+    program.command(stub).description(description);
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command) {
+      return commands[cmd.name()]?.term ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   return program;
+}
+
+/**
+ * The command `argv` names: its first word (the root has no option taking a value), or the word
+ * after `help`. A `--help` before any word asks for the root help: no command.
+ */
+function commandName(argv: readonly string[]): string | undefined {
+  const words: string[] = [];
+  for (const arg of argv) {
+    if ((arg === "-h" || arg === "--help") && words.length === 0) return undefined;
+    if (!arg.startsWith("-")) words.push(arg);
+  }
+  const [first, second] = words;
+  return first === "help" && second !== undefined ? second : first;
 }
 
 /** Runs the CLI with `argv` (without the node and script names) and resolves to the exit code. */

@@ -2,11 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { render } from "../../render/render.ts";
-import { fileNameFor, objectsToYaml, objectToYaml } from "../../render/yaml-output.ts";
-import { displayPath, loadAppAndPlatform } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
-import { gateRender } from "../policy-gate.ts";
 
 export function registerRender(program: Command, io: CliIo): void {
   program
@@ -22,7 +18,7 @@ export function registerRender(program: Command, io: CliIo): void {
     .option("--release <id>", "release id recorded in the slipway.dev/release label")
     .option("-o, --out <dir|->", "write one file per object into <dir>, or YAML to stdout with -", "-")
     .action(
-      (opts: {
+      async (opts: {
         app: string;
         target: string;
         platform?: string;
@@ -30,6 +26,18 @@ export function registerRender(program: Command, io: CliIo): void {
         release?: string;
         out: string;
       }) => {
+        // Loaded when the command runs: `--help` and the other commands do not pay for the renderer.
+        const [
+          { render },
+          { fileNameFor, objectsToYaml, objectToYaml },
+          { displayPath, loadAppAndPlatform },
+          { gateRender },
+        ] = await Promise.all([
+          import("../../render/render.ts"),
+          import("../../render/yaml-output.ts"),
+          import("../../spec/files.ts"),
+          import("../policy-gate.ts"),
+        ]);
         const { app, platform } = loadAppAndPlatform(opts.app, opts.platform);
         const result = render({
           app,

@@ -5,8 +5,7 @@
 
 import type { Command } from "commander";
 import { isSlipwayError, type Problem } from "../../core/errors.ts";
-import { render } from "../../render/render.ts";
-import { displayPath, loadApp, loadPlatformFile } from "../../spec/files.ts";
+import type { loadApp } from "../../spec/files.ts";
 import type { LoadedPlatform } from "../../spec/parse.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
@@ -21,7 +20,9 @@ export function registerValidate(program: Command, io: CliIo): void {
       "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--output <format>", "text or json", "text")
-    .action((opts: { app?: string; platform?: string; output?: string }) => {
+    .action(async (opts: { app?: string; platform?: string; output?: string }) => {
+      // Loaded when the command runs: `--help` and the other commands do not pay for the schemas.
+      const { displayPath, loadApp, loadPlatformFile } = await import("../../spec/files.ts");
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
       const checked: string[] = [];
       let problems: readonly Problem[] = [];
@@ -32,7 +33,7 @@ export function registerValidate(program: Command, io: CliIo): void {
         if (opts.app) {
           const app = loadApp(opts.app, platform);
           checked.push(app.source.file);
-          renderEveryTarget(app, platform);
+          await renderEveryTarget(app, platform);
         }
       } catch (error) {
         if (!isSlipwayError(error)) throw error;
@@ -49,7 +50,8 @@ export function registerValidate(program: Command, io: CliIo): void {
     });
 }
 
-function renderEveryTarget(app: ReturnType<typeof loadApp>, platform: LoadedPlatform): void {
+async function renderEveryTarget(app: ReturnType<typeof loadApp>, platform: LoadedPlatform): Promise<void> {
+  const { render } = await import("../../render/render.ts");
   const image = app.spec.image.tag ? undefined : `${app.spec.image.repository}@sha256:${"0".repeat(64)}`;
   const targets = [
     ...platform.platform.channels.map((c) => c.name),
