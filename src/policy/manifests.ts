@@ -3,16 +3,19 @@
  * their source. Validates the minimum every rule relies on (apiVersion, kind, metadata.name) and
  * names `file:line` for anything else; expands `kind: List`. Pure.
  *
+ * Values are read as the API server reads them (YAML 1.1 scalars, merge keys; `kube-yaml.ts`), so
+ * `hostNetwork: yes` is judged as the `true` the cluster will run.
+ *
  * Speed matters here (`helm template | slipway check -` on large charts, the benchmark): values are
  * read with js-yaml, several times faster than a full document model, per document chunk so every
  * object knows its first line. The line of a field inside an object (for SARIF regions) is found
- * lazily, with a positioned parse of that one document, only for objects that have findings.
+ * lazily, by walking that one document's parser events, only for objects that have findings; the
+ * cost is that document's size, never the file's.
  */
-import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
 import { z } from "zod";
 import { ErrorCode, type Problem, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
-import { type LocatedDocument, parseYamlDocuments } from "./yaml-located.ts";
+import { KubeYamlError, loadKubeYaml, locate } from "./kube-yaml.ts";
 
 export interface SourcedObject {
   readonly object: KubeObject;
@@ -80,25 +83,23 @@ export function parseManifests(text: string, file: string): SourcedObject[] {
     if (start === undefined) continue; // only comments, e.g. helm's `# Source:` lines
     let value: unknown;
     try {
-      value = load(chunk.text, { schema: CORE_SCHEMA, filename: file });
+      value = loadKubeYaml(chunk.text)[0];
     } catch (error) {
-      if (!(error instanceof YAMLException)) throw error;
+      if (!(error instanceof KubeYamlError)) throw error;
+      const at = positionIn(chunk.text, error.offset);
       problems.push({
         file,
-        line: chunk.offset + (error.mark?.line ?? 0) + 1,
-        column: (error.mark?.column ?? 0) + 1,
+        line: chunk.offset + at.line,
+        column: at.column,
         path: "",
-        message: error.reason,
+        message: error.message,
       });
       continue;
     }
     if (value === null || value === undefined) continue; // empty documents between `---`
-    let located: LocatedDocument | undefined;
-    // Positions are computed only when asked for, and at most once per document.
-    const lineOf = (path: readonly (string | number)[]): number => {
-      located ??= parseYamlDocuments(`${"\n".repeat(chunk.offset)}${chunk.text}`, file)[0];
-      return located ? located.lineOf(path) : start;
-    };
+    // Positions are computed only when asked for, from this document's text alone.
+    const lineOf = (path: readonly (string | number)[]): number =>
+      chunk.offset + positionIn(chunk.text, locate(chunk.text, path)).line;
     const items = isList(value)
       ? value.items.map((v, i) => ({ v, at: ["items", i] as (string | number)[] }))
       : [{ v: value, at: [] as (string | number)[] }];
@@ -130,6 +131,17 @@ export function parseManifests(text: string, file: string): SourcedObject[] {
     throw new SlipwayError(ErrorCode.Input, `${file}: not a Kubernetes manifest`, { problems });
   }
   return out;
+}
+
+/** 1-based line and column of a 0-based offset into `text`. */
+function positionIn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function isList(v: unknown): v is { items: unknown[] } {
