@@ -2,6 +2,10 @@
  * The whole route × role matrix: every route, called by each team role of the owning team, by a
  * platform administrator, by an admin of another team and by nobody, allows or denies exactly as
  * the table below says. A route added without a row here fails this test.
+ *
+ * Where what the route addresses is the team's business (an app, a release, a deployment), the
+ * admin of another team is told exactly what a request for a missing one is told: 404, same
+ * message. A 403 there would confirm that it exists and which team it is not in.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -39,6 +43,27 @@ const policy: Record<string, Needs> = {
   "POST /api/v1/tokens": "anyone",
   "DELETE /api/v1/tokens/:token": "anyone",
 };
+
+// Routes whose resource a non-member cannot tell from a missing one.
+const concealed = new Set([
+  "GET /api/v1/apps/:app",
+  "PATCH /api/v1/apps/:app",
+  "GET /api/v1/apps/:app/releases",
+  "POST /api/v1/apps/:app/releases",
+  "GET /api/v1/releases/:release",
+  "POST /api/v1/releases/:release/approvals",
+  "GET /api/v1/apps/:app/deployments",
+  "POST /api/v1/apps/:app/deployments",
+  "GET /api/v1/deployments/:deployment",
+  "POST /api/v1/deployments/:deployment/status",
+]);
+
+/** The same request for a resource that does not exist: another app name, ids nobody was given. */
+function missingVariant(path: string): string {
+  return path
+    .replace("/apps/owned", "/apps/absent")
+    .replace(/\b(rel|dep)_[0-9a-f]{28}\b/, `$1_${"0".repeat(28)}`);
+}
 
 function allowed(needs: Needs, caller: Caller): boolean {
   if (needs === "anyone" || caller === "platform-admin") return true;
@@ -140,6 +165,10 @@ describe("authorization matrix", () => {
     const routes = apiRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
     assert.deepEqual(routes, Object.keys(policy).sort());
     assert.deepEqual(routes, Object.keys(samples).sort());
+    assert.deepEqual(
+      apiRoutes.filter((r) => r.concealed !== undefined).map((r) => `${r.method.toUpperCase()} ${r.path}`),
+      [...concealed],
+    );
   });
 
   for (const key of Object.keys(policy)) {
@@ -153,11 +182,26 @@ describe("authorization matrix", () => {
         const request = await samples[key]!(caller);
         const response = await h.call(method, request.path, { as: caller, body: request.body });
         const expectAllowed = allowed(needs, caller);
-        const ok = expectAllowed ? response.status >= 200 && response.status < 300 : response.status === 403;
+        const hidden = !expectAllowed && caller === "outsider" && concealed.has(key);
+        const denied = hidden ? 404 : 403;
+        const text = await response.text();
+        const ok = expectAllowed
+          ? response.status >= 200 && response.status < 300
+          : response.status === denied;
         if (!ok)
-          cells.push(
-            `${caller}: expected ${expectAllowed ? "2xx" : "403"}, got ${response.status} ${await response.text()}`,
-          );
+          cells.push(`${caller}: expected ${expectAllowed ? "2xx" : denied}, got ${response.status} ${text}`);
+        if (hidden) {
+          const missingPath = missingVariant(request.path);
+          assert.notEqual(missingPath, request.path);
+          const missing = await h.call(method, missingPath, { as: caller, body: request.body });
+          const missingText = await missing.text();
+          // Names and ids differ; everything else must be the same, character for character.
+          const [, existing] = /"(owned|(?:rel|dep)_[0-9a-f]{28})"/.exec(text) ?? [];
+          const [, absent] = /"(absent|(?:rel|dep)_0{28})"/.exec(missingText) ?? [];
+          assert.ok(existing && absent, `${text} / ${missingText}`);
+          assert.equal(missing.status, response.status, `${caller}: status for a missing one`);
+          assert.equal(missingText.replaceAll(absent, existing), text, `${caller}: body for a missing one`);
+        }
       }
       assert.deepEqual(cells, []);
     });

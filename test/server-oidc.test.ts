@@ -81,7 +81,8 @@ describe("OIDC sign-in", () => {
     assert.equal(user.subject, `${issuer}|ada`);
     assert.equal(user.displayName, "Ada");
     assert.deepEqual(body.memberships, []);
-    assert.equal((await h.call("GET", "/api/v1/apps/owned", { token: await sign(first) })).status, 403);
+    // Not a member yet: the app is as invisible as a missing one.
+    assert.equal((await h.call("GET", "/api/v1/apps/owned", { token: await sign(first) })).status, 404);
     const granted = await h.call("PUT", "/api/v1/teams/payments/members", {
       as: "admin",
       body: { subject: `${issuer}|ada`, role: "viewer" },

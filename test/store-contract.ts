@@ -15,6 +15,7 @@ import { type RaceResult, race, raceWorkload } from "./support/race-workload.ts"
 import { rawExec } from "./support/raw-sql.ts";
 
 const alice: Actor = { userId: "u-alice", subject: "test:alice" };
+const reviewer: Actor = { userId: "u-bob", subject: "test:bob" };
 const hex = (c: string) => c.repeat(64);
 
 function rejectsWith(code: string) {
@@ -250,15 +251,39 @@ export function storeContract(kind: DatabaseKind, options: { readCache?: boolean
 
     test("approvals are recorded once per approver, release and target", async () => {
       const release = (await store.listReleases("app-b", { limit: 1 })).items[0]!;
-      await store.recordApproval(alice, { releaseId: release.id, targetName: "stable" });
+      await store.recordApproval(reviewer, { releaseId: release.id, targetName: "stable" });
       await assert.rejects(
-        store.recordApproval(alice, { releaseId: release.id, targetName: "stable" }),
+        store.recordApproval(reviewer, { releaseId: release.id, targetName: "stable" }),
         rejectsWith(ErrorCode.Conflict),
       );
       assert.deepEqual(
         (await store.listApprovals(release.id)).map((a) => [a.targetName, a.approvedBy]),
-        [["stable", "test:alice"]],
+        [["stable", "test:bob"]],
       );
+    });
+
+    test("nobody approves their own release or deployment", async () => {
+      const release = (await store.listReleases("app-b", { limit: 1 })).items[0]!;
+      // Alice recorded the release.
+      await assert.rejects(
+        store.recordApproval(alice, { releaseId: release.id, targetName: "develop" }),
+        (error: unknown) =>
+          rejectsWith(ErrorCode.Forbidden)(error) &&
+          /recorded release .* cannot approve it/.test(String(error)),
+      );
+      // Carol deployed it to develop: she may approve it elsewhere, not there.
+      const carol: Actor = { userId: "u-carol", subject: "test:carol" };
+      await store.startDeployment(carol, { releaseId: release.id, targetName: "develop" });
+      await assert.rejects(
+        store.recordApproval(carol, { releaseId: release.id, targetName: "develop" }),
+        (error: unknown) =>
+          rejectsWith(ErrorCode.Forbidden)(error) && /started deployment .* to develop/.test(String(error)),
+      );
+      await store.recordApproval(carol, { releaseId: release.id, targetName: "stable" });
+      assert.deepEqual((await store.listApprovals(release.id)).map((a) => a.approvedBy).sort(), [
+        "test:bob",
+        "test:carol",
+      ]);
     });
 
     test("every change above left an audit event with hashes, and audit rows cannot be changed", async () => {
@@ -295,6 +320,11 @@ export function storeContract(kind: DatabaseKind, options: { readCache?: boolean
       assert.ok(payments.items.length > 0);
       await assert.rejects(rawExec(database, "update audit_events set actor = 'mallory'"), /append-only/);
       await assert.rejects(rawExec(database, "delete from audit_events"), /append-only/);
+      // PostgreSQL's TRUNCATE fires no row trigger; SQLite has none (its DELETE above covers it).
+      if (kind === "postgres") {
+        await assert.rejects(rawExec(database, "truncate audit_events"), /append-only/);
+      }
+      assert.ok((await store.listAudit({}, { limit: 1 })).items.length > 0, "the audit log is still there");
     });
 
     test("two writers in two processes on the same app and target: no lost update, no duplicate", async () => {

@@ -53,7 +53,7 @@ for (const kind of ["sqlite", "postgres"] as const satisfies DatabaseKind[]) {
         }
         const reopened = await database.open();
         await reopened.close();
-        assert.equal(migrations.length, 4);
+        assert.equal(migrations.length, 6);
       } finally {
         await database.dispose();
       }

@@ -22,6 +22,7 @@ import {
   targetSchema,
   teamSchema,
   timestampSchema,
+  tokenScopeSchema,
   userSchema,
 } from "../store/records.ts";
 
@@ -88,8 +89,13 @@ export const setMemberBody = z.strictObject({
 
 export const createTokenBody = z.strictObject({
   name: z.string().min(1).max(100),
-  /** Days until the token stops working; tokens always expire. */
+  /**
+   * Days until the token stops working; tokens always expire, and never after the credential that
+   * minted them (a token minted with an OIDC sign-in dies with that sign-in's session).
+   */
   expiresInDays: z.number().int().min(1).max(366).default(90),
+  /** `metrics`: a token that only reads /metrics, for a scraper (platform administrators). */
+  scope: tokenScopeSchema.default("api"),
 });
 export const createdTokenSchema = z.object({
   token: apiTokenSchema,

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { Store } from "../store/store.ts";
 import type { Authenticator } from "./auth/authenticate.ts";
-import { authorize } from "./auth/principal.ts";
+import { authorize, authorizeMetrics } from "./auth/principal.ts";
 import { defaultBodyLimit, readJsonBody } from "./body.ts";
 import { errorResponse, invalidInput, type Logger } from "./http-errors.ts";
 import { Metrics } from "./metrics.ts";
@@ -26,6 +26,11 @@ export interface ApiDeps {
   readonly bodyLimit?: number;
   readonly metrics?: Metrics;
   /**
+   * The address users reach the server at. When it is `https://…` (TLS ends at a proxy in front),
+   * every response carries Strict-Transport-Security; so does any request that arrived over TLS.
+   */
+  readonly publicUrl?: string | undefined;
+  /**
    * Check read responses against their schemas too (default: yes; tests keep it on). The server
    * turns it off: what a read route returns comes from the store, which already parsed every row
    * with the same record schemas, and the second pass cost as much CPU as the first on a list page.
@@ -41,10 +46,18 @@ export function createApi(deps: ApiDeps): Hono {
   const openApi = openApiDocument(apiRoutes);
   const checkReads = deps.checkReadResponses ?? true;
 
+  const behindTls = deps.publicUrl?.startsWith("https://") === true;
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     metrics.observe(c.req.routePath, c.req.method, c.res.status, (performance.now() - started) / 1000);
+    // Every answer is about one caller's state or carries a secret (a new token): no cache keeps
+    // it. And no browser guesses a type other than the one declared.
+    c.res.headers.set("cache-control", "no-store");
+    c.res.headers.set("x-content-type-options", "nosniff");
+    if (behindTls || overTls(c.req.raw)) {
+      c.res.headers.set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
   });
   app.onError((error, _c) => errorResponse(error, deps.logger));
   app.notFound((c) =>
@@ -63,8 +76,17 @@ export function createApi(deps: ApiDeps): Hono {
     }
     return c.json({ status: "ready" });
   });
-  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
-  app.get("/api/v1/openapi.json", (c) => c.json(openApi));
+  // Route names, traffic and memory are an operator's business: platform administrators, or a
+  // scraper's token of scope metrics.
+  app.get("/metrics", async (c) => {
+    authorizeMetrics(await deps.authenticate.authenticate(c.req.header("authorization")));
+    return c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" });
+  });
+  app.get("/api/v1/openapi.json", async (c) => {
+    const principal = await deps.authenticate.authenticate(c.req.header("authorization"));
+    authorize(principal, { scope: "authenticated" }, undefined);
+    return c.json(openApi);
+  });
 
   for (const def of apiRoutes) {
     app.on(def.method.toUpperCase(), def.path, async (c) => {
@@ -78,7 +100,7 @@ export function createApi(deps: ApiDeps): Hono {
           : parse(def.body, await readJsonBody(c.req.raw, bodyLimit), "body");
       const input = { params, query, body, store: deps.store };
       const team = def.team === undefined ? undefined : await def.team(input);
-      authorize(principal, def.access, team);
+      authorize(principal, def.access, team, def.concealed?.(params));
       const result = await def.handle({ ...input, principal });
       // A change may have revoked a token or moved a role: cached principals must not outlive it.
       if (def.method !== "get") deps.authenticate.invalidate();
@@ -90,6 +112,13 @@ export function createApi(deps: ApiDeps): Hono {
 }
 
 const jsonHeaders = { "content-type": "application/json" };
+
+/** TLS to this process, or to the proxy in front of it as it says (X-Forwarded-Proto). */
+function overTls(request: Request): boolean {
+  if (request.url.startsWith("https:")) return true;
+  const forwarded = request.headers.get("x-forwarded-proto");
+  return forwarded?.split(",")[0]?.trim().toLowerCase() === "https";
+}
 
 /**
  * The read cache hands the same frozen result to every request until the state changes, so its

@@ -27,6 +27,8 @@ export interface ServerOptions {
   readonly readCache?: boolean;
   readonly examplesDir?: string;
   readonly oidc?: OidcConfig | undefined;
+  /** Where users reach the server (e.g. `https://slipway.example.com`); https turns on HSTS. */
+  readonly publicUrl?: string | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -86,6 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
       logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
       checkReadResponses: false,
+      publicUrl: options.publicUrl,
     });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const fetch = (request: Request, env: unknown) => requests.track(() => app.fetch(request, env));

@@ -4,6 +4,7 @@
  * read the same list, so none of them can forget a route.
  */
 import type { z } from "zod";
+import type { SlipwayError } from "../core/errors.ts";
 import type { Store } from "../store/store.ts";
 import type { Access, Principal } from "./auth/principal.ts";
 
@@ -30,6 +31,13 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
   readonly access: Access;
   /** The team that owns what the request touches, for team-scoped access; may throw not-found. */
   readonly team?: (input: Omit<HandlerInput<P, Q, B>, "principal">) => Promise<string>;
+  /**
+   * For what only its team may know exists (apps, releases, deployments): the error a missing one
+   * gets. A caller outside the owning team gets exactly this error, so neither the status nor the
+   * message tells another team's resource from one that does not exist. Routes that name a team
+   * leave it out: team names are listed to everyone.
+   */
+  readonly concealed?: (params: P) => SlipwayError;
   readonly handle: (input: HandlerInput<P, Q, B>) => Promise<R>;
 }
 

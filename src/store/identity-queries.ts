@@ -163,6 +163,7 @@ export async function createApiToken(ctx: StoreContext, actor: Actor, input: New
     id: input.id ?? newId("tok"),
     userId: input.userId,
     name: input.name,
+    scope: input.scope ?? "api",
     createdAt: ctx.now(),
     expiresAt: input.expiresAt,
     revokedAt: null,
@@ -187,7 +188,7 @@ export async function createApiToken(ctx: StoreContext, actor: Actor, input: New
   return token;
 }
 
-const tokenColumns = ["id", "userId", "name", "createdAt", "expiresAt", "revokedAt"] as const;
+const tokenColumns = ["id", "userId", "name", "scope", "createdAt", "expiresAt", "revokedAt"] as const;
 
 export async function findApiTokenByHash(
   ctx: StoreContext,

@@ -229,6 +229,28 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 5,
+    name: "audit events refuse TRUNCATE (PostgreSQL)",
+    async up(db, dialect) {
+      // A row trigger never sees TRUNCATE; a statement trigger does. SQLite has no TRUNCATE: its
+      // "delete everything" optimization is off while a delete trigger exists, so that one covers it.
+      if (dialect !== "postgres") return;
+      await sql`create trigger audit_events_no_truncate before truncate on audit_events
+        for each statement execute function slipway_audit_append_only()`.execute(db);
+    },
+  },
+  {
+    version: 6,
+    name: "API token scopes",
+    async up(db) {
+      // "api": everything the user may do; "metrics": only GET /metrics (a scraper's token).
+      await db.schema
+        .alterTable("api_tokens")
+        .addColumn("scope", "text", (c) => c.notNull().defaultTo("api"))
+        .execute();
+    },
+  },
 ];
 
 /**

@@ -45,10 +45,19 @@ export type User = z.infer<typeof userSchema>;
 export const membershipSchema = z.object({ teamName: nameSchema, userId: z.string(), role: roleSchema });
 export type Membership = z.infer<typeof membershipSchema>;
 
+/**
+ * What a token may be used for: `api`, everything its user may do; `metrics`, only reading
+ * `/metrics` (the token a Prometheus scraper holds, worthless anywhere else).
+ */
+export const TokenScope = { Api: "api", Metrics: "metrics" } as const;
+export type TokenScope = (typeof TokenScope)[keyof typeof TokenScope];
+export const tokenScopeSchema = z.enum([TokenScope.Api, TokenScope.Metrics]);
+
 export const apiTokenSchema = z.object({
   id: z.string(),
   userId: z.string(),
   name: z.string(),
+  scope: tokenScopeSchema,
   createdAt: timestampSchema,
   expiresAt: timestampSchema.nullable(),
   revokedAt: timestampSchema.nullable(),

@@ -132,6 +132,7 @@ export async function recordApproval(
   const release = await getRelease(ctx, input.releaseId);
   const app = await getApp(ctx, release.appName);
   const target = await getTarget(ctx, input.targetName);
+  await refuseSelfApproval(ctx, actor, release, target.id, target.name, app.teamName);
   const approval: Approval = approvalSchema.parse({
     id: newId("apr"),
     releaseId: release.id,
@@ -163,6 +164,37 @@ export async function recordApproval(
     }),
   );
   return approval;
+}
+
+/**
+ * Four eyes: whoever recorded the release, or started a deployment of it to the target, cannot be
+ * the one who approves it there. Checked in the store, so every way in (API, engine) keeps it.
+ */
+async function refuseSelfApproval(
+  ctx: StoreContext,
+  actor: Actor,
+  release: Release,
+  targetId: string,
+  targetName: string,
+  teamName: string,
+): Promise<void> {
+  const forbidden = (what: string) =>
+    new SlipwayError(
+      ErrorCode.Forbidden,
+      `${actor.subject} ${what}, so cannot approve it: an approval must come from someone else (another releaser of team "${teamName}")`,
+      { details: { release: release.id, target: targetName, approver: actor.subject } },
+    );
+  if (release.createdBy === actor.subject) throw forbidden(`recorded release ${release.id}`);
+  const deployed = await ctx.db
+    .selectFrom("deployments")
+    .select("id")
+    .where("releaseId", "=", release.id)
+    .where("targetId", "=", targetId)
+    .where("createdBy", "=", actor.subject)
+    .executeTakeFirst();
+  if (deployed !== undefined) {
+    throw forbidden(`started deployment ${deployed.id} of release ${release.id} to ${targetName}`);
+  }
 }
 
 export async function listApprovals(ctx: StoreContext, releaseId: string): Promise<readonly Approval[]> {

@@ -29,6 +29,7 @@ import type {
   Target,
   TargetKind,
   Team,
+  TokenScope,
   User,
 } from "./records.ts";
 
@@ -55,6 +56,8 @@ export interface NewApiToken {
   readonly name: string;
   readonly secretHash: string;
   readonly expiresAt: string | null;
+  /** Default `api`. */
+  readonly scope?: TokenScope;
   /**
    * A fixed id makes creation happen at most once across replicas (the bootstrap token): a second
    * attempt is a conflict. Usually omitted.

@@ -16,6 +16,7 @@ export interface Tables {
     createdAt: string;
     expiresAt: string | null;
     revokedAt: string | null;
+    scope: string;
   };
   apps: {
     id: string;

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { sha256Hex } from "../../store/ids.ts";
-import type { ApiToken, User } from "../../store/records.ts";
+import type { ApiToken, TokenScope, User } from "../../store/records.ts";
 import type { Actor, Store } from "../../store/store.ts";
 
 export const tokenPrefix = "slw_";
@@ -21,11 +21,12 @@ export function hashTokenSecret(secret: string): string {
 export async function issueToken(
   store: Store,
   actor: Actor,
-  input: { userId: string; name: string; expiresAt: Date | null; id?: string },
+  input: { userId: string; name: string; expiresAt: Date | null; id?: string; scope?: TokenScope },
 ): Promise<{ token: ApiToken; secret: string }> {
   const secret = newTokenSecret();
   const token = await store.createApiToken(actor, {
     ...(input.id === undefined ? {} : { id: input.id }),
+    ...(input.scope === undefined ? {} : { scope: input.scope }),
     userId: input.userId,
     name: input.name,
     secretHash: hashTokenSecret(secret),

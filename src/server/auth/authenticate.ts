@@ -59,6 +59,8 @@ export function authenticator(deps: {
       user,
       memberships: await deps.store.listMemberships(user.id),
       via: "token",
+      scope: token.scope,
+      expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt),
     };
     // A revocation or role change that committed while these lookups ran has moved the version:
     // what they read may predate it, so it is used for this request only, never cached.
@@ -101,7 +103,13 @@ export function authenticator(deps: {
           subject: identity.subject,
           displayName: identity.displayName,
         }));
-      return { user, memberships: await deps.store.listMemberships(user.id), via: "oidc" };
+      return {
+        user,
+        memberships: await deps.store.listMemberships(user.id),
+        via: "oidc",
+        scope: "api",
+        expiresAt: identity.sessionExpiresAt,
+      };
     },
   };
 }

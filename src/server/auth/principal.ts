@@ -3,13 +3,20 @@
  * nowhere else: a route declares the access it needs, `authorize` says yes or throws.
  */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { type Membership, type Role, roleRank, type User } from "../../store/records.ts";
+import { type Membership, type Role, roleRank, type TokenScope, type User } from "../../store/records.ts";
 import type { Actor } from "../../store/store.ts";
 
 export interface Principal {
   readonly user: User;
   readonly memberships: readonly Membership[];
   readonly via: "token" | "oidc";
+  /** What the credential may be used for; an OIDC ID token is `api`. */
+  readonly scope: TokenScope;
+  /**
+   * When the credential stops working (null: never). A token minted with it expires no later: a
+   * credential cannot outlive itself by minting a longer one.
+   */
+  readonly expiresAt: Date | null;
 }
 
 /**
@@ -34,7 +41,17 @@ export function visibleTeams(principal: Principal): readonly string[] | undefine
   return principal.user.isAdmin ? undefined : principal.memberships.map((m) => m.teamName);
 }
 
-export function authorize(principal: Principal, access: Access, team: string | undefined): void {
+/**
+ * Says yes or throws. `concealed` is what a caller outside `team` is told instead of "forbidden":
+ * the not-found of a missing resource, for resources whose existence is the team's business.
+ */
+export function authorize(
+  principal: Principal,
+  access: Access,
+  team: string | undefined,
+  concealed?: SlipwayError,
+): void {
+  refuseNarrowScope(principal);
   if (access.scope === "authenticated" || principal.user.isAdmin) return;
   if (access.scope === "platform-admin") {
     throw new SlipwayError(ErrorCode.Forbidden, "this needs a platform administrator", {
@@ -43,6 +60,7 @@ export function authorize(principal: Principal, access: Access, team: string | u
   }
   const role = team === undefined ? undefined : roleIn(principal, team);
   if (role === undefined) {
+    if (concealed !== undefined) throw concealed;
     throw new SlipwayError(
       ErrorCode.Forbidden,
       `you are not a member of team "${team}": ask one of its admins to add you`,
@@ -54,6 +72,31 @@ export function authorize(principal: Principal, access: Access, team: string | u
       ErrorCode.Forbidden,
       `this needs the ${access.role} role in team "${team}"; you are ${role}`,
       { details: { team: team ?? null, required: access.role, role } },
+    );
+  }
+}
+
+/** A scraper's token (scope `metrics`) opens `/metrics` and nothing else. */
+function refuseNarrowScope(principal: Principal): void {
+  if (principal.scope !== "api") {
+    throw new SlipwayError(
+      ErrorCode.Forbidden,
+      `this token's scope is ${principal.scope}: it may only read /${principal.scope}; use a token of scope api`,
+      { details: { scope: principal.scope } },
+    );
+  }
+}
+
+/**
+ * `/metrics`: platform administrators, or a token of scope `metrics` that one of them minted (the
+ * check is on the user, so it stops working when they stop being an administrator).
+ */
+export function authorizeMetrics(principal: Principal): void {
+  if (!principal.user.isAdmin) {
+    throw new SlipwayError(
+      ErrorCode.Forbidden,
+      "/metrics needs a platform administrator's token: ask one for a token of scope metrics",
+      { details: { required: "platform-admin" } },
     );
   }
 }

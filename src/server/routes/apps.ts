@@ -1,5 +1,6 @@
 /** Apps and their releases. */
 import { z } from "zod";
+import { notFound } from "../../store/context.ts";
 import type { App } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 import {
@@ -67,6 +68,7 @@ export const appRoutes: readonly RouteDef[] = [
     response: appSchema,
     access: { scope: "team", role: "viewer" },
     team: async (input) => (await requestedApp(input)).teamName,
+    concealed: ({ app }) => notFound("app", app),
     handle: (input) => requestedApp(input),
   }),
   route({
@@ -78,6 +80,7 @@ export const appRoutes: readonly RouteDef[] = [
     response: appSchema,
     access: { scope: "team", role: "developer" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    concealed: ({ app }) => notFound("app", app),
     handle: ({ store, principal, params, body }) =>
       store.updateApp(actorOf(principal), params.app, {
         expectedVersion: body.version,
@@ -93,6 +96,7 @@ export const appRoutes: readonly RouteDef[] = [
     response: pageOf(releaseSchema),
     access: { scope: "team", role: "viewer" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    concealed: ({ app }) => notFound("app", app),
     handle: ({ store, params, query }) => store.listReleases(params.app, query),
   }),
   route({
@@ -106,6 +110,7 @@ export const appRoutes: readonly RouteDef[] = [
     status: 201,
     access: { scope: "team", role: "developer" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    concealed: ({ app }) => notFound("app", app),
     handle: ({ store, principal, params, body }) =>
       store.createRelease(actorOf(principal), {
         appName: params.app,
@@ -125,6 +130,7 @@ export const appRoutes: readonly RouteDef[] = [
     access: { scope: "team", role: "viewer" },
     team: async ({ params, store }) =>
       (await store.getApp((await store.getRelease(params.release)).appName)).teamName,
+    concealed: ({ release }) => notFound("release", release),
     handle: async ({ store, params }) => ({
       ...(await store.getRelease(params.release)),
       approvals: [...(await store.listApprovals(params.release))],
@@ -141,6 +147,7 @@ export const appRoutes: readonly RouteDef[] = [
     access: { scope: "team", role: "releaser" },
     team: async ({ params, store }) =>
       (await store.getApp((await store.getRelease(params.release)).appName)).teamName,
+    concealed: ({ release }) => notFound("release", release),
     handle: ({ store, principal, params, body }) =>
       store.recordApproval(actorOf(principal), { releaseId: params.release, targetName: body.target }),
   }),

@@ -1,5 +1,6 @@
 /** Targets and deployments. */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { notFound } from "../../store/context.ts";
 import {
   appParams,
   createDeploymentBody,
@@ -13,7 +14,7 @@ import {
   pageQuerySchema,
   targetSchema,
 } from "../api-schemas.ts";
-import { actorOf } from "../auth/principal.ts";
+import { actorOf, roleIn } from "../auth/principal.ts";
 import { type RouteDef, route } from "../route.ts";
 
 export const deploymentRoutes: readonly RouteDef[] = [
@@ -45,6 +46,7 @@ export const deploymentRoutes: readonly RouteDef[] = [
     response: pageOf(deploymentSchema),
     access: { scope: "team", role: "viewer" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    concealed: ({ app }) => notFound("app", app),
     handle: ({ store, params, query }) =>
       store.listDeployments(
         { appName: params.app, targetName: query.target },
@@ -61,8 +63,14 @@ export const deploymentRoutes: readonly RouteDef[] = [
     status: 201,
     access: { scope: "team", role: "releaser" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
+    concealed: ({ app }) => notFound("app", app),
     handle: async ({ store, principal, params, body }) => {
       const release = await store.getRelease(body.release);
+      // Another team's release looks exactly like a missing one: its app's name is theirs to know.
+      const owner = (await store.getApp(release.appName)).teamName;
+      if (!principal.user.isAdmin && roleIn(principal, owner) === undefined) {
+        throw notFound("release", body.release);
+      }
       if (release.appName !== params.app) {
         throw new SlipwayError(
           ErrorCode.Input,
@@ -84,6 +92,7 @@ export const deploymentRoutes: readonly RouteDef[] = [
     access: { scope: "team", role: "viewer" },
     team: async ({ params, store }) =>
       (await store.getApp((await store.getDeployment(params.deployment)).appName)).teamName,
+    concealed: ({ deployment }) => notFound("deployment", deployment),
     handle: async ({ store, params }) => ({
       ...(await store.getDeployment(params.deployment)),
       events: [...(await store.deploymentEvents(params.deployment))],
@@ -99,6 +108,7 @@ export const deploymentRoutes: readonly RouteDef[] = [
     access: { scope: "team", role: "releaser" },
     team: async ({ params, store }) =>
       (await store.getApp((await store.getDeployment(params.deployment)).appName)).teamName,
+    concealed: ({ deployment }) => notFound("deployment", deployment),
     handle: ({ store, principal, params, body }) =>
       store.recordDeploymentStatus(actorOf(principal), {
         deploymentId: params.deployment,

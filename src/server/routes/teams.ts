@@ -104,12 +104,25 @@ export const teamRoutes: readonly RouteDef[] = [
     response: createdTokenSchema,
     status: 201,
     access: { scope: "authenticated" },
-    handle: ({ store, principal, body }) =>
-      issueToken(store, actorOf(principal), {
+    handle: ({ store, principal, body }) => {
+      if (body.scope === "metrics" && !principal.user.isAdmin) {
+        throw new SlipwayError(
+          ErrorCode.Forbidden,
+          "a token of scope metrics needs a platform administrator: ask one to mint it",
+          { details: { required: "platform-admin" } },
+        );
+      }
+      // Never later than the credential in hand: otherwise a sign-in the identity provider has
+      // since revoked lives on in the tokens it minted.
+      const requested = new Date(Date.now() + body.expiresInDays * day);
+      const bound = principal.expiresAt;
+      return issueToken(store, actorOf(principal), {
         userId: principal.user.id,
         name: body.name,
-        expiresAt: new Date(Date.now() + body.expiresInDays * day),
-      }),
+        scope: body.scope,
+        expiresAt: bound !== null && bound < requested ? bound : requested,
+      });
+    },
   }),
   route({
     method: "delete",
