@@ -2,8 +2,7 @@
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { CliIo } from "../io.ts";
-import { ApiClient } from "./api-client.ts";
-import { readClientConfig } from "./config.ts";
+import type { ApiClient } from "./api-client.ts";
 
 export interface ListFlags {
   output?: string;
@@ -26,7 +25,12 @@ export function pageOptions(flags: ListFlags): { limit: number; cursor?: string 
   return { limit, ...(flags.cursor ? { cursor: flags.cursor } : {}) };
 }
 
-export function clientFor(io: CliIo): ApiClient {
+/** The client of the logged-in server; loaded on use, so that `--help` does not pay for the API schemas. */
+export async function clientFor(io: CliIo): Promise<ApiClient> {
+  const [{ ApiClient }, { readClientConfig }] = await Promise.all([
+    import("./api-client.ts"),
+    import("./config.ts"),
+  ]);
   return new ApiClient(readClientConfig(io.env));
 }
 

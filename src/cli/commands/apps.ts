@@ -9,7 +9,7 @@ export function registerApps(program: Command, io: CliIo): void {
   withListOptions(program.command("apps").description("List the apps of your teams.")).action(
     async (flags: ListFlags) => {
       const format = parseOutput(flags.output, OUTPUT_FORMATS, "text");
-      const page = await clientFor(io).listApps(pageOptions(flags));
+      const page = await (await clientFor(io)).listApps(pageOptions(flags));
       if (format === "json") return io.out(json(page));
       io.out(
         table(

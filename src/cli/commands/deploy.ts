@@ -5,31 +5,40 @@
  * back when the rollout fails; the deploy still fails (exit 1), saying why and what was restored.
  */
 import type { Command } from "commander";
-import { z } from "zod";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import type { ApplyResult } from "../../delivery/deploy-target.ts";
-import { prepareDeploy } from "../deploy/prepare.ts";
-import { planJson, printPlan } from "../deploy/print-plan.ts";
-import { progressDisplay, summary } from "../deploy/progress.ts";
-import { sourceCommit } from "../deploy/source-commit.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
 
-const optionsSchema = z.object({
-  app: z.string().min(1),
-  target: z.string().min(1),
-  image: z
-    .string()
-    .regex(/@sha256:[a-f0-9]{64}$/, "must be pinned by digest: <repository>@sha256:<64 hex digits>"),
-  platform: z.string().min(1).optional(),
-  commit: z.string().min(1).optional(),
-  dryRun: z.boolean().optional(),
-  wait: z.boolean().optional(),
-  rollbackOnFailure: z.boolean().optional(),
-  forceConflicts: z.boolean().optional(),
-  prune: z.boolean().optional(),
-  output: z.string().optional(),
-});
+/** The flags, checked. zod and the schema are built here, when deploy runs, not for `--help`. */
+async function deployOptions(raw: unknown) {
+  const { z } = await import("zod");
+  const parsed = z
+    .object({
+      app: z.string().min(1),
+      target: z.string().min(1),
+      image: z
+        .string()
+        .regex(/@sha256:[a-f0-9]{64}$/, "must be pinned by digest: <repository>@sha256:<64 hex digits>"),
+      platform: z.string().min(1).optional(),
+      commit: z.string().min(1).optional(),
+      dryRun: z.boolean().optional(),
+      wait: z.boolean().optional(),
+      rollbackOnFailure: z.boolean().optional(),
+      forceConflicts: z.boolean().optional(),
+      prune: z.boolean().optional(),
+      output: z.string().optional(),
+    })
+    .safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `--${String(issue?.path[0] ?? "option")} ${issue?.message ?? "is invalid"}`,
+    );
+  }
+  return parsed.data;
+}
 
 export function registerDeploy(program: Command, io: CliIo): void {
   program
@@ -70,15 +79,15 @@ export function registerDeploy(program: Command, io: CliIo): void {
       ].join("\n"),
     )
     .action(async (raw: unknown) => {
-      const parsed = optionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new SlipwayError(
-          ErrorCode.Input,
-          `--${String(issue?.path[0] ?? "option")} ${issue?.message ?? "is invalid"}`,
-        );
-      }
-      const opts = parsed.data;
+      const opts = await deployOptions(raw);
+      // Loaded when the command runs: `--help` does not pay for the renderer and the targets.
+      const [{ prepareDeploy }, { planJson, printPlan }, { progressDisplay, summary }, { sourceCommit }] =
+        await Promise.all([
+          import("../deploy/prepare.ts"),
+          import("../deploy/print-plan.ts"),
+          import("../deploy/progress.ts"),
+          import("../deploy/source-commit.ts"),
+        ]);
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
       const rollbackOnFailure = opts.rollbackOnFailure === true;
       if (rollbackOnFailure && opts.wait !== true) {

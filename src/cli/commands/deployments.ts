@@ -11,7 +11,11 @@ export function registerDeployments(program: Command, io: CliIo): void {
     .option("--target <name>", "only this channel or preview")
     .action(async (app: string, flags: ListFlags & { target?: string }) => {
       const format = parseOutput(flags.output, OUTPUT_FORMATS, "text");
-      const page = await clientFor(io).listDeployments(app, { target: flags.target }, pageOptions(flags));
+      const page = await (await clientFor(io)).listDeployments(
+        app,
+        { target: flags.target },
+        pageOptions(flags),
+      );
       if (format === "json") return io.out(json(page));
       io.out(
         table(

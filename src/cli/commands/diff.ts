@@ -4,9 +4,6 @@
  * as a changed marker. `--exit-code` exits 1 when something would change, for CI gates.
  */
 import type { Command } from "commander";
-import { countChanges } from "../../delivery/deploy-target.ts";
-import { prepareDeploy } from "../deploy/prepare.ts";
-import { planJson, printPlan } from "../deploy/print-plan.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
 
@@ -35,6 +32,12 @@ export function registerDiff(program: Command, io: CliIo): void {
         output?: string;
       }) => {
         const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
+        // Loaded when the command runs: `--help` does not pay for the renderer and the targets.
+        const [{ countChanges }, { prepareDeploy }, { planJson, printPlan }] = await Promise.all([
+          import("../../delivery/deploy-target.ts"),
+          import("../deploy/prepare.ts"),
+          import("../deploy/print-plan.ts"),
+        ]);
         const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
         const changes = await prepared.target.plan({
           scope: prepared.scope,

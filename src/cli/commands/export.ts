@@ -2,8 +2,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { helmChartFiles } from "../../render/helm-chart.ts";
-import { displayPath, loadAppAndPlatform } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
 
 export function registerExport(program: Command, io: CliIo): void {
@@ -20,7 +18,12 @@ export function registerExport(program: Command, io: CliIo): void {
       "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
     )
     .option("--image <ref>", "image as repository@sha256:<digest> (default: the spec's image.tag)")
-    .action((opts: { app: string; out: string; platform?: string; image?: string }) => {
+    .action(async (opts: { app: string; out: string; platform?: string; image?: string }) => {
+      // Loaded when the command runs: `--help` does not pay for the renderer.
+      const [{ helmChartFiles }, { displayPath, loadAppAndPlatform }] = await Promise.all([
+        import("../../render/helm-chart.ts"),
+        import("../../spec/files.ts"),
+      ]);
       const { app, platform } = loadAppAndPlatform(opts.app, opts.platform);
       const files = helmChartFiles({ app, platform, ...(opts.image ? { image: opts.image } : {}) });
       for (const [name, text] of Object.entries(files)) {

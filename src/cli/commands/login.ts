@@ -1,8 +1,6 @@
 /** `slipway login`: check a token against a server and remember both for the other commands. */
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { ApiClient } from "../client/api-client.ts";
-import { writeClientConfig } from "../client/config.ts";
 import type { CliIo } from "../io.ts";
 
 export function registerLogin(program: Command, io: CliIo): void {
@@ -24,6 +22,11 @@ export function registerLogin(program: Command, io: CliIo): void {
       if (token === "") {
         throw new SlipwayError(ErrorCode.Input, "no token given: pass --token or pipe it on stdin");
       }
+      // Loaded when the command runs: `--help` does not pay for the API schemas.
+      const [{ ApiClient }, { writeClientConfig }] = await Promise.all([
+        import("../client/api-client.ts"),
+        import("../client/config.ts"),
+      ]);
       const me = await new ApiClient({ server: flags.server, token }).whoami();
       const file = writeClientConfig(io.env, { server: flags.server, token });
       const roles = me.memberships.map((m) => `${m.role} in ${m.teamName}`).join(", ");

@@ -10,7 +10,7 @@ export function registerReleases(program: Command, io: CliIo): void {
     .argument("<app>", "the app")
     .action(async (app: string, flags: ListFlags) => {
       const format = parseOutput(flags.output, OUTPUT_FORMATS, "text");
-      const page = await clientFor(io).listReleases(app, pageOptions(flags));
+      const page = await (await clientFor(io)).listReleases(app, pageOptions(flags));
       if (format === "json") return io.out(json(page));
       io.out(
         table(

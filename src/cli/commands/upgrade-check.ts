@@ -7,13 +7,9 @@
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { KubeObject } from "../../core/kube-object.ts";
-import { tableCheckedThrough } from "../../policy/upgrade/api-lifecycle.ts";
-import { type DeprecatedUse, deprecatedUses } from "../../policy/upgrade/deprecations.ts";
-import { type SkewReport, skewOf } from "../../policy/upgrade/skew.ts";
-import { formatMinor, requireKubeVersion } from "../../policy/upgrade/versions.ts";
-import { loadAppAndPlatform } from "../../spec/files.ts";
+import type { DeprecatedUse } from "../../policy/upgrade/deprecations.ts";
+import type { SkewReport } from "../../policy/upgrade/skew.ts";
 import type { CliIo } from "../io.ts";
-import { readManifestInputs } from "../manifest-input.ts";
 import { json, parseOutput } from "../options.ts";
 
 const formats = ["text", "json"] as const;
@@ -54,6 +50,18 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
         },
       ) => {
         const format = parseOutput(opts.output, formats, "text");
+        // Loaded when the command runs: `--help` does not pay for the API tables and manifest reading.
+        const [
+          { tableCheckedThrough },
+          { deprecatedUses },
+          { formatMinor, requireKubeVersion },
+          { readManifestInputs },
+        ] = await Promise.all([
+          import("../../policy/upgrade/api-lifecycle.ts"),
+          import("../../policy/upgrade/deprecations.ts"),
+          import("../../policy/upgrade/versions.ts"),
+          import("../manifest-input.ts"),
+        ]);
         const target = requireKubeVersion(opts.to, "--to");
         const paths = [...opts.file, ...inputs];
         const live = opts.cluster === true || opts.context !== undefined || opts.kubeconfig !== undefined;
@@ -90,7 +98,7 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
             }),
           );
         } else {
-          io.out(formatUses(uses, formatMinor(target), objects.length));
+          io.out(formatUses(uses, formatMinor(target), objects.length, tableCheckedThrough));
           if (skew) io.out(formatSkew(skew));
         }
         if (removed > 0 || (skew && !skew.ok)) io.setExitCode(1);
@@ -101,7 +109,10 @@ export function registerUpgradeCheck(program: Command, io: CliIo): void {
 /** Node and control-plane versions of the live cluster, judged for now and for the target version. */
 async function liveSkew(opts: { context?: string; kubeconfig?: string }, to: string): Promise<SkewReport> {
   // Loaded on demand: the Kubernetes client is needed only for a live cluster.
-  const { KubeCluster } = await import("../../cluster/kube-cluster.ts");
+  const [{ KubeCluster }, { skewOf }] = await Promise.all([
+    import("../../cluster/kube-cluster.ts"),
+    import("../../policy/upgrade/skew.ts"),
+  ]);
   const cluster = await KubeCluster.connect({
     ...(opts.context === undefined ? {} : { context: opts.context }),
     ...(opts.kubeconfig === undefined ? {} : { kubeconfig: opts.kubeconfig }),
@@ -124,7 +135,10 @@ function formatSkew(report: SkewReport): string {
 
 async function renderAllChannels(appDir: string, platformFile: string | undefined): Promise<KubeObject[]> {
   // Loaded on demand: only --app needs the renderer and its schemas.
-  const { render } = await import("../../render/render.ts");
+  const [{ render }, { loadAppAndPlatform }] = await Promise.all([
+    import("../../render/render.ts"),
+    import("../../spec/files.ts"),
+  ]);
   const { app, platform } = loadAppAndPlatform(appDir, platformFile);
   return platform.platform.channels.flatMap((c) => render({ app, platform, target: c.name }).objects);
 }
@@ -140,7 +154,12 @@ function dedupe(uses: DeprecatedUse[]): DeprecatedUse[] {
   });
 }
 
-function formatUses(uses: readonly DeprecatedUse[], target: string, count: number): string {
+function formatUses(
+  uses: readonly DeprecatedUse[],
+  target: string,
+  count: number,
+  tableCheckedThrough: string,
+): string {
   const lines = uses.map((u) => {
     const when =
       u.status === "removed"
