@@ -31,7 +31,10 @@ test("the examples deploy and become available; a redeploy writes nothing", asyn
   assert.ok(apps.length >= 3, `examples found: ${apps.join(", ")}`);
   const cluster = await KubeCluster.connect({ kubeconfig });
   for (const dir of apps) {
-    const { app, platform } = loadAppAndPlatform(join(examples, dir), undefined);
+    const { app, platform } = loadAppAndPlatform(
+      join(examples, dir),
+      join(examples, "slipway.platform.yaml"),
+    );
     const { objects } = render({ app, platform, target: "staging" });
     // A namespace of its own per run: the channel's namespace with a suffix.
     for (const o of objects) o.metadata.namespace = `${o.metadata.namespace}-${suffix}`;

@@ -46,7 +46,10 @@ for (const helm of helms) {
   for (const name of apps) {
     test(`${helm.name}: the exported ${name} chart lints and templates to what slipway renders, per channel`, () => {
       const binary = helm.path();
-      const { app, platform } = loadAppAndPlatform(join(examples, name));
+      const { app, platform } = loadAppAndPlatform(
+        join(examples, name),
+        join(examples, "slipway.platform.yaml"),
+      );
       const image = `${app.spec.image.repository}@${IMAGE_DIGEST}`;
       const chart = writeChart(helmChartFiles({ app, platform, image }));
       for (const channel of platform.platform.channels.map((c) => c.name)) {
@@ -66,7 +69,10 @@ for (const helm of helms) {
 }
 
 test("`helm template --set image=…` swaps the image of the exported chart", () => {
-  const { app, platform } = loadAppAndPlatform(join(examples, "cart"));
+  const { app, platform } = loadAppAndPlatform(
+    join(examples, "cart"),
+    join(examples, "slipway.platform.yaml"),
+  );
   const chart = writeChart(helmChartFiles({ app, platform }));
   const other = `${app.spec.image.repository}@sha256:${"cd".repeat(32)}`;
   const out = execFileSync(layerToolPath("helm"), ["template", "r", chart, "--set", `image=${other}`], {

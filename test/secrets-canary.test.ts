@@ -85,8 +85,10 @@ test("a secret value reaches the cluster's Secret and appears in no output, file
     printed.push(`$ slipway ${argv.join(" ")}\n${io.stdout()}${io.stderr()}`);
     return code;
   };
-  const app = ["--app", appDir, "--target", "develop"];
-  assert.equal(await run(["validate", "--app", appDir]), 0);
+  // The platform file is the operator's, named on the command line: never found from the app.
+  const platformFlag = ["--platform", join(root, "slipway.platform.yaml")];
+  const app = ["--app", appDir, "--target", "develop", ...platformFlag];
+  assert.equal(await run(["validate", "--app", appDir, ...platformFlag]), 0);
   assert.equal(await run(["render", ...app, "--image", IMAGE]), 0);
   assert.equal(await run(["deploy", ...app, "--image", IMAGE, "--dry-run"]), 0);
   assert.equal(await run(["diff", ...app, "--image", IMAGE]), 0);

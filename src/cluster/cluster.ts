@@ -19,6 +19,12 @@ export const FIELD_MANAGER = "slipway";
 /** Every object Slipway applies carries these; pruning selects by them and nothing else. */
 export const SCOPE_LABELS = { app: "slipway.dev/app", target: "slipway.dev/target" } as const;
 
+/**
+ * The environment variable with which the operator allows kubeconfig credential plugins (`exec`,
+ * `auth-provider`): `1` or `true`. Read by composition roots, never from an app's files.
+ */
+export const ALLOW_CREDENTIAL_PLUGINS_ENV = "SLIPWAY_ALLOW_EXEC_CREDENTIALS";
+
 /** Hash of the intent Slipway last applied to this object (see intent.ts). */
 export const APPLIED_HASH_ANNOTATION = "slipway.dev/applied-hash";
 

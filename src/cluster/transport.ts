@@ -1,13 +1,18 @@
 /**
  * HTTP to the Kubernetes API with the credentials of a kubeconfig. This file (with kube-cluster.ts
  * constructing it) is where `@kubernetes/client-node` is used: it reads the kubeconfig and
- * resolves credentials (client certificates, tokens, exec plugins); the requests themselves go
- * over one keep-alive agent so that hundreds of parallel applies reuse a handful of TLS sessions,
- * and responses stay plain JSON text that the caller parses once.
+ * resolves credentials (client certificates, tokens, and — only when the operator allows it —
+ * credential plugins); the requests themselves go over one keep-alive agent so that hundreds of
+ * parallel applies reuse a handful of TLS sessions, and responses stay plain JSON text that the
+ * caller parses once.
  */
+import { existsSync } from "node:fs";
 import { Agent, request } from "node:https";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "./cluster.ts";
 
 export interface HttpResponse {
   readonly status: number;
@@ -32,23 +37,39 @@ export interface Transport {
 }
 
 export interface KubeconfigSource {
-  /** A kubeconfig file; default: $KUBECONFIG or ~/.kube/config, as kubectl does. */
+  /** A kubeconfig file (or a $KUBECONFIG-style list); default: $KUBECONFIG or ~/.kube/config, as kubectl does. */
   readonly kubeconfig?: string;
   readonly context?: string;
+  /**
+   * Run the user's credential plugin (`exec`, or an `auth-provider` such as gcp's `cmd-path`) to
+   * get a token. A plugin is a command: only the operator may allow it, never the kubeconfig alone.
+   */
+  readonly allowCredentialPlugins?: boolean;
 }
 
 export async function httpsTransport(source: KubeconfigSource, maxSockets: number): Promise<Transport> {
-  const kc = new KubeConfig();
-  if (source.kubeconfig) kc.loadFromFile(source.kubeconfig);
-  else kc.loadFromDefault();
-  if (source.context) kc.setCurrentContext(source.context);
+  const { kc, where } = loadKubeconfig(source.kubeconfig);
+  if (source.context) {
+    if (kc.getContextObject(source.context) === null) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new SlipwayError(
+        ErrorCode.Input,
+        `the kubeconfig ${where} has no context \`${source.context}\` (it has ${known.length === 0 ? "none" : known.join(", ")}); ` +
+          "add the context there, or point the platform's cluster at the kubeconfig that has it (clusters[].kubeconfig.path, or $KUBECONFIG)",
+        { details: { kubeconfig: where, context: source.context, contexts: known } },
+      );
+    }
+    kc.setCurrentContext(source.context);
+  }
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
     throw new SlipwayError(
       ErrorCode.Input,
-      `the kubeconfig ${source.kubeconfig ?? "(default)"} has no current cluster; pass a context that exists`,
+      `the kubeconfig ${where} has no current cluster${kc.currentContext ? ` (context \`${kc.currentContext}\`)` : ""}; name a context that exists in clusters[].kubeconfig.context of the platform file`,
+      { details: { kubeconfig: where } },
     );
   }
+  refuseCredentialPlugins(kc, where, source.allowCredentialPlugins === true);
   const url = new URL(cluster.server);
   const opts: import("node:https").RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
@@ -104,4 +125,60 @@ export async function httpsTransport(source: KubeconfigSource, maxSockets: numbe
       });
     },
   };
+}
+
+/**
+ * Reads the kubeconfig as kubectl finds it: the given file (or list), else $KUBECONFIG, else
+ * ~/.kube/config, else the in-cluster service account. `where` names it in messages.
+ */
+function loadKubeconfig(file: string | undefined): { kc: KubeConfig; where: string } {
+  const kc = new KubeConfig();
+  const list = file || process.env.KUBECONFIG || undefined;
+  const home = join(homedir(), ".kube", "config");
+  const files = list ? list.split(delimiter).filter(Boolean) : existsSync(home) ? [home] : [];
+  const where = files.length > 0 ? files.join(delimiter) : "(in-cluster service account)";
+  try {
+    if (files.length === 0) kc.loadFromDefault();
+    for (const [i, f] of files.entries()) {
+      if (i === 0) {
+        kc.loadFromFile(f);
+        continue;
+      }
+      const more = new KubeConfig();
+      more.loadFromFile(f);
+      kc.mergeConfig(more);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "does not exist" : `cannot be read: ${(error as Error).message}`;
+    throw new SlipwayError(ErrorCode.Input, `the kubeconfig ${where} ${reason}`, {
+      cause: error,
+      details: { kubeconfig: where },
+    });
+  }
+  return { kc, where };
+}
+
+/**
+ * A kubeconfig user whose credentials come from a command (`exec`, or an `auth-provider`, which
+ * for gcp runs its `cmd-path`) is refused unless the operator allowed plugins: whoever wrote the
+ * kubeconfig would otherwise run any command with Slipway's environment (its tokens included).
+ */
+function refuseCredentialPlugins(kc: KubeConfig, where: string, allowed: boolean): void {
+  if (allowed) return;
+  const user = kc.getCurrentUser();
+  if (!user) return;
+  const kind = user.exec ? "exec" : user.authProvider ? "auth-provider" : undefined;
+  if (kind === undefined) return;
+  const command =
+    kind === "exec"
+      ? String((user.exec as { command?: unknown }).command ?? "?")
+      : String((user.authProvider as { name?: unknown }).name ?? "?");
+  throw new SlipwayError(
+    ErrorCode.Input,
+    `the kubeconfig ${where} gives user \`${user.name}\` (context \`${kc.currentContext}\`) its credentials from a ${kind} plugin (\`${command}\`), ` +
+      `and Slipway runs credential plugins only when the operator allows it: set ${ALLOW_CREDENTIAL_PLUGINS_ENV}=1 where Slipway runs ` +
+      "(the CI or server settings, never an app's repository), or give that user a token or client certificate",
+    { details: { kubeconfig: where, user: user.name, context: kc.currentContext, plugin: kind } },
+  );
 }

@@ -23,7 +23,11 @@ test("there are at least three example apps", () => {
 });
 
 for (const name of apps) {
-  const { app, platform } = loadAppAndPlatform(new URL(name, examples).pathname);
+  // The examples' platform file is named, as an operator would: it is never found from the app.
+  const { app, platform } = loadAppAndPlatform(
+    new URL(name, examples).pathname,
+    new URL("slipway.platform.yaml", examples).pathname,
+  );
   const targets = [...platform.platform.channels.map((c) => c.name), "preview:feature/new-checkout"];
   for (const target of targets) {
     test(`${name} renders for ${target} exactly as the golden file`, () => {

@@ -39,7 +39,7 @@ export interface PrepareInput {
 }
 
 export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy> {
-  const { app, platform, appDir } = loadAppAndPlatform(input.app, input.platform);
+  const { app, platform, appDir } = loadAppAndPlatform(input.app, input.platform, input.env);
   const result = render({
     app,
     platform,

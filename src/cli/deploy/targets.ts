@@ -5,6 +5,7 @@
  * where the adapters are constructed.
  */
 import { dirname, resolve } from "node:path";
+import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "../../cluster/cluster.ts";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { DeployTarget } from "../../delivery/deploy-target.ts";
 import { sopsSecretSealer } from "../../delivery/sops-secret-sealer.ts";
@@ -66,7 +67,12 @@ export async function deployTargetFor(
   // Loaded here, not at the top: the Kubernetes client costs about a second to import, and every
   // other command (and every GitOps deploy) would pay it at start-up.
   const { KubeCluster } = await import("../../cluster/kube-cluster.ts");
-  return KubeCluster.connect({ context: kubeconfig.context, ...(file ? { kubeconfig: file } : {}) });
+  const allow = context.env[ALLOW_CREDENTIAL_PLUGINS_ENV];
+  return KubeCluster.connect({
+    context: kubeconfig.context,
+    ...(file ? { kubeconfig: file } : {}),
+    allowCredentialPlugins: allow === "1" || allow === "true",
+  });
 }
 
 function platformDir(platform: LoadedPlatform, cwd: string): string {
