@@ -8,6 +8,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { checkSelectors } from "./format/metadata.ts";
+import { regexMatches, regexProblem } from "./format/regex.ts";
 import { type Selectors, selectorsFrom } from "./format/selectors.ts";
 import type { MasterKeySpec } from "./key-backend.ts";
 
@@ -34,8 +35,17 @@ const keyGroup = z.object({
   hc_vault: z.array(z.string()).nullish(),
 });
 
+/** A Go RE2 pattern, checked where it is read so the error has the file, line and field. */
+const regex = z
+  .string()
+  .superRefine((pattern, ctx) => {
+    const problem = regexProblem(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .optional();
+
 const rule = z.object({
-  path_regex: z.string().optional(),
+  path_regex: regex,
   age: keyList,
   pgp: keyList,
   kms: keyList,
@@ -45,10 +55,10 @@ const rule = z.object({
   shamir_threshold: z.number().int().nonnegative().optional(),
   unencrypted_suffix: z.string().optional(),
   encrypted_suffix: z.string().optional(),
-  unencrypted_regex: z.string().optional(),
-  encrypted_regex: z.string().optional(),
-  unencrypted_comment_regex: z.string().optional(),
-  encrypted_comment_regex: z.string().optional(),
+  unencrypted_regex: regex,
+  encrypted_regex: regex,
+  unencrypted_comment_regex: regex,
+  encrypted_comment_regex: regex,
   mac_only_encrypted: z.boolean().optional(),
 });
 
@@ -77,7 +87,15 @@ export function parseSopsConfig(text: string, file: string): SopsConfig {
       `${file}:${pos?.line ?? 0}:${pos?.col ?? 0}: ${error.message.split("\n")[0]}`,
     );
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  let plain: unknown;
+  try {
+    plain = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (cause) {
+    // The yaml library stops alias bombs (and other unreadable documents) here.
+    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    throw new SlipwayError(ErrorCode.Input, `${file}: ${reason}`, { cause });
+  }
+  const parsed = configSchema.safeParse(plain);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path ?? [];
@@ -172,7 +190,8 @@ function ruleToCreation(r: z.infer<typeof rule>, file: string): CreationRule {
  */
 export function creationRuleFor(config: SopsConfig, relativePath: string, configFile: string): CreationRule {
   for (const r of config.creation_rules ?? []) {
-    if (r.path_regex === undefined || r.path_regex === "" || new RegExp(r.path_regex).test(relativePath)) {
+    // Matched anywhere in the path, with Go's RE2 semantics, as sops matches it.
+    if (r.path_regex === undefined || r.path_regex === "" || regexMatches(r.path_regex, relativePath)) {
       return ruleToCreation(r, configFile);
     }
   }

@@ -1,44 +1,26 @@
 /**
- * File handling for `slipway secrets`: reading a file, replacing it atomically (never a half-written
- * encrypted file), finding `.sops.yaml` the way sops does (from the working directory upwards), and
- * running `$EDITOR` on a private temporary copy that is always removed.
+ * `.sops.yaml` for `slipway secrets`: found the way sops finds it (from the working directory
+ * upwards, or `--config`), the creation rule for a file, and the configured indentation; the key
+ * and selector flags that stand in for a rule.
  */
-import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { Encrypter } from "age-encryption";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import {
   type CreationRule,
   creationRuleFor,
+  kmsSpecFromString,
   parseSopsConfig,
   type SopsConfig,
   storeIndent,
+  vaultSpecFromUri,
 } from "../../secrets/creation-rules.ts";
+import { regexProblem } from "../../secrets/format/regex.ts";
+import type { Selectors } from "../../secrets/format/selectors.ts";
+import type { MasterKeySpec } from "../../secrets/key-backend.ts";
+import { parseKmsArn } from "../../secrets/key-policy.ts";
 import type { CliIo } from "../io.ts";
-
-export function readInput(io: CliIo, file: string): { path: string; bytes: Buffer } {
-  const path = resolve(io.cwd, file);
-  if (!existsSync(path)) throw new SlipwayError(ErrorCode.NotFound, `${file}: no such file`);
-  return { path, bytes: readFileSync(path) };
-}
-
-/** Writes next to the target and renames over it, keeping the file's mode. */
-export function replaceFile(path: string, text: string): void {
-  const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o644;
-  const temp = join(dirname(path), `.${basename(path)}.slipway-${process.pid}`);
-  writeFileSync(temp, text, { mode });
-  renameSync(temp, path);
-}
 
 export interface FoundConfig {
   readonly file: string;
@@ -73,70 +55,78 @@ export function configIndent(found: FoundConfig | undefined, format: string): nu
   return found ? storeIndent(found.config, format) : undefined;
 }
 
-/** A memory-backed directory when the system has one, so plaintext never reaches a disk. */
-function privateTempRoot(): string {
-  if (existsSync("/dev/shm")) {
-    try {
-      const probe = mkdtempSync("/dev/shm/slipway-probe-");
-      rmSync(probe, { recursive: true });
-      return "/dev/shm";
-    } catch (error) {
-      // Not writable for this user: fall back to the ordinary temporary directory.
-      if (!(error instanceof Error)) throw error;
-    }
-  }
-  return tmpdir();
+/** The key and selector flags of `secrets encrypt`. */
+export interface KeyFlags {
+  age?: string;
+  hcVaultTransit?: string;
+  kms?: string;
+  awsProfile?: string;
+  config?: string;
+  encryptedRegex?: string;
+  unencryptedRegex?: string;
+  encryptedSuffix?: string;
+  unencryptedSuffix?: string;
+  macOnlyEncrypted?: boolean;
 }
 
-/**
- * Writes `plaintext` to a 0600 file in a 0700 directory, runs the editor on it, and returns what
- * `accept` makes of the result. When `accept` throws a user error on an interactive terminal, the
- * editor opens again on the same text, as sops does; otherwise the error ends the command. The
- * directory is removed afterwards, also when the editor or anything else fails.
- */
-export function editInTemp<T>(
-  io: CliIo,
-  plaintext: Uint8Array,
-  fileName: string,
-  accept: (edited: Buffer) => T,
-): T {
-  const dir = mkdtempSync(join(privateTempRoot(), "slipway-edit-"));
-  try {
-    chmodSync(dir, 0o700);
-    const path = join(dir, basename(fileName));
-    writeFileSync(path, plaintext, { mode: 0o600 });
-    const editor = io.env.VISUAL || io.env.EDITOR || "vi";
-    let rejected: Buffer | undefined;
-    for (;;) {
-      const result = spawnSync(`${editor} "${path}"`, {
-        shell: true,
-        stdio: "inherit",
-        env: { ...process.env, ...io.env } as NodeJS.ProcessEnv,
-      });
-      if (result.error) {
-        throw new SlipwayError(ErrorCode.Input, `could not start the editor (${editor})`, {
-          cause: result.error,
-        });
-      }
-      if (result.status !== 0) {
-        throw new SlipwayError(
-          ErrorCode.Input,
-          `the editor (${editor}) exited with ${result.status}; the file was not changed`,
-        );
-      }
-      const edited = readFileSync(path);
+const split = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const AGE_RECIPIENT = /^age1(pq1)?[02-9ac-hj-np-z]+$/;
+
+function flagError(flag: string, value: string, problem: string): SlipwayError {
+  return new SlipwayError(ErrorCode.Input, `${flag} ${JSON.stringify(value)}: ${problem}`, {
+    details: { flag },
+  });
+}
+
+/** The master keys the flags name, each checked here so a typo is a usage error naming its flag. */
+export function keysFromFlags(flags: KeyFlags): MasterKeySpec[] {
+  const ages = split(flags.age).map((recipient): MasterKeySpec => {
+    let valid = AGE_RECIPIENT.test(recipient);
+    if (valid) {
       try {
-        return accept(edited);
-      } catch (error) {
-        const unchangedSinceLastTry = rejected?.equals(edited) ?? false;
-        if (!io.isTty || unchangedSinceLastTry || !isSlipwayError(error) || error.code !== ErrorCode.Input) {
-          throw error;
-        }
-        rejected = edited;
-        io.err(`${error.message}\nopening the editor again; leave it without changes to give up\n`);
+        new Encrypter().addRecipient(recipient); // checks the bech32 checksum and the key
+      } catch {
+        valid = false;
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!valid) throw flagError("--age", recipient, "not an age recipient (age1… or age1pq1…)");
+    return { type: "age", recipient };
+  });
+  const kms = split(flags.kms).map((text) => {
+    const spec = kmsSpecFromString(text, flags.awsProfile);
+    const arn = spec.type === "kms" ? parseKmsArn(spec.arn) : undefined;
+    if (typeof arn === "string") throw flagError("--kms", text, arn);
+    return spec;
+  });
+  const vault = split(flags.hcVaultTransit).map((uri) => {
+    try {
+      return vaultSpecFromUri(uri);
+    } catch (error) {
+      throw flagError("--hc-vault-transit", uri, error instanceof Error ? error.message : String(error));
+    }
+  });
+  return [...ages, ...kms, ...vault];
+}
+
+/** The selector flags; a regex must be valid RE2 (sops' syntax) within the length cap. */
+export function selectorsFromFlags(flags: KeyFlags): Selectors {
+  const regexes = [
+    ["--encrypted-regex", flags.encryptedRegex],
+    ["--unencrypted-regex", flags.unencryptedRegex],
+  ] as const;
+  for (const [flag, pattern] of regexes) {
+    const problem = pattern ? regexProblem(pattern) : undefined;
+    if (pattern && problem) throw flagError(flag, pattern, problem);
   }
+  return {
+    ...(flags.encryptedRegex ? { encryptedRegex: flags.encryptedRegex } : {}),
+    ...(flags.unencryptedRegex ? { unencryptedRegex: flags.unencryptedRegex } : {}),
+    ...(flags.encryptedSuffix ? { encryptedSuffix: flags.encryptedSuffix } : {}),
+    ...(flags.unencryptedSuffix ? { unencryptedSuffix: flags.unencryptedSuffix } : {}),
+  };
 }

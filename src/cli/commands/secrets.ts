@@ -5,9 +5,8 @@
  * so a git diff shows only the keys that changed.
  */
 import type { Command } from "commander";
-import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
-import { kmsSpecFromString, vaultSpecFromUri } from "../../secrets/creation-rules.ts";
 import {
   encryptDocument,
   type OpenedDocument,
@@ -21,33 +20,22 @@ import {
   SOPS_FORMATS,
   type SopsFormat,
 } from "../../secrets/format/stores.ts";
-import { toJsonValue } from "../../secrets/format/tree.ts";
+import { type TreeValue, toJsonValue } from "../../secrets/format/tree.ts";
 import { parseKeyPath, setValue, unsetValue, valueAt } from "../../secrets/format/tree-edit.ts";
-import { describeSpec, type MasterKeySpec } from "../../secrets/key-backend.ts";
+import { describeSpec } from "../../secrets/key-backend.ts";
 import { describeEntry, KeyRing } from "../../secrets/key-ring.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
+import { editInTemp } from "./secrets-editor.ts";
+import { changeFile, readInput } from "./secrets-files.ts";
 import {
   configIndent,
-  editInTemp,
   findSopsConfig,
-  readInput,
-  replaceFile,
+  type KeyFlags,
+  keysFromFlags,
   ruleFor,
+  selectorsFromFlags,
 } from "./secrets-support.ts";
-
-interface KeyFlags {
-  age?: string;
-  hcVaultTransit?: string;
-  kms?: string;
-  awsProfile?: string;
-  config?: string;
-  encryptedRegex?: string;
-  unencryptedRegex?: string;
-  encryptedSuffix?: string;
-  unencryptedSuffix?: string;
-  macOnlyEncrypted?: boolean;
-}
 
 function formatOf(file: string, flag: string | undefined): SopsFormat {
   if (flag === undefined) return formatForPath(file);
@@ -57,18 +45,29 @@ function formatOf(file: string, flag: string | undefined): SopsFormat {
   return flag as SopsFormat;
 }
 
-const split = (v: string | undefined) =>
-  (v ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+/** One extracted value as `decrypt --extract` prints it: a string's exact bytes, even when not UTF-8. */
+function extracted(value: TreeValue): string | Uint8Array {
+  if (value.kind === "map" || value.kind === "list") return json(toJsonValue(value));
+  if (value.kind === "str") return value.raw ?? value.value;
+  if (value.kind === "bytes") return value.value;
+  return String(toJsonValue(value));
+}
 
-function keysFromFlags(flags: KeyFlags): MasterKeySpec[] {
-  return [
-    ...split(flags.age).map((recipient): MasterKeySpec => ({ type: "age", recipient })),
-    ...split(flags.kms).map((k) => kmsSpecFromString(k, flags.awsProfile)),
-    ...split(flags.hcVaultTransit).map(vaultSpecFromUri),
-  ];
+/**
+ * An error in the text the user edited cites that text's line, which is not a line of the
+ * encrypted file: say so, and name the user's file, never the temporary copy.
+ */
+function inEditedText(error: unknown, file: string): unknown {
+  if (!isSlipwayError(error) || error.code !== ErrorCode.Input) return error;
+  let rest = error.message.startsWith(`${file}:`)
+    ? error.message.slice(file.length + 1).trimStart()
+    : error.message;
+  const position = /^(\d+):(\d+): /.exec(rest);
+  if (position) rest = rest.slice(position[0].length);
+  const where = position
+    ? `line ${position[1]}, column ${position[2]} of the decrypted text you edited`
+    : "in the decrypted text you edited";
+  return new SlipwayError(error.code, `${file}, ${where}: ${rest}`, { details: error.details, cause: error });
 }
 
 const now = () => new Date();
@@ -104,39 +103,37 @@ export function registerSecrets(program: Command, io: CliIo): void {
     .option("--unencrypted-suffix <s>", "leave values whose key ends with this in clear")
     .option("--mac-only-encrypted", "compute the MAC over encrypted values only")
     .action(async (file: string, opts: KeyFlags & { inPlace?: boolean; format?: string }) => {
-      const input = readInput(io, file);
       const format = formatOf(file, opts.format);
       const fromFlags = keysFromFlags(opts);
+      const flagSelectors = selectorsFromFlags(opts);
       const found = findSopsConfig(io, opts.config);
-      const rule = fromFlags.length === 0 ? (found ? ruleFor(found, input.path) : undefined) : undefined;
-      if (!rule && fromFlags.length === 0) {
-        throw new SlipwayError(
-          ErrorCode.Input,
-          `${file}: no keys given; pass --age/--kms/--hc-vault-transit or add a .sops.yaml creation rule`,
-        );
-      }
-      const flagSelectors = {
-        ...(opts.encryptedRegex ? { encryptedRegex: opts.encryptedRegex } : {}),
-        ...(opts.unencryptedRegex ? { unencryptedRegex: opts.unencryptedRegex } : {}),
-        ...(opts.encryptedSuffix ? { encryptedSuffix: opts.encryptedSuffix } : {}),
-        ...(opts.unencryptedSuffix ? { unencryptedSuffix: opts.unencryptedSuffix } : {}),
+      const encrypt = async (input: { path: string; bytes: Uint8Array }) => {
+        const rule = fromFlags.length === 0 ? (found ? ruleFor(found, input.path) : undefined) : undefined;
+        if (!rule && fromFlags.length === 0) {
+          throw new SlipwayError(
+            ErrorCode.Input,
+            `${file}: no keys given; pass --age/--kms/--hc-vault-transit or add a .sops.yaml creation rule`,
+          );
+        }
+        const indent = configIndent(found, format);
+        return encryptDocument(input.bytes, {
+          file,
+          format,
+          keys: keys(),
+          now: now(),
+          keyGroups: rule ? rule.keyGroups : [fromFlags],
+          selectors: Object.keys(flagSelectors).length > 0 ? flagSelectors : (rule?.selectors ?? {}),
+          macOnlyEncrypted: opts.macOnlyEncrypted ?? rule?.macOnlyEncrypted ?? false,
+          ...(rule?.shamirThreshold ? { shamirThreshold: rule.shamirThreshold } : {}),
+          ...(indent === undefined ? {} : { indent }),
+        });
       };
-      const indent = configIndent(found, format);
-      const text = await encryptDocument(input.bytes, {
-        file,
-        format,
-        keys: keys(),
-        now: now(),
-        keyGroups: rule ? rule.keyGroups : [fromFlags],
-        selectors: Object.keys(flagSelectors).length > 0 ? flagSelectors : (rule?.selectors ?? {}),
-        macOnlyEncrypted: opts.macOnlyEncrypted ?? rule?.macOnlyEncrypted ?? false,
-        ...(rule?.shamirThreshold ? { shamirThreshold: rule.shamirThreshold } : {}),
-        ...(indent === undefined ? {} : { indent }),
-      });
-      if (opts.inPlace) {
-        replaceFile(input.path, text);
-        io.err(`encrypted ${file}\n`);
-      } else io.out(text);
+      if (!opts.inPlace) {
+        io.out(await encrypt(readInput(io, file)));
+        return;
+      }
+      await changeFile(io, file, "secrets encrypt", async (target) => target.write(await encrypt(target)));
+      io.err(`encrypted ${file}\n`);
     });
 
   secrets
@@ -155,9 +152,7 @@ export function registerSecrets(program: Command, io: CliIo): void {
       });
       if (opts.extract) {
         const value = valueAt(doc.branches[0] as never, parseKeyPath(opts.extract));
-        if (output === "json") io.out(json(toJsonValue(value)));
-        else if (value.kind === "map" || value.kind === "list") io.out(json(toJsonValue(value)));
-        else io.out(String(toJsonValue(value)));
+        io.out(output === "json" ? json(toJsonValue(value)) : extracted(value));
         return;
       }
       if (output === "json") {
@@ -177,19 +172,27 @@ export function registerSecrets(program: Command, io: CliIo): void {
       "Edit the decrypted file in $EDITOR (private temp file, removed afterwards); re-encrypt only what changed.",
     )
     .action(async (file: string) => {
-      const input = readInput(io, file);
-      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: keys() }));
-      const options = doc.indent === undefined ? {} : { indent: doc.indent };
-      const before = Buffer.from(emitPlain(doc.branches, doc.format, options));
-      const branches = editInTemp(io, before, file, (edited) =>
-        edited.equals(before) ? undefined : parsePlain(edited, doc.format, file),
-      );
-      if (!branches) {
-        io.err(`${file}: no changes\n`);
-        return;
-      }
-      replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
-      io.err(`${file}: saved\n`);
+      // The lock is held while the editor runs: a concurrent `set` waits, then says who edits.
+      const saved = await changeFile(io, file, "secrets edit", async (target) => {
+        const doc = keepLayout(io, await openDocument(target.bytes, { file, keys: keys() }));
+        const options = doc.indent === undefined ? {} : { indent: doc.indent };
+        const before = Buffer.from(emitPlain(doc.branches, doc.format, options));
+        const branches = await editInTemp(io, before, file, (edited) => {
+          if (edited.equals(before)) return undefined;
+          try {
+            const parsed = parsePlain(edited, doc.format, file);
+            // Seal now, so an error in the edited data (a reserved key, a value the format
+            // cannot hold) reopens the editor like a syntax error does.
+            return { parsed, text: sealDocument(doc, parsed, { now: now() }) };
+          } catch (error) {
+            throw inEditedText(error, file);
+          }
+        });
+        if (!branches) return false;
+        target.write(branches.text);
+        return true;
+      });
+      io.err(saved ? `${file}: saved\n` : `${file}: no changes\n`);
     });
 
   secrets
@@ -198,15 +201,17 @@ export function registerSecrets(program: Command, io: CliIo): void {
       "Set one value, read from stdin (never from the command line); other values keep their ciphertext.",
     )
     .action(async (file: string, keyPath: string) => {
-      const input = readInput(io, file);
-      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: keys() }));
+      const path = parseKeyPath(keyPath);
+      // Read before the lock is taken: a person typing the value must not hold up other writers.
       const raw = await io.readStdin();
       const value = raw.endsWith("\n") ? raw.slice(0, raw.endsWith("\r\n") ? -2 : -1) : raw;
-      const path = parseKeyPath(keyPath);
-      const [first, ...rest] = doc.branches;
-      if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
-      const branches = [setValue(first, path, { kind: "str", value }), ...rest];
-      replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
+      await changeFile(io, file, "secrets set", async (target) => {
+        const doc = keepLayout(io, await openDocument(target.bytes, { file, keys: keys() }));
+        const [first, ...rest] = doc.branches;
+        if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
+        const branches = [setValue(first, path, { kind: "str", value }), ...rest];
+        target.write(sealDocument(doc, branches, { now: now() }));
+      });
       io.err(`${file}: set ${keyPath}\n`);
     });
 
@@ -214,12 +219,13 @@ export function registerSecrets(program: Command, io: CliIo): void {
     .command("unset <file> <key-path>")
     .description("Remove one value.")
     .action(async (file: string, keyPath: string) => {
-      const input = readInput(io, file);
-      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: keys() }));
-      const [first, ...rest] = doc.branches;
-      if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
-      const branches = [unsetValue(first, parseKeyPath(keyPath)), ...rest];
-      replaceFile(input.path, sealDocument(doc, branches, { now: now() }));
+      await changeFile(io, file, "secrets unset", async (target) => {
+        const doc = keepLayout(io, await openDocument(target.bytes, { file, keys: keys() }));
+        const [first, ...rest] = doc.branches;
+        if (!first) throw new SlipwayError(ErrorCode.Input, `${file}: the file has no document`);
+        const branches = [unsetValue(first, parseKeyPath(keyPath)), ...rest];
+        target.write(sealDocument(doc, branches, { now: now() }));
+      });
       io.err(`${file}: removed ${keyPath}\n`);
     });
 
@@ -227,19 +233,21 @@ export function registerSecrets(program: Command, io: CliIo): void {
     .command("rotate <file>")
     .description("Generate a new data key, re-encrypt every value and wrap the key for the same master keys.")
     .action(async (file: string) => {
-      const input = readInput(io, file);
       const ring = keys();
-      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: ring }));
-      const dataKey = new Uint8Array(32);
-      crypto.getRandomValues(dataKey);
-      const keyEntries = await ring.wrap(
-        dataKey,
-        KeyRing.specsOf(doc.metadata),
-        now(),
-        doc.metadata.shamirThreshold,
-      );
-      replaceFile(input.path, sealDocument(doc, doc.branches, { now: now(), dataKey, keyEntries }));
-      io.err(`${file}: new data key, wrapped for ${keyEntries.flat().length} master key(s)\n`);
+      const wrapped = await changeFile(io, file, "secrets rotate", async (target) => {
+        const doc = keepLayout(io, await openDocument(target.bytes, { file, keys: ring }));
+        const dataKey = new Uint8Array(32);
+        crypto.getRandomValues(dataKey);
+        const keyEntries = await ring.wrap(
+          dataKey,
+          KeyRing.specsOf(doc.metadata),
+          now(),
+          doc.metadata.shamirThreshold,
+        );
+        target.write(sealDocument(doc, doc.branches, { now: now(), dataKey, keyEntries }));
+        return keyEntries.flat().length;
+      });
+      io.err(`${file}: new data key, wrapped for ${wrapped} master key(s)\n`);
     });
 
   secrets
@@ -249,30 +257,33 @@ export function registerSecrets(program: Command, io: CliIo): void {
     .option("--output <format>", "text or json", "text")
     .action(async (file: string, opts: { config?: string; output?: string }) => {
       const output = parseOutput(opts.output, OUTPUT_FORMATS, "text");
-      const input = readInput(io, file);
       const found = findSopsConfig(io, opts.config);
       if (!found)
         throw new SlipwayError(ErrorCode.NotFound, "no .sops.yaml found from the working directory up");
-      const rule = ruleFor(found, input.path);
-      const ring = keys();
-      const doc = keepLayout(io, await openDocument(input.bytes, { file, keys: ring }));
-      const before = doc.metadata.keyGroups.flat().map(describeEntry);
-      const after = rule.keyGroups.flat().map(describeSpec);
-      const added = after.filter((k) => !before.includes(k));
-      const removed = before.filter((k) => !after.includes(k));
-      if (added.length > 0 || removed.length > 0) {
-        const threshold =
-          rule.keyGroups.length > 1 ? rule.shamirThreshold || rule.keyGroups.length : undefined;
-        const keyEntries = await ring.wrap(doc.dataKey, rule.keyGroups, now(), threshold);
-        replaceFile(
-          input.path,
-          sealDocument(doc, doc.branches, {
-            now: now(),
-            keyEntries,
-            ...(threshold ? { shamirThreshold: threshold } : {}),
-          }),
-        );
-      }
+      const { added, removed } = await changeFile(io, file, "secrets updatekeys", async (target) => {
+        const rule = ruleFor(found, target.path);
+        const ring = keys();
+        const doc = keepLayout(io, await openDocument(target.bytes, { file, keys: ring }));
+        const before = doc.metadata.keyGroups.flat().map(describeEntry);
+        const after = rule.keyGroups.flat().map(describeSpec);
+        const change = {
+          added: after.filter((k) => !before.includes(k)),
+          removed: before.filter((k) => !after.includes(k)),
+        };
+        if (change.added.length > 0 || change.removed.length > 0) {
+          const threshold =
+            rule.keyGroups.length > 1 ? rule.shamirThreshold || rule.keyGroups.length : undefined;
+          const keyEntries = await ring.wrap(doc.dataKey, rule.keyGroups, now(), threshold);
+          target.write(
+            sealDocument(doc, doc.branches, {
+              now: now(),
+              keyEntries,
+              ...(threshold ? { shamirThreshold: threshold } : {}),
+            }),
+          );
+        }
+        return change;
+      });
       if (output === "json")
         io.out(json({ file, added, removed, changed: added.length + removed.length > 0 }));
       else {

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { DEFAULT_UNENCRYPTED_SUFFIX, type Selectors, selectorsFrom } from "./selectors.ts";
+import { regexProblem } from "./regex.ts";
+import { DEFAULT_UNENCRYPTED_SUFFIX, REGEX_SELECTORS, type Selectors, selectorsFrom } from "./selectors.ts";
 import { isComment, type Scalar, str, type TreeMap, type TreeValue } from "./tree.ts";
 
 /** The format version Slipway writes: the `sops` release whose file layout it follows. */
@@ -125,19 +126,36 @@ export function metadataFromTree(tree: TreeMap, file: string): SopsMetadata {
     lastModified: m.lastmodified,
     mac: m.mac,
     version: m.version,
-    selectors: checkSelectors(selectors, file),
+    selectors: checkSelectors(selectors, file, { field: "sops.", code: ErrorCode.SecretIntegrity }),
     macOnlyEncrypted: m.mac_only_encrypted ?? false,
   };
 }
 
-/** At most one selector may be set (sops refuses files and rules with more). */
-export function checkSelectors(selectors: Selectors, file: string): Selectors {
+/**
+ * At most one selector may be set (sops refuses files and rules with more), and a regex must be
+ * valid RE2 within the length cap. `field` prefixes the field name in errors (`sops.` for a file's
+ * metadata).
+ */
+export function checkSelectors(
+  selectors: Selectors,
+  file: string,
+  where: { readonly field?: string; readonly code?: ErrorCode } = {},
+): Selectors {
+  const code = where.code ?? ErrorCode.Input;
   const count = Object.values(selectors).filter((v) => v).length;
   if (count > 1) {
     throw new SlipwayError(
-      ErrorCode.Input,
+      code,
       `${file}: use only one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex, unencrypted_comment_regex, encrypted_comment_regex`,
     );
+  }
+  for (const [name, field] of REGEX_SELECTORS) {
+    const pattern = selectors[name];
+    const problem = pattern === undefined ? undefined : regexProblem(pattern);
+    if (problem) {
+      const path = `${where.field ?? ""}${field}`;
+      throw new SlipwayError(code, `${file}: ${path}: ${problem}`, { details: { file, field: path } });
+    }
   }
   return selectors;
 }

@@ -3,6 +3,8 @@
  * result), evaluated over every key on a value's path. The metadata allows at most one selector;
  * `unencrypted_suffix: _unencrypted` is the default when none is set.
  */
+import { regexMatches } from "./regex.ts";
+
 export interface Selectors {
   readonly unencryptedSuffix?: string;
   readonly encryptedSuffix?: string;
@@ -23,6 +25,14 @@ export interface SnakeCaseSelectors {
   readonly unencrypted_comment_regex?: string | undefined;
   readonly encrypted_comment_regex?: string | undefined;
 }
+
+/** The selectors that are regular expressions, with the field names files and rules use. */
+export const REGEX_SELECTORS = [
+  ["unencryptedRegex", "unencrypted_regex"],
+  ["encryptedRegex", "encrypted_regex"],
+  ["unencryptedCommentRegex", "unencrypted_comment_regex"],
+  ["encryptedCommentRegex", "encrypted_comment_regex"],
+] as const;
 
 export function selectorsFrom(s: SnakeCaseSelectors): Selectors {
   return {
@@ -48,25 +58,26 @@ export function shouldBeEncrypted(
   if (s.encryptedSuffix) {
     encrypted = path.some((k) => k.endsWith(s.encryptedSuffix as string));
   }
-  if (s.unencryptedRegex) {
-    const re = new RegExp(s.unencryptedRegex);
-    if (path.some((k) => re.test(k))) encrypted = false;
+  // Go's RE2 semantics (see regex.ts), never JavaScript's: the MAC depends on the same choice.
+  const { unencryptedRegex, encryptedRegex, unencryptedCommentRegex, encryptedCommentRegex } = s;
+  if (unencryptedRegex) {
+    if (path.some((k) => regexMatches(unencryptedRegex, k))) encrypted = false;
   }
-  if (s.encryptedRegex) {
-    const re = new RegExp(s.encryptedRegex);
-    encrypted = path.some((k) => re.test(k));
+  if (encryptedRegex) {
+    encrypted = path.some((k) => regexMatches(encryptedRegex, k));
   }
-  if (s.unencryptedCommentRegex) {
-    const re = new RegExp(s.unencryptedCommentRegex);
-    if (commentsStack.some((cs) => cs.some((c) => re.test(c)))) encrypted = false;
+  if (unencryptedCommentRegex) {
+    if (commentsStack.some((cs) => cs.some((c) => regexMatches(unencryptedCommentRegex, c))))
+      encrypted = false;
   }
-  if (s.encryptedCommentRegex) {
-    const re = new RegExp(s.encryptedCommentRegex);
+  if (encryptedCommentRegex) {
     const last = commentsStack.length - 1;
     const lastLen = commentsStack[last]?.length ?? 0;
     // The comment line that matches is itself left readable; it marks what follows.
     encrypted = commentsStack.some((cs, i) =>
-      cs.some((c, j) => !(isComment && i === last && j === lastLen - 1) && re.test(c)),
+      cs.some(
+        (c, j) => !(isComment && i === last && j === lastLen - 1) && regexMatches(encryptedCommentRegex, c),
+      ),
     );
   }
   return encrypted;
