@@ -3,10 +3,15 @@
  * each entry (age first, then PGP, then the rest: local keys before network calls, as sops does)
  * and wraps a new data key for every configured master key. With several key groups the key is
  * split with Shamir's scheme: each group wraps one share, `shamir_threshold` shares rebuild it.
+ *
+ * With a `KeyPolicy` (the operator's keys, and for a deploy the app's team), a file's entries are
+ * screened first: entries the policy refuses are never handed to a backend, and a file none of
+ * whose entries may be used is refused before any backend runs, naming each entry and why.
  */
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KeyEntry, KeyGroup, SopsMetadata } from "./format/metadata.ts";
 import { describeSpec, type KeyBackend, type KeyType, type MasterKeySpec, specOf } from "./key-backend.ts";
+import type { KeyPolicy } from "./key-policy.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
 
 const ORDER: readonly string[] = ["age", "pgp"];
@@ -17,17 +22,52 @@ const rank = (e: KeyEntry): number => {
 
 export class KeyRing {
   readonly #backends: ReadonlyMap<KeyType, KeyBackend>;
+  readonly #policy: KeyPolicy | undefined;
 
-  constructor(backends: readonly KeyBackend[]) {
+  constructor(backends: readonly KeyBackend[], policy?: KeyPolicy) {
     this.#backends = new Map(backends.map((b) => [b.type, b]));
+    this.#policy = policy;
+  }
+
+  /** The groups with only the entries the policy admits; refusals are reported, then maybe thrown. */
+  #screen(metadata: SopsMetadata, file: string, reasons: string[]): KeyGroup[] {
+    const policy = this.#policy;
+    if (!policy) return [...metadata.keyGroups];
+    const many = metadata.keyGroups.length > 1;
+    const refused: string[] = [];
+    const groups = metadata.keyGroups.map((group, index) =>
+      group.filter((entry) => {
+        const why = policy.admit(entry);
+        if (why) refused.push(`${many ? `group ${index + 1}: ` : ""}${describeEntry(entry)}: ${why}`);
+        return why === undefined;
+      }),
+    );
+    reasons.push(...refused);
+    const threshold = many ? metadata.shamirThreshold || groups.length : 1;
+    if (refused.length > 0 && groups.filter((g) => g.length > 0).length < threshold) {
+      const scope = policy.scope;
+      const whom = scope
+        ? `for team ${scope.team} (app ${scope.app})`
+        : "by the operator's key configuration";
+      throw new SlipwayError(
+        ErrorCode.KeyNotAllowed,
+        `${file}: refused, no master key of this file is allowed ${whom}; no key service was contacted. ${refused.join("; ")}`,
+        {
+          details: { file, ...(scope ? { team: scope.team, app: scope.app } : {}), refused },
+          problems: refused.map((m) => ({ file, line: 0, column: 0, path: "sops", message: m })),
+        },
+      );
+    }
+    return groups;
   }
 
   async unwrapDataKey(metadata: SopsMetadata, file: string): Promise<Uint8Array> {
     const reasons: string[] = [];
-    if (metadata.keyGroups.length > 1) {
-      const threshold = metadata.shamirThreshold || metadata.keyGroups.length;
+    const keyGroups = this.#screen(metadata, file, reasons);
+    if (keyGroups.length > 1) {
+      const threshold = metadata.shamirThreshold || keyGroups.length;
       const shares: Uint8Array[] = [];
-      for (const [index, group] of metadata.keyGroups.entries()) {
+      for (const [index, group] of keyGroups.entries()) {
         if (shares.length >= threshold) break;
         const share = await this.#unwrapGroup(group, reasons, `group ${index + 1}: `);
         if (share) shares.push(share);
@@ -39,7 +79,7 @@ export class KeyRing {
         `only ${shares.length} of the ${threshold} key groups needed could be opened`,
       );
     }
-    const key = await this.#unwrapGroup(metadata.keyGroups[0] ?? [], reasons, "");
+    const key = await this.#unwrapGroup(keyGroups[0] ?? [], reasons, "");
     if (key && key.length === 32) return key;
     if (key) reasons.push(`data key is ${key.length} bytes, not 32`);
     throw failure(file, reasons, "no master key could unwrap the data key");
@@ -71,12 +111,19 @@ export class KeyRing {
     now: Date,
     shamirThreshold?: number,
   ): Promise<KeyEntry[][]> {
+    // Every key is checked before any is used: a refused one must not follow a request already sent.
+    for (const spec of groups.flat()) {
+      const refused = this.#policy?.admitSpec(spec);
+      if (refused) throw new SlipwayError(ErrorCode.KeyNotAllowed, `${describeSpec(spec)}: ${refused}`);
+    }
     const parts =
       groups.length > 1 ? splitSecret(dataKey, groups.length, shamirThreshold || groups.length) : [dataKey];
     return Promise.all(
       groups.map((group, index) =>
         Promise.all(
-          group.map((spec) => {
+          group.map((configured) => {
+            // A deploy's ring binds KMS ciphertext to its team and app.
+            const spec = this.#policy?.bind(configured) ?? configured;
             const backend = this.#backends.get(spec.type);
             if (!backend) {
               throw new SlipwayError(

@@ -12,7 +12,7 @@ import { after, test } from "node:test";
 import { promisify } from "node:util";
 import { peerPath } from "../testing/peers.ts";
 import { AwsKmsKeyBackend } from "./backends/aws-kms.ts";
-import { startKmsStandIn, startVaultTransitStandIn } from "./backends/stand-ins.ts";
+import { startKmsStandIn, startVaultTransitStandIn, testCertificate } from "./backends/stand-ins.ts";
 import { VaultTransitKeyBackend } from "./backends/vault-transit.ts";
 import { encryptDocument, openDocument } from "./format/sops-file.ts";
 import { toJsonValue } from "./format/tree.ts";
@@ -28,7 +28,13 @@ after(async () => {
 });
 
 const arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const role = "arn:aws:iam::111122223333:role/sops";
+const teams = ["shop"];
+const allowedKms = [{ arn, roles: [role], teams }];
+/** sops trusts the stand-ins' self-signed certificate through the Go and Vault CA variables. */
 const env = {
+  SSL_CERT_FILE: testCertificate().caFile,
+  VAULT_CACERT: testCertificate().caFile,
   PATH: process.env.PATH ?? "",
   HOME: dir,
   VAULT_TOKEN: "s.interop",
@@ -39,10 +45,14 @@ const env = {
   NO_PROXY: "127.0.0.1",
 };
 const keys = new KeyRing([
-  new VaultTransitKeyBackend({ token: "s.interop" }),
+  new VaultTransitKeyBackend({
+    token: "s.interop",
+    allowed: [{ address: vault.url, engine_path: "transit", key_name: "app", teams }],
+  }),
   new AwsKmsKeyBackend({
     credentials: { accessKeyId: "AKIDINTEROP", secretAccessKey: "interop-secret" },
     endpoint: kms.url,
+    allowed: allowedKms,
   }),
 ]);
 
@@ -89,13 +99,13 @@ for (const c of cases) {
 }
 
 test("AWS KMS with a role: sops and Slipway both assume it through STS and read each other's files", async () => {
-  const role = "arn:aws:iam::111122223333:role/sops";
   const roleEnv = { AWS_ENDPOINT_URL_STS: kms.url };
   const withRole = new KeyRing([
     new AwsKmsKeyBackend({
       credentials: { accessKeyId: "AKIDINTEROP", secretAccessKey: "interop-secret" },
       endpoint: kms.url,
       stsEndpoint: kms.url,
+      allowed: allowedKms,
     }),
   ]);
   const ours = await encryptDocument(Buffer.from("password: role-slipway\n"), {

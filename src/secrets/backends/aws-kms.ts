@@ -1,17 +1,22 @@
 /**
  * AWS KMS (`kms` entries): the data key is encrypted with the KMS `Encrypt` action (JSON 1.1
  * protocol, `X-Amz-Target: TrentService.Encrypt`, SigV4-signed) and the base64 `CiphertextBlob` is
- * stored as `enc`, as sops does; the entry's encryption context is sent on both calls. The region
- * comes from the key ARN; `AWS_ENDPOINT_URL_KMS` / `AWS_ENDPOINT_URL` override the endpoint.
- * Credentials come from the caller: the default ones, and named profiles for entries with an
- * `aws_profile`; an entry with a `role` assumes it through STS first (session `sops@<hostname>`).
- * Tested against a local HTTP server that speaks the documented KMS API; no AWS account is used.
+ * stored as `enc`, as sops does; the entry's encryption context is sent on both calls. A file's
+ * entry only selects a key the operator lists (`keys.kms` in the platform file), and its `role` and
+ * `aws_profile` must be ones the operator allows for that key; the ARN is checked against the
+ * ARN grammar and the host is built from its checked region and partition, so nothing is signed
+ * for a host the file makes up. `AWS_ENDPOINT_URL_KMS` / `AWS_ENDPOINT_URL` (the operator's, https)
+ * override the endpoint. Credentials come from the caller: the default ones, and named profiles
+ * for entries with an allowed `aws_profile`; an entry with an allowed `role` assumes it through STS
+ * first (session `sops@<hostname>`). Tested against a local https server that speaks the
+ * documented KMS API; no AWS account is used.
  */
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { KeyEntry } from "../format/metadata.ts";
 import { rfc3339 } from "../format/sops-file.ts";
 import type { KeyBackend, MasterKeySpec } from "../key-backend.ts";
+import { type KmsKeyConfig, selectKmsKey } from "../key-policy.ts";
 import { assumeRole, roleSessionName } from "./aws-sts.ts";
 import { type Fetch, postJson } from "./http-json.ts";
 import { type AwsCredentials, signRequest } from "./sigv4.ts";
@@ -23,25 +28,25 @@ export interface AwsKmsOptions {
   readonly credentials: AwsCredentials | undefined;
   /** Credentials of named profiles, for entries that carry an `aws_profile`. */
   readonly profiles?: Readonly<Record<string, AwsCredentials>>;
-  /** e.g. `http://127.0.0.1:4566`; default `https://sts.<region>.amazonaws.com/`. */
+  /** The only keys, roles and profiles ever used (the operator's `keys.kms`). */
+  readonly allowed: readonly KmsKeyConfig[];
+  /** e.g. `https://127.0.0.1:4566`; default `https://sts.<region>.amazonaws.com/`. */
   readonly stsEndpoint?: string;
   /** For the role session name, as sops names it. */
   readonly hostname?: string;
-  /** e.g. `http://127.0.0.1:4566`; default `https://kms.<region>.amazonaws.com`. */
+  /** e.g. `https://127.0.0.1:4566`; default `https://kms.<region>.amazonaws.com`. */
   readonly endpoint?: string;
   readonly fetch?: Fetch;
   readonly clock?: () => Date;
 }
 
-export function regionOfArn(arn: string): string {
-  const region = arn.split(":")[3];
-  if (!arn.startsWith("arn:") || !region) {
-    throw new SlipwayError(
-      ErrorCode.KeyBackend,
-      `"${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
-    );
+/** An https endpoint the operator configured; plain http would carry signed requests and tokens in clear. */
+function httpsEndpoint(endpoint: string, what: string): URL {
+  const url = new URL(endpoint);
+  if (url.protocol !== "https:") {
+    throw new SlipwayError(ErrorCode.KeyBackend, `${what} ${endpoint} must use https`);
   }
-  return region;
+  return url;
 }
 
 export class AwsKmsKeyBackend implements KeyBackend {
@@ -54,13 +59,21 @@ export class AwsKmsKeyBackend implements KeyBackend {
     this.#options = options;
   }
 
-  #roleCredentials(role: string, profile: string | undefined, region: string): Promise<AwsCredentials> {
+  #roleCredentials(
+    role: string,
+    profile: string | undefined,
+    region: string,
+    suffix: string,
+  ): Promise<AwsCredentials> {
     const cacheKey = `${profile ?? ""}\u0000${role}`;
     let pending = this.#roles.get(cacheKey);
     if (!pending) {
       pending = assumeRole({
         fetch: this.#options.fetch ?? fetch,
-        endpoint: this.#options.stsEndpoint ?? `https://sts.${region}.amazonaws.com/`,
+        endpoint: httpsEndpoint(
+          this.#options.stsEndpoint ?? `https://sts.${region}.${suffix}/`,
+          "the STS endpoint",
+        ).href,
         region,
         credentials: this.#credentials(profile),
         roleArn: role,
@@ -101,11 +114,17 @@ export class AwsKmsKeyBackend implements KeyBackend {
     access: { readonly profile?: string | undefined; readonly role?: string | undefined },
     payload: Record<string, unknown>,
   ): Promise<unknown> {
-    const region = regionOfArn(arn);
+    const chosen = selectKmsKey(this.#options.allowed, {
+      arn,
+      role: access.role,
+      aws_profile: access.profile,
+    });
+    if (typeof chosen === "string") throw new SlipwayError(ErrorCode.KeyNotAllowed, `kms ${arn}: ${chosen}`);
+    const { region, host } = chosen.arn;
     const credentials = access.role
-      ? await this.#roleCredentials(access.role, access.profile, region)
+      ? await this.#roleCredentials(access.role, access.profile, region, host.slice(`kms.${region}.`.length))
       : this.#credentials(access.profile);
-    const url = new URL(this.#options.endpoint ?? `https://kms.${region}.amazonaws.com/`);
+    const url = httpsEndpoint(this.#options.endpoint ?? `https://${host}/`, "the KMS endpoint");
     const body = JSON.stringify(payload);
     const headers = signRequest({
       method: "POST",

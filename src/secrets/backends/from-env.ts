@@ -5,11 +5,17 @@
  * (`AWS_PROFILE`, named profiles for entries with `aws_profile`), endpoints from
  * `AWS_ENDPOINT_URL_KMS`/`AWS_ENDPOINT_URL`, armored PGP secret keys from `SLIPWAY_PGP_KEY_FILE`
  * (a GnuPG keyring is not read). Called by composition roots only.
+ *
+ * Which keys may be used is not the environment's to say alone: the operator's `keys:` (from the
+ * platform file) lists the Vault and KMS keys a token or signature may ever go to, and which
+ * team each key serves; for a deploy, `scope` narrows the ring to the app's team (its age
+ * identities and PGP keys included) and binds KMS ciphertext to `{team, app}`.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { KeyPolicy, type KeyScope, type KeysConfig } from "../key-policy.ts";
 import { KeyRing } from "../key-ring.ts";
 import { AgeKeyBackend } from "./age.ts";
 import { loadAgeIdentities } from "./age-keys.ts";
@@ -43,7 +49,20 @@ function awsProfiles(env: Env): Record<string, AwsCredentials> {
   return existsSync(file) ? parseAwsCredentialsFile(readFileSync(file, "utf8")) : {};
 }
 
-export function keyRingFromEnv(env: Env): KeyRing {
+export interface KeyAccess {
+  /** The operator's `keys:`; without it no Vault or KMS key may be used. */
+  readonly keys?: KeysConfig | undefined;
+  /** The platform's team names. */
+  readonly teams?: readonly string[] | undefined;
+  /** For a deploy: the app and the team it is registered under. */
+  readonly scope?: KeyScope | undefined;
+}
+
+export function keyRingFromEnv(env: Env, access: KeyAccess = {}): KeyRing {
+  const policy = new KeyPolicy(access.keys, {
+    ...(access.scope ? { scope: access.scope } : {}),
+    ...(access.teams ? { declaredTeams: access.teams } : {}),
+  });
   const endpoint = env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL;
   const stsEndpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
   const profiles = awsProfiles(env);
@@ -55,19 +74,27 @@ export function keyRingFromEnv(env: Env): KeyRing {
           ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
         }
       : profiles[env.AWS_PROFILE || "default"];
-  return new KeyRing([
-    new AgeKeyBackend(loadAgeIdentities(env)),
-    new VaultTransitKeyBackend({
-      token: vaultToken(env),
-      ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}),
-    }),
-    new AwsKmsKeyBackend({
-      credentials,
-      profiles,
-      hostname: hostname(),
-      ...(endpoint ? { endpoint } : {}),
-      ...(stsEndpoint ? { stsEndpoint } : {}),
-    }),
-    new PgpKeyBackend(pgpKeys(env)),
-  ]);
+  return new KeyRing(
+    [
+      new AgeKeyBackend(
+        loadAgeIdentities(env),
+        policy.ageRecipients ? { recipients: policy.ageRecipients } : {},
+      ),
+      new VaultTransitKeyBackend({
+        token: vaultToken(env),
+        allowed: policy.vault,
+        ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}),
+      }),
+      new AwsKmsKeyBackend({
+        credentials,
+        profiles,
+        allowed: policy.kms,
+        hostname: hostname(),
+        ...(endpoint ? { endpoint } : {}),
+        ...(stsEndpoint ? { stsEndpoint } : {}),
+      }),
+      new PgpKeyBackend(pgpKeys(env), policy.pgpFingerprints ? { fingerprints: policy.pgpFingerprints } : {}),
+    ],
+    policy,
+  );
 }

@@ -50,8 +50,13 @@ test("the shared credentials file gives named profiles; a KMS entry with aws_pro
   assert.equal(profiles.team?.sessionToken, "tok");
   const kms = await startKmsStandIn("team-secret");
   after(() => kms.close());
-  const backend = new AwsKmsKeyBackend({ credentials: profiles.default, profiles, endpoint: kms.url });
-  const arn = "arn:aws:kms:eu-west-1:111122223333:key/abc";
+  const arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const backend = new AwsKmsKeyBackend({
+    credentials: profiles.default,
+    profiles,
+    endpoint: kms.url,
+    allowed: [{ arn, aws_profiles: ["team", "nope"], teams: ["shop"] }],
+  });
   const entry = await backend.wrap(
     new Uint8Array(32).fill(9),
     { type: "kms", arn, aws_profile: "team" },

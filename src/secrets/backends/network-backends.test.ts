@@ -1,6 +1,7 @@
 /**
- * The Vault transit and AWS KMS backends against local stand-ins that speak the documented APIs
- * (see stand-ins.ts): no real Vault or AWS is reachable here.
+ * The Vault transit and AWS KMS backends against local https stand-ins that speak the documented
+ * APIs (see stand-ins.ts): no real Vault or AWS is reachable here. The operator's allowlist names
+ * the keys each test uses.
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -18,10 +19,21 @@ const vault = await startVaultTransitStandIn("s.test-token");
 const kms = await startKmsStandIn("test-secret");
 after(() => Promise.all([vault.close(), kms.close()]));
 
-const vaultBackend = (token = "s.test-token") => new VaultTransitKeyBackend({ token });
-const kmsBackend = (secretAccessKey = "test-secret") =>
-  new AwsKmsKeyBackend({ credentials: { accessKeyId: "AKIDTEST", secretAccessKey }, endpoint: kms.url });
+const teams = ["shop"];
+const vaultKeys = [
+  { address: vault.url, engine_path: "transit/team", key_name: "app", teams },
+  { address: vault.url, engine_path: "transit", key_name: "k", teams },
+];
 const arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const role = "arn:aws:iam::111122223333:role/sops-decrypt";
+const kmsKeys = [{ arn, roles: [role], teams }];
+const vaultBackend = (token = "s.test-token") => new VaultTransitKeyBackend({ token, allowed: vaultKeys });
+const kmsBackend = (secretAccessKey = "test-secret") =>
+  new AwsKmsKeyBackend({
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey },
+    endpoint: kms.url,
+    allowed: kmsKeys,
+  });
 const file = "app.yaml";
 const plain = Buffer.from("password: hunter2\n");
 const now = new Date("2026-11-23T12:00:00Z");
@@ -55,7 +67,7 @@ test("a file wrapped for Vault transit and KMS opens with either one alone", asy
   assert.ok((vault.calls.get("decrypt") ?? 0) >= 1 && (kms.calls.get("Decrypt") ?? 0) >= 1);
 });
 
-test("a wrong Vault token or AWS secret fails with the service's answer, per master key", async () => {
+test("a wrong Vault token or AWS secret fails with the status and Slipway's own words, per master key", async () => {
   const sealed = await encryptDocument(plain, {
     file,
     now,
@@ -82,14 +94,18 @@ test("a wrong Vault token or AWS secret fails with the service's answer, per mas
 });
 
 test("an unreachable Vault is reported as such", async () => {
-  const backend = new VaultTransitKeyBackend({ token: "t" });
+  const address = "https://127.0.0.1:9";
+  const backend = new VaultTransitKeyBackend({
+    token: "t",
+    allowed: [{ address, engine_path: "t", key_name: "k", teams }],
+  });
   await assert.rejects(
     backend.wrap(
       new Uint8Array(32),
-      { type: "hc_vault", vault_address: "http://127.0.0.1:9", engine_path: "t", key_name: "k" },
+      { type: "hc_vault", vault_address: address, engine_path: "t", key_name: "k" },
       now,
     ),
-    /Vault transit at http:\/\/127\.0\.0\.1:9\/v1\/t\/encrypt\/k cannot be reached/,
+    /Vault transit at https:\/\/127\.0\.0\.1:9\/v1\/t\/encrypt\/k cannot be reached/,
   );
 });
 
@@ -99,8 +115,8 @@ test("a KMS entry with a role assumes it through STS first, once per role", asyn
     endpoint: kms.url,
     stsEndpoint: kms.url,
     hostname: "build host #7",
+    allowed: kmsKeys,
   });
-  const role = "arn:aws:iam::111122223333:role/sops-decrypt";
   const before = kms.roles.length;
   const entry = await backend.wrap(new Uint8Array(32).fill(3), { type: "kms", arn, role }, now);
   assert.equal(entry.type === "kms" ? entry.role : undefined, role);

@@ -13,14 +13,17 @@ import type { KeyBackend, MasterKeySpec } from "../key-backend.ts";
 export class PgpKeyBackend implements KeyBackend {
   readonly type = "pgp" as const;
   readonly #armoredKeys: readonly string[];
+  readonly #fingerprints: ReadonlySet<string> | undefined;
   #keys: Promise<openpgp.Key[]> | undefined;
 
   /**
    * `armoredKeys`: ASCII-armored keys. Secret keys (without passphrase) unwrap; public keys are
-   * enough to wrap a data key for their fingerprint.
+   * enough to wrap a data key for their fingerprint. With `fingerprints` (a team's keys, lower
+   * case), only secret keys with one of them ever unwrap: an entry's `fp` label is not authenticated.
    */
-  constructor(armoredKeys: readonly string[]) {
+  constructor(armoredKeys: readonly string[], options: { readonly fingerprints?: ReadonlySet<string> } = {}) {
     this.#armoredKeys = armoredKeys;
+    this.#fingerprints = options.fingerprints;
   }
 
   #load(): Promise<openpgp.Key[]> {
@@ -51,7 +54,10 @@ export class PgpKeyBackend implements KeyBackend {
 
   async unwrap(entry: KeyEntry): Promise<Uint8Array> {
     if (entry.type !== "pgp") throw new SlipwayError(ErrorCode.KeyBackend, `PGP cannot unwrap ${entry.type}`);
-    const keys = (await this.#load()).filter((k): k is openpgp.PrivateKey => k.isPrivate());
+    const allowed = this.#fingerprints;
+    const keys = (await this.#load())
+      .filter((k): k is openpgp.PrivateKey => k.isPrivate())
+      .filter((k) => !allowed || [...allowed].some((fp) => k.getFingerprint().toLowerCase().endsWith(fp)));
     if (keys.length === 0) {
       throw new SlipwayError(ErrorCode.KeyBackend, "no PGP secret keys provided (set SLIPWAY_PGP_KEY_FILE)");
     }

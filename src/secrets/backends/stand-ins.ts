@@ -1,17 +1,63 @@
 /**
- * Local HTTP stand-ins for the network key services, for tests only: they speak the documented
+ * Local https stand-ins for the network key services, for tests only: they speak the documented
  * request and response shapes of Vault's transit engine and of AWS KMS `Encrypt`/`Decrypt` (JSON
- * 1.1, SigV4-authenticated), keep their keys in memory and listen on 127.0.0.1 only.
+ * 1.1, SigV4-authenticated), keep their keys in memory and listen on 127.0.0.1 only. Their
+ * certificate is self-signed, made with `openssl` once per process, and trusted in this process
+ * only (`tls.setDefaultCACertificates`); `testCertificate().caFile` is for a peer such as sops
+ * (`SSL_CERT_FILE`).
  */
+import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { mkdtempSync, readFileSync } from "node:fs";
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
+import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { signingKey } from "./sigv4.ts";
+
+interface TestCertificate {
+  readonly key: string;
+  readonly cert: string;
+  /** The certificate as a CA bundle file, for peers in other processes. */
+  readonly caFile: string;
+}
+
+let certificate: TestCertificate | undefined;
+
+/** A self-signed certificate for 127.0.0.1 and localhost, trusted by this process from now on. */
+export function testCertificate(): TestCertificate {
+  if (certificate) return certificate;
+  const dir = mkdtempSync(join(tmpdir(), "slipway-test-tls-"));
+  const [keyFile, certFile] = [join(dir, "key.pem"), join(dir, "cert.pem")];
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+      ...["-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=127.0.0.1"],
+      ...["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+    ],
+    { stdio: "ignore" },
+  );
+  const cert = readFileSync(certFile, "utf8");
+  setDefaultCACertificates([...getCACertificates("default"), cert]);
+  certificate = { key: readFileSync(keyFile, "utf8"), cert, caFile: certFile };
+  return certificate;
+}
+
+/** An https server on the test certificate. */
+export function httpsServer(listener: RequestListener): Server {
+  const { key, cert } = testCertificate();
+  return createServer({ key, cert }, listener);
+}
 
 export interface StandIn {
   readonly url: string;
   /** Requests served, by action (e.g. `encrypt`, `Decrypt`). */
   readonly calls: Map<string, number>;
+  /** Every request that arrived, as `METHOD path`, whatever it asked for. */
+  readonly requests: string[];
   close(): Promise<void>;
 }
 
@@ -27,11 +73,14 @@ function send(res: ServerResponse, status: number, body: unknown, type = "applic
 }
 
 async function listen(server: Server, calls: Map<string, number>): Promise<StandIn> {
+  const requests: string[] = [];
+  server.prependListener("request", (req: IncomingMessage) => requests.push(`${req.method} ${req.url}`));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${port}`,
     calls,
+    requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -55,7 +104,7 @@ const count = (calls: Map<string, number>, name: string) => calls.set(name, (cal
 export async function startVaultTransitStandIn(token: string): Promise<StandIn> {
   const keys = new Map<string, Buffer>();
   const calls = new Map<string, number>();
-  const server = createServer(async (req, res) => {
+  const server = httpsServer(async (req, res) => {
     const body = await readBody(req);
     if (req.headers["x-vault-token"] !== token) return send(res, 403, { errors: ["permission denied"] });
     const m = /^\/v1\/(.+)\/(encrypt|decrypt)\/([^/]+)$/.exec(req.url ?? "");
@@ -137,7 +186,7 @@ export async function startKmsStandIn(
   const calls = new Map<string, number>();
   const roles: string[] = [];
   const issued = new Map<string, { secret: string; token: string }>();
-  const server = createServer(async (req, res) => {
+  const server = httpsServer(async (req, res) => {
     const body = await readBody(req);
     const type = "application/x-amz-json-1.1";
     const secretFor = (id: string) => issued.get(id)?.secret ?? secretAccessKey;
