@@ -43,16 +43,35 @@ function expand(input: string, cwd: string): string[] {
   return files;
 }
 
+/**
+ * Every object of the inputs. No objects at all is an input error, never a pass: an empty stdin
+ * is what `helm template … | slipway check -` receives when helm fails in a shell without
+ * `pipefail`, and a gate that passes then lets anything through.
+ */
 export async function readManifestInputs(inputs: readonly string[], io: CliIo): Promise<SourcedObject[]> {
   const out: SourcedObject[] = [];
   for (const input of inputs) {
     if (input === "-") {
-      out.push(...parseManifests(await io.readStdin(), "<stdin>"));
+      const objects = parseManifests(await io.readStdin(), "<stdin>");
+      if (objects.length === 0) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          "stdin holds no Kubernetes objects: did the command that feeds it (e.g. `helm template`) fail? " +
+            "Run the pipeline with `set -o pipefail` so its failure stops the job",
+        );
+      }
+      out.push(...objects);
       continue;
     }
     for (const file of expand(input, io.cwd)) {
       out.push(...parseManifests(readUserFile(file, "manifest"), displayPath(file, io.cwd)));
     }
+  }
+  if (out.length === 0) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `${inputs.join(", ")} hold${inputs.length === 1 ? "s" : ""} no Kubernetes objects (only empty documents or comments): check the path, or whether the tool that wrote it (e.g. \`helm template\`) failed`,
+    );
   }
   return out;
 }

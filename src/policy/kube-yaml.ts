@@ -188,17 +188,38 @@ function checkAliasExpansion(events: readonly Event[], text: string): void {
 }
 
 /**
- * The 0-based offset of the node at `path` in the first document of `text` (or of its nearest
- * existing parent), found by walking the parser's events: keys are compared as text, so a path
- * through a merged or aliased part stops at the mapping that holds it.
+ * A function from a field path to the 1-based line of its node in the first document of `text`
+ * (or of its nearest existing parent). The text is parsed once, on the first call; each lookup
+ * walks the parser's events. Keys are compared as text, so a path through a merged or aliased
+ * part stops at the mapping that holds it.
  */
-export function locate(text: string, path: readonly (string | number)[]): number {
-  let events: Event[];
-  try {
-    events = parseEvents(text, { maxDepth: MAX_DEPTH });
-  } catch {
-    return 0; // the text parsed once already; a position is a nicety, never a new failure
+export function lineLocator(text: string): (path: readonly (string | number)[]) => number {
+  let events: Event[] | undefined;
+  let lineStarts: number[] | undefined;
+  return (path) => {
+    try {
+      events ??= parseEvents(text, { maxDepth: MAX_DEPTH });
+    } catch {
+      return 1; // the text parsed once already; a position is a nicety, never a new failure
+    }
+    lineStarts ??= [...text.matchAll(/\n/g)].map((m) => m.index + 1);
+    return lineAt(lineStarts, locateIn(events, text, path));
+  };
+}
+
+/** 1-based line of `offset`, given the offsets where lines 2, 3, … start. */
+function lineAt(lineStarts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = lineStarts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((lineStarts[mid] ?? 0) <= offset) lo = mid + 1;
+    else hi = mid;
   }
+  return lo + 1;
+}
+
+function locateIn(events: readonly Event[], text: string, path: readonly (string | number)[]): number {
   let at = events.findIndex((e) => e.type !== EVENT_ID.DOCUMENT);
   if (at < 0) return 0;
   let offset = offsetOf(events[at]);

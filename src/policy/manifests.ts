@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { ErrorCode, type Problem, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
-import { KubeYamlError, loadKubeYaml, locate } from "./kube-yaml.ts";
+import { KubeYamlError, lineLocator, loadKubeYaml } from "./kube-yaml.ts";
 
 export interface SourcedObject {
   readonly object: KubeObject;
@@ -98,8 +98,8 @@ export function parseManifests(text: string, file: string): SourcedObject[] {
     }
     if (value === null || value === undefined) continue; // empty documents between `---`
     // Positions are computed only when asked for, from this document's text alone.
-    const lineOf = (path: readonly (string | number)[]): number =>
-      chunk.offset + positionIn(chunk.text, locate(chunk.text, path)).line;
+    const locateLine = lineLocator(chunk.text);
+    const lineOf = (path: readonly (string | number)[]): number => chunk.offset + locateLine(path);
     const items = isList(value)
       ? value.items.map((v, i) => ({ v, at: ["items", i] as (string | number)[] }))
       : [{ v: value, at: [] as (string | number)[] }];

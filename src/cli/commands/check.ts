@@ -6,12 +6,12 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import { type KubeObject, objectRef } from "../../core/kube-object.ts";
 import { builtinRules } from "../../policy/catalog.ts";
 import { checkObjects } from "../../policy/check.ts";
 import { type PolicyMode, policyModeSchema } from "../../policy/config.ts";
-import { toSarif } from "../../policy/report/sarif.ts";
+import { type ErrorData, sarifForFailure, toSarif } from "../../policy/report/sarif.ts";
 import { formatText } from "../../policy/report/text.ts";
 import type { ResolvedPolicy } from "../../policy/settings.ts";
 import { policyForTarget } from "../../policy/target-policy.ts";
@@ -66,57 +66,86 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option("--list-rules", "list the catalog (built-in and the platform's custom rules) and exit")
     .action(async (inputs: string[], opts: CheckOptions) => {
       const format = parseOutput(opts.output, formats, "text");
-      if (opts.listRules) {
-        listRules(opts, format, io);
-        return;
+      try {
+        await runCheck(inputs, opts, format, io);
+      } catch (error) {
+        // A pipeline that reads JSON or SARIF gets the failure in that format on stdout too; the
+        // message (and the exit code) still reach stderr through the CLI's one error path.
+        if (format === "json") io.out(json({ error: errorJson(error) }));
+        if (format === "sarif") io.out(json(sarifForFailure(errorJson(error))));
+        throw error;
       }
-      const mode = opts.mode === undefined ? undefined : parseMode(opts.mode);
-      if (opts.kubeVersion !== undefined) requireKubeVersion(opts.kubeVersion, "--kube-version");
-      const paths = [...(opts.file ?? []), ...inputs];
-      if ((opts.app === undefined) === (paths.length === 0)) {
-        throw new SlipwayError(
-          ErrorCode.Input,
-          "give manifests (-f <path>, a path, or - for stdin) or --app <dir> --target <t>, not both",
-        );
-      }
-      const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : await fromApp(opts);
-      const customRules = loaded.platform ? readCustomRules(loaded.platform) : [];
-      const policy = policyFor(loaded, opts, mode);
-      const objects = loaded.objects.map((s) => s.object);
-      const verdict = checkObjects({
-        objects,
-        policy,
-        customRules,
-        today: new Date().toISOString().slice(0, 10),
-      });
-      const rules: Rule[] = [...builtinRules, ...customRules];
-      const sources = new Map<string, Loaded["objects"][number]>();
-      for (const s of loaded.objects) if (s.file) sources.set(objectRef(s.object), s);
-      if (format === "json") {
-        io.out(json({ objects: objects.length, rules: rules.length, ...verdict }));
-      } else if (format === "sarif") {
-        io.out(
-          json(
-            toSarif(verdict, rules, (f) => {
-              const s = sources.get(f.object);
-              return s?.file ? { file: s.file, line: s.lineOf(splitDottedPath(f.path)) } : undefined;
-            }),
-          ),
-        );
-      } else {
-        io.out(
-          formatText(verdict, {
-            objectCount: objects.length,
-            rules,
-            sourceOf: (ref) => {
-              const s = sources.get(ref);
-              return s?.file ? { file: s.file, line: s.line } : undefined;
-            },
-          }),
-        );
-      }
-      if (!verdict.passed) io.setExitCode(1);
     });
+}
+
+async function runCheck(
+  inputs: string[],
+  opts: CheckOptions,
+  format: (typeof formats)[number],
+  io: CliIo,
+): Promise<void> {
+  if (opts.listRules) {
+    listRules(opts, format, io);
+    return;
+  }
+  const mode = opts.mode === undefined ? undefined : parseMode(opts.mode);
+  if (opts.kubeVersion !== undefined) requireKubeVersion(opts.kubeVersion, "--kube-version");
+  const paths = [...(opts.file ?? []), ...inputs];
+  if ((opts.app === undefined) === (paths.length === 0)) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      "give manifests (-f <path>, a path, or - for stdin) or --app <dir> --target <t>, not both",
+    );
+  }
+  const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : await fromApp(opts);
+  const customRules = loaded.platform ? readCustomRules(loaded.platform) : [];
+  const policy = policyFor(loaded, opts, mode);
+  const objects = loaded.objects.map((s) => s.object);
+  const verdict = checkObjects({
+    objects,
+    policy,
+    customRules,
+    today: new Date().toISOString().slice(0, 10),
+  });
+  const rules: Rule[] = [...builtinRules, ...customRules];
+  const sources = new Map<string, Loaded["objects"][number]>();
+  for (const s of loaded.objects) if (s.file) sources.set(objectRef(s.object), s);
+  if (format === "json") {
+    io.out(json({ objects: objects.length, rules: rules.length, ...verdict }));
+  } else if (format === "sarif") {
+    io.out(
+      json(
+        toSarif(verdict, rules, (f) => {
+          const s = sources.get(f.object);
+          return s?.file ? { file: s.file, line: s.lineOf(splitDottedPath(f.path)) } : undefined;
+        }),
+      ),
+    );
+  } else {
+    io.out(
+      formatText(verdict, {
+        objectCount: objects.length,
+        rules,
+        sourceOf: (ref) => {
+          const s = sources.get(ref);
+          return s?.file ? { file: s.file, line: s.line } : undefined;
+        },
+      }),
+    );
+  }
+  if (!verdict.passed) io.setExitCode(1);
+}
+
+/** A failure as data: its stable code, message and located problems (never a stack). */
+function errorJson(error: unknown): ErrorData {
+  if (isSlipwayError(error)) {
+    return { code: error.code, message: error.message, problems: [...error.problems] };
+  }
+  return {
+    code: ErrorCode.Internal,
+    message: error instanceof Error ? error.message : String(error),
+    problems: [],
+  };
 }
 
 function listRules(opts: CheckOptions, format: string, io: CliIo): void {

@@ -89,3 +89,53 @@ export function toSarif(
     ],
   };
 }
+
+/** A failure that stopped the check (bad input, a bad platform file), as data. */
+export interface ErrorData {
+  readonly code: string;
+  readonly message: string;
+  readonly problems: readonly { file: string; line: number; column: number; message: string }[];
+}
+
+/**
+ * The SARIF log of a check that could not run: no results, and the failure as a tool execution
+ * notification (with the problems' locations), so a code-scanning upload shows why instead of
+ * failing on an empty file.
+ */
+export function sarifForFailure(error: ErrorData, toolVersion = "0.1.0"): Record<string, unknown> {
+  return {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "slipway",
+            version: toolVersion,
+            informationUri: "https://slipway.dev/docs/policy-rules",
+          },
+        },
+        invocations: [
+          {
+            executionSuccessful: false,
+            toolExecutionNotifications: [
+              {
+                level: "error",
+                descriptor: { id: error.code },
+                message: { text: error.message },
+                locations: error.problems.map((p) => ({
+                  physicalLocation: {
+                    artifactLocation: { uri: p.file },
+                    region: { startLine: Math.max(1, p.line), startColumn: Math.max(1, p.column) },
+                  },
+                  message: { text: p.message },
+                })),
+              },
+            ],
+          },
+        ],
+        results: [],
+      },
+    ],
+  };
+}
