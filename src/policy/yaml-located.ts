@@ -37,7 +37,7 @@ export function parseYamlDocuments(text: string, file: string): LocatedDocument[
   }
   const out: LocatedDocument[] = [];
   for (const doc of docs) {
-    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    const value = toValue(doc, counter, file);
     if (value === null || value === undefined) continue; // empty documents between `---`
     const start = doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : 0;
     out.push({
@@ -48,6 +48,33 @@ export function parseYamlDocuments(text: string, file: string): LocatedDocument[
     });
   }
   return out;
+}
+
+/**
+ * The document's value. Aliases are expanded with a budget (a few lines of YAML can alias their
+ * way to billions of nodes); past it, or on an alias to nothing, the file is refused by line.
+ */
+function toValue(doc: Document.Parsed, counter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const start = doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : 0;
+    const pos = counter.linePos(start);
+    throw new SlipwayError(ErrorCode.Input, `${file}: not valid YAML`, {
+      problems: [
+        {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: "",
+          message: /excessive alias/i.test(error.message)
+            ? "aliases expand this document too far (a YAML alias bomb?); write the repeated parts out"
+            : error.message,
+        },
+      ],
+    });
+  }
 }
 
 function lineOfPath(doc: Document.Parsed, counter: LineCounter, path: readonly (string | number)[]): number {

@@ -92,3 +92,14 @@ test("unparseable YAML in a rule file is an input error with file:line", () => {
   );
   assert.match(problems[0] ?? "", /^bad\.yaml:\d+ /);
 });
+
+test("an alias bomb in a rule file is refused by file and line, not an internal error", () => {
+  const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+  for (const [i, n] of [..."bcdefghi"].entries()) {
+    levels.push(`${n}: &${n} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`);
+  }
+  const problems = problemsOf(() =>
+    parseCustomRules([{ path: "bomb.yaml", text: `${levels.join("\n")}\n` }], builtinIds),
+  );
+  assert.match(problems[0] ?? "", /^bomb\.yaml:1 : aliases expand this document too far/);
+});
