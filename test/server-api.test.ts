@@ -37,7 +37,7 @@ for (const kind of ["sqlite", "postgres"] as const)
     test("health, readiness, metrics and the OpenAPI document", async () => {
       assert.equal((await h.call("GET", "/healthz")).status, 200);
       assert.deepEqual(await (await h.call("GET", "/readyz")).json(), { status: "ready" });
-      const doc = (await (await h.call("GET", "/api/v1/openapi.json")).json()) as {
+      const doc = (await (await h.call("GET", "/api/v1/openapi.json", { as: "viewer" })).json()) as {
         paths: Record<
           string,
           Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
@@ -65,7 +65,7 @@ for (const kind of ["sqlite", "postgres"] as const)
       );
       assert.deepEqual(createApp.required, ["name", "team"]);
       await h.call("GET", "/api/v1/apps", { as: "viewer" });
-      const metrics = await (await h.call("GET", "/metrics")).text();
+      const metrics = await (await h.call("GET", "/metrics", { as: "platform-admin" })).text();
       assert.match(
         metrics,
         /slipway_http_requests_total\{route="\/api\/v1\/apps",method="GET",status="200"\} 1/,

@@ -4,6 +4,7 @@
  * Request bodies are strict: an unknown field is an error that names it, not something ignored.
  */
 import { z } from "zod";
+import { appSpecSchema } from "../spec/app-schema.ts";
 import {
   apiTokenSchema,
   approvalSchema,
@@ -49,8 +50,14 @@ export const releaseParams = z.strictObject({ release: idSchema });
 export const deploymentParams = z.strictObject({ deployment: idSchema });
 export const tokenParams = z.strictObject({ token: idSchema });
 
+/**
+ * What `slipway.yaml` accepts as an app's name, taken from its schema: an app registered here must
+ * be one a spec can name (the store's 63-character names fit teams and targets, not apps).
+ */
+export const appNameSchema = appSpecSchema.shape.name;
+
 export const createAppBody = z.strictObject({
-  name: nameSchema,
+  name: appNameSchema,
   team: nameSchema,
   description: z.string().max(1000).default(""),
 });

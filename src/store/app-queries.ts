@@ -87,7 +87,7 @@ export async function listApps(
   page: PageRequest,
 ): Promise<Page<App>> {
   if (filter.teams !== undefined && filter.teams.length === 0) return { items: [], nextCursor: null };
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("apps", page.cursor);
   const teams = filter.teams ?? [];
   // One compiled shape per (number of teams, first page or not); the limit is a bound value.
   const key = `listApps:${filter.teams === undefined ? "all" : teams.length}:${after !== undefined}`;
@@ -99,7 +99,7 @@ export async function listApps(
     return query;
   });
   const rows = found.map((r) => appSchema.parse(r));
-  return toPage(rows, page.limit, (a) => a.name);
+  return toPage("apps", rows, page.limit, (a) => a.name);
 }
 
 export async function updateApp(
@@ -177,7 +177,7 @@ export async function getTarget(ctx: StoreContext, name: string): Promise<Target
 }
 
 export async function listTargets(ctx: StoreContext, page: PageRequest): Promise<Page<Target>> {
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("targets", page.cursor);
   let query = ctx.db
     .selectFrom("targets")
     .selectAll()
@@ -185,5 +185,5 @@ export async function listTargets(ctx: StoreContext, page: PageRequest): Promise
     .limit(page.limit + 1);
   if (after !== undefined) query = query.where("name", ">", after);
   const rows = (await query.execute()).map((r) => targetSchema.parse(r));
-  return toPage(rows, page.limit, (t) => t.name);
+  return toPage("targets", rows, page.limit, (t) => t.name);
 }

@@ -43,7 +43,7 @@ export async function listAudit(
   page: PageRequest,
 ): Promise<Page<AuditEvent>> {
   if (filter.teams !== undefined && filter.teams.length === 0) return { items: [], nextCursor: null };
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("audit", page.cursor);
   let query = ctx.db
     .selectFrom("auditEvents")
     .selectAll()
@@ -52,5 +52,5 @@ export async function listAudit(
   if (filter.teams !== undefined) query = query.where("teamName", "in", [...filter.teams]);
   if (after !== undefined) query = query.where("id", "<", after);
   const rows = (await query.execute()).map((r) => auditEventSchema.parse(r));
-  return toPage(rows, page.limit, (e) => e.id);
+  return toPage("audit", rows, page.limit, (e) => e.id);
 }

@@ -210,7 +210,7 @@ export async function listDeployments(
   filter: { appName: string; targetName?: string | undefined },
   page: PageRequest,
 ): Promise<Page<Deployment>> {
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("deployments", page.cursor);
   let query = deploymentsQuery(ctx.db)
     .where("apps.name", "=", filter.appName)
     .orderBy("deployments.id", "desc")
@@ -219,7 +219,7 @@ export async function listDeployments(
   if (after !== undefined) query = query.where("deployments.id", "<", after);
   const rows = (await query.execute()).map((r) => deploymentSchema.parse(r));
   if (rows.length === 0) await getApp(ctx, filter.appName);
-  return toPage(rows, page.limit, (d) => d.id);
+  return toPage("deployments", rows, page.limit, (d) => d.id);
 }
 
 export async function deploymentEvents(

@@ -45,7 +45,7 @@ export async function getTeam(ctx: StoreContext, name: string): Promise<Team> {
 }
 
 export async function listTeams(ctx: StoreContext, page: PageRequest): Promise<Page<Team>> {
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("teams", page.cursor);
   let query = ctx.db
     .selectFrom("teams")
     .selectAll()
@@ -53,7 +53,7 @@ export async function listTeams(ctx: StoreContext, page: PageRequest): Promise<P
     .limit(page.limit + 1);
   if (after !== undefined) query = query.where("name", ">", after);
   const rows = (await query.execute()).map((r) => teamSchema.parse(r));
-  return toPage(rows, page.limit, (t) => t.name);
+  return toPage("teams", rows, page.limit, (t) => t.name);
 }
 
 export async function ensureUser(
@@ -217,7 +217,7 @@ export async function listApiTokens(
   userId: string,
   page: PageRequest,
 ): Promise<Page<ApiToken>> {
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("tokens", page.cursor);
   let query = ctx.db
     .selectFrom("apiTokens")
     .select(tokenColumns)
@@ -226,7 +226,7 @@ export async function listApiTokens(
     .limit(page.limit + 1);
   if (after !== undefined) query = query.where("id", "<", after);
   const rows = (await query.execute()).map((r) => apiTokenSchema.parse(r));
-  return toPage(rows, page.limit, (t) => t.id);
+  return toPage("tokens", rows, page.limit, (t) => t.id);
 }
 
 export async function revokeApiToken(ctx: StoreContext, actor: Actor, id: string): Promise<ApiToken> {

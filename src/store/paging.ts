@@ -1,45 +1,55 @@
 /**
  * Keyset pagination shared by every list: fetch one row more than asked to learn whether a next
- * page exists, and hand out the last row's sort key as an opaque cursor.
+ * page exists, and hand out the last row's sort key as an opaque cursor. A cursor names the list
+ * it came from: the sort keys of two lists are different things (a name, an id), and a cursor
+ * passed to the wrong list would otherwise page from a meaningless point, often to an empty page.
  */
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { Page } from "./records.ts";
 
-const cursorSchema = z.object({ k: z.string() });
+export type PagedList = "teams" | "tokens" | "apps" | "targets" | "releases" | "deployments" | "audit";
 
-export function encodeCursor(key: string): string {
-  return Buffer.from(JSON.stringify({ k: key }), "utf8").toString("base64url");
+const cursorSchema = z.object({ l: z.string(), k: z.string() });
+
+export function encodeCursor(list: PagedList, key: string): string {
+  return Buffer.from(JSON.stringify({ l: list, k: key }), "utf8").toString("base64url");
 }
 
-/** The sort key a cursor carries; a cursor that is not one of ours is the caller's input error. */
-export function decodeCursor(cursor: string | undefined): string | undefined {
+function invalid(message: string, cause?: unknown): SlipwayError {
+  return new SlipwayError(ErrorCode.Input, `query parameter cursor ${message}`, {
+    details: { field: "cursor" },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** The sort key a cursor carries; a cursor that is not one of this list's is the caller's input error. */
+export function decodeCursor(list: PagedList, cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch (error) {
-    throw new SlipwayError(
-      ErrorCode.Input,
-      "cursor is not valid: pass back the nextCursor of a previous page",
-      {
-        cause: error,
-      },
-    );
+    throw invalid("is not valid: pass back the nextCursor of a previous page", error);
   }
   const result = cursorSchema.safeParse(parsed);
-  if (!result.success) {
-    throw new SlipwayError(
-      ErrorCode.Input,
-      "cursor is not valid: pass back the nextCursor of a previous page",
+  if (!result.success) throw invalid("is not valid: pass back the nextCursor of a previous page");
+  if (result.data.l !== list) {
+    throw invalid(
+      `comes from another list (${result.data.l.slice(0, 20)}), not ${list}: pass back the nextCursor of a previous page of this list`,
     );
   }
   return result.data.k;
 }
 
-export function toPage<T>(rows: readonly T[], limit: number, keyOf: (row: T) => string): Page<T> {
+export function toPage<T>(
+  list: PagedList,
+  rows: readonly T[],
+  limit: number,
+  keyOf: (row: T) => string,
+): Page<T> {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: last === undefined ? null : encodeCursor(keyOf(last)) };
+  return { items, nextCursor: last === undefined ? null : encodeCursor(list, keyOf(last)) };
 }

@@ -103,7 +103,7 @@ export async function listReleases(
   appName: string,
   page: PageRequest,
 ): Promise<Page<Release>> {
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor("releases", page.cursor);
   // Filter by name through the join: one round trip on the hot read path; only an empty page
   // pays a second query to tell "no releases yet" from "no such app".
   const key = `listReleases:${after !== undefined}`;
@@ -121,7 +121,7 @@ export async function listReleases(
   );
   const rows = found.map((r) => releaseSchema.parse(r));
   if (rows.length === 0) await getApp(ctx, appName);
-  return toPage(rows, page.limit, (r) => r.id);
+  return toPage("releases", rows, page.limit, (r) => r.id);
 }
 
 export async function recordApproval(

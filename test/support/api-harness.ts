@@ -25,13 +25,21 @@ export interface Harness {
   call(
     method: string,
     path: string,
-    options?: { as?: Caller; body?: unknown; raw?: string; token?: string },
+    options?: {
+      as?: Caller;
+      body?: unknown;
+      raw?: string;
+      token?: string;
+      /** Sent instead of application/json. */
+      contentType?: string;
+      headers?: Record<string, string>;
+    },
   ): Promise<Response>;
   dispose(): Promise<void>;
 }
 
 export async function createHarness(
-  options: { kind?: DatabaseKind; oidc?: OidcVerifier } = {},
+  options: { kind?: DatabaseKind; oidc?: OidcVerifier; publicUrl?: string } = {},
 ): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase(options.kind ?? "sqlite");
   const store = new CachedStore(await database.open());
@@ -55,6 +63,7 @@ export async function createHarness(
     store,
     authenticate: authenticator({ store, oidc: options.oidc }),
     logger: { error: (m) => logs.push(m), info: (m) => logs.push(m) },
+    publicUrl: options.publicUrl,
   });
   return {
     app,
@@ -62,11 +71,11 @@ export async function createHarness(
     tokens,
     logs,
     call: (method, path, o = {}) => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...o.headers };
       const token = o.token ?? (o.as ? tokens[o.as] : undefined);
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
       const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
-      if (body !== undefined) headers["content-type"] = "application/json";
+      if (body !== undefined) headers["content-type"] = o.contentType ?? "application/json";
       return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
     },
     dispose: async () => {
