@@ -3,6 +3,7 @@
 // (Node strips the types); an installed package runs the compiled `dist/`, because Node does
 // not strip types under node_modules.
 import { existsSync } from "node:fs";
+import module from "node:module";
 import { fileURLToPath } from "node:url";
 
 const [major] = process.versions.node.split(".").map(Number);
@@ -12,6 +13,11 @@ if (major < 24) {
   );
   process.exit(2);
 }
+
+// Every command starts by compiling a few hundred modules; Node keeps the compiled code on disk
+// (in the OS temp directory) so later runs skip that. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+// (A default import: an older Node must reach the version check above, not fail to link.)
+module.enableCompileCache?.();
 
 const source = new URL("../src/cli/main.ts", import.meta.url);
 const useSource = existsSync(fileURLToPath(source)) && !fileURLToPath(source).includes("/node_modules/");
