@@ -3,6 +3,7 @@
  * (with a `sops_` prefix in dotenv) and rebuilds the tree on load. Map keys come back sorted.
  */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { MAX_NESTING, tooDeep } from "./limits.ts";
 import { isComment, type Scalar, type TreeMap, type TreeValue } from "./tree.ts";
 
 const MAP = "__map_";
@@ -54,11 +55,13 @@ interface Node {
   indices?: Map<number, Node>;
 }
 
-export function unflatten(entries: readonly [string, Scalar][]): TreeMap {
+export function unflatten(entries: readonly [string, Scalar][], file = "metadata"): TreeMap {
   const root: Node = {};
   for (const [key, value] of entries) {
     let node = root;
-    for (const t of tokenize(key)) {
+    const tokens = tokenize(key);
+    if (tokens.length > MAX_NESTING) throw tooDeep(`${file}: metadata key ${key.slice(0, 80)}…`);
+    for (const t of tokens) {
       if ("map" in t) {
         node.keys ??= new Map();
         node = node.keys.get(t.map) ?? (node.keys.set(t.map, {}).get(t.map) as Node);

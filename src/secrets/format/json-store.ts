@@ -4,6 +4,7 @@
  * Written as Go's encoder writes it: tab indentation, `<>&` escaped, a final newline.
  */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { MAX_NESTING, tooDeep } from "./limits.ts";
 import type { Branch, TreeValue } from "./tree.ts";
 
 const INT64 = /^-?\d+$/;
@@ -18,11 +19,19 @@ class Reader {
     this.text = text;
     this.file = file;
   }
-  fail(message: string): never {
+  /** Open objects and arrays; the reader recurses once per level, so it is bounded. */
+  depth = 0;
+  where(): string {
     const before = this.text.slice(0, this.pos);
     const line = before.split("\n").length;
     const column = this.pos - before.lastIndexOf("\n");
-    throw new SlipwayError(ErrorCode.Input, `${this.file}:${line}:${column}: ${message}`);
+    return `${this.file}:${line}:${column}`;
+  }
+  fail(message: string): never {
+    throw new SlipwayError(ErrorCode.Input, `${this.where()}: ${message}`);
+  }
+  enter(): void {
+    if (++this.depth > MAX_NESTING) throw tooDeep(this.where());
   }
   ws(): void {
     while (/[ \t\r\n]/.test(this.text[this.pos] ?? "")) this.pos++;
@@ -30,8 +39,12 @@ class Reader {
   value(): TreeValue {
     this.ws();
     const c = this.text[this.pos];
-    if (c === "{") return this.object();
-    if (c === "[") return this.array();
+    if (c === "{" || c === "[") {
+      this.enter();
+      const value = c === "{" ? this.object() : this.array();
+      this.depth--;
+      return value;
+    }
     if (c === '"') return { kind: "str", value: this.string() };
     const m = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(
       this.text.slice(this.pos, this.pos + 400),

@@ -9,6 +9,7 @@ import { emitDotenv, parseDotenv } from "./dotenv-store.ts";
 import { flatten, unflatten } from "./flatten.ts";
 import { emitIni, parseIni } from "./ini-store.ts";
 import { emitJson, parseJson } from "./json-store.ts";
+import { checkSize } from "./limits.ts";
 import { metadataFromTree, metadataToTree, type SopsMetadata } from "./metadata.ts";
 import type { Branch, MapEntry, Scalar, TreeMap } from "./tree.ts";
 import { detectYamlIndent, emitYaml, parseYaml } from "./yaml-store.ts";
@@ -33,6 +34,7 @@ export interface EmitOptions {
 const utf8 = new TextDecoder("utf-8");
 
 export function parsePlain(bytes: Uint8Array, format: SopsFormat, file: string): Branch[] {
+  checkSize(bytes, file);
   if (format === "binary") {
     const text = utf8.decode(bytes);
     const exact = Buffer.from(text, "utf8").equals(Buffer.from(bytes));
@@ -83,7 +85,10 @@ export function parseEncrypted(bytes: Uint8Array, format: SopsFormat, file: stri
       return false;
     });
     if (meta.length === 0) throw notEncrypted(file);
-    return { branches: [{ kind: "map", entries: rest }], metadata: metadataFromTree(unflatten(meta), file) };
+    return {
+      branches: [{ kind: "map", entries: rest }],
+      metadata: metadataFromTree(unflatten(meta, file), file),
+    };
   }
   let metadataTree: TreeMap | undefined;
   const stripped = branches.map((branch, index) => ({
@@ -106,6 +111,7 @@ export function parseEncrypted(bytes: Uint8Array, format: SopsFormat, file: stri
       .map((e) => [e.key, e.value as Scalar] as [string, Scalar]);
     metadataTree = unflatten(
       flat.map(([k, v]) => [k, v.kind === "str" ? { ...v, value: v.value.replaceAll("\\n", "\n") } : v]),
+      file,
     );
   }
   const indent = format === "yaml" ? detectYamlIndent(utf8.decode(bytes)) : undefined;

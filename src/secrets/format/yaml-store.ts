@@ -21,6 +21,7 @@ import {
 } from "yaml";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { goFormatFloatG } from "./go-number.ts";
+import { MAX_NESTING, tooDeep } from "./limits.ts";
 import {
   type Branch,
   type Comment,
@@ -146,21 +147,40 @@ function settle(
   }
 }
 
-/** `skipHead`: how many of the node's own head comments the caller has already placed. */
-function toTree(node: unknown, src: Source, head: Comment[], skipHead = 0): Built {
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `${before.split("\n").length}:${offset - before.lastIndexOf("\n")}`;
+}
+
+/**
+ * `skipHead`: how many of the node's own head comments the caller has already placed. `depth`
+ * counts the collections around the node (bounded: see limits.ts).
+ */
+function toTree(node: unknown, src: Source, head: Comment[], skipHead = 0, depth = 0): Built {
   const { file } = src;
   if (isAlias(node)) throw invalid(file, node, "YAML aliases are not supported in encrypted files");
   if (isMap(node) || isSeq(node)) {
+    if (depth >= MAX_NESTING) throw tooDeep(`${file}:${lineCol(src.text, node.range?.[0] ?? 0)}`);
     const own = commentLines(node.commentBefore).slice(skipHead);
     const col = columnAt(src.text, node.range?.[0] ?? 0);
     const up: Placed[] = [];
     if (isMap(node)) {
       const entries: (MapEntry | Comment)[] = [...head, ...own];
+      // Checked here with a set: the yaml library's own check compares every pair of keys.
+      const seen = new Set<string>();
       for (const pair of node.items) {
         const key = pair.key;
         if (!isScalar(key) || (typeof key.value !== "string" && typeof key.value !== "bigint")) {
           throw invalid(file, key as Node, "only scalar map keys are supported");
         }
+        const name = String(key.value);
+        if (seen.has(name)) {
+          throw new SlipwayError(
+            ErrorCode.Input,
+            `${file}:${lineCol(src.text, key.range?.[0] ?? 0)}: duplicate key ${JSON.stringify(name)}; map keys must be unique`,
+          );
+        }
+        seen.add(name);
         entries.push(...commentLines(key.commentBefore));
         const value = pair.value;
         if (isScalar(value) || value === null) {
@@ -177,7 +197,7 @@ function toTree(node: unknown, src: Source, head: Comment[], skipHead = 0): Buil
             entries.push(
               ...commentLines((value as Node & { commentBefore?: string }).commentBefore).slice(0, 1),
             );
-          const child = toTree(value, src, [], lineComment ? 1 : 0);
+          const child = toTree(value, src, [], lineComment ? 1 : 0, depth + 1);
           entries.push({ key: String(key.value), value: child.value });
           settle(child.up, col, entries, up);
         }
@@ -200,7 +220,7 @@ function toTree(node: unknown, src: Source, head: Comment[], skipHead = 0): Buil
         items.push({ kind: "null" });
       } else {
         // Comments above a map item stay in the map (yaml.v3: its first key's head comment).
-        const child = toTree(item, src, []);
+        const child = toTree(item, src, [], 0, depth + 1);
         items.push(child.value);
         settle(child.up, col, items, up);
       }
@@ -218,13 +238,16 @@ function toTree(node: unknown, src: Source, head: Comment[], skipHead = 0): Buil
 }
 
 export function parseYaml(text: string, file: string): Branch[] {
-  const docs = parseAllDocuments(text, { intAsBigInt: true, uniqueKeys: true });
+  // Keys are checked for uniqueness in toTree, in linear time.
+  const docs = parseAllDocuments(text, { intAsBigInt: true, uniqueKeys: false });
   if (!Array.isArray(docs)) return [];
   const branches: Branch[] = [];
   for (const doc of docs) {
     const [error] = doc.errors;
     if (error) {
       const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0];
+      // The yaml library recurses once per level and reports running out of stack as an error.
+      if (error.message.includes("Maximum call stack size exceeded")) throw tooDeep(`${file}:${line}:${col}`);
       throw new SlipwayError(ErrorCode.Input, `${file}:${line}:${col}: ${error.message.split("\n")[0]}`);
     }
     const head = commentLines(doc.commentBefore);
