@@ -5,7 +5,18 @@
  */
 import { z } from "zod";
 import { appPolicySchema } from "../policy/config.ts";
-import { annotationMap, dnsLabel, envName, labelMap, percentOrCount, quantity } from "./common-schema.ts";
+import {
+  annotationMap,
+  dnsLabel,
+  envName,
+  labelMap,
+  percentOrCount,
+  quantity,
+  quantityValue,
+} from "./common-schema.ts";
+
+/** The API server refuses a ConfigMap whose values hold more than 1 MiB in all. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const portRef = z.union([z.number().int().min(1).max(65535), dnsLabel.max(15)]);
 
@@ -37,6 +48,23 @@ export const probeSchema = z
   .describe("A health probe: exactly one of http, tcp or exec, plus optional timing.");
 
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+const resources = z
+  .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
+  .superRefine((r, ctx) => {
+    for (const kind of ["cpu", "memory"] as const) {
+      const request = r.requests?.[kind];
+      const limit = r.limits?.[kind];
+      if (request === undefined || limit === undefined) continue;
+      if (quantityValue(limit) < quantityValue(request)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["limits", kind],
+          message: `limit ${limit} is below the request ${request}; the cluster refuses such a pod`,
+        });
+      }
+    }
+  });
 
 const externalMetric = z.strictObject({
   metric: z.string().min(1).describe("External metric name, e.g. trace.rack.request.hits."),
@@ -121,11 +149,20 @@ const appBodyShape = {
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
-  configFiles: z.array(configFile).optional(),
-  secrets: z.array(secretFile).optional(),
-  resources: z
-    .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
+  configFiles: z
+    .array(configFile)
+    .superRefine((files, ctx) => {
+      const bytes = files.reduce((sum, f) => sum + utf8Length(f.content), 0);
+      if (bytes > MAX_CONFIG_BYTES) {
+        ctx.addIssue({
+          code: "custom",
+          message: `config files hold ${(bytes / 1048576).toFixed(1)} MiB; a ConfigMap holds at most 1 MiB`,
+        });
+      }
+    })
     .optional(),
+  secrets: z.array(secretFile).optional(),
+  resources: resources.optional(),
   replicas: z.number().int().min(0).max(1000).optional(),
   autoscaling: z
     .strictObject({
@@ -222,17 +259,49 @@ const environmentsSchema = z.record(
   z.record(z.string(), z.unknown()).nullable(),
 );
 
-export const appSpecSchema = z.strictObject({
+/** The app's fields; `appSpecSchema` adds the rules that span them. */
+export const appSpecObject = z.strictObject({
   apiVersion: z.literal("slipway.dev/v1", { error: "must be slipway.dev/v1" }),
   kind: z.literal("App", { error: "must be App" }),
-  name: dnsLabel.max(40, "app names are at most 40 characters so derived names stay readable"),
+  // No `--` in an app name: default namespaces put `--` between the app and a preview, so no
+  // app's channel namespace can equal another app's preview namespace (see target.ts).
+  name: dnsLabel
+    .max(40, "app names are at most 40 characters so derived names stay readable")
+    .refine((n) => !n.includes("--"), "app names may not contain `--`"),
   team: dnsLabel,
   description: z.string().optional(),
   ...appBodyShape,
   environments: environmentsSchema.optional(),
 });
 
+export const appSpecSchema = appSpecObject.superRefine((spec, ctx) => {
+  // An app runs under its own account: one app naming another's would take over its identity.
+  const account = spec.serviceAccount?.name;
+  if (account !== undefined && account !== spec.name && !account.startsWith(`${spec.name}-`)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["serviceAccount", "name"],
+      message: `\`${account}\` is not this app's account: use \`${spec.name}\` or \`${spec.name}-<suffix>\``,
+    });
+  }
+});
+
 export type AppSpec = z.infer<typeof appSpecSchema>;
 /** Fields an environment may override: everything but identity. */
 export const overridableFields = Object.keys(appBodyShape);
 export { appBody };
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

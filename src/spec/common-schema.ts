@@ -58,3 +58,29 @@ export function durationSeconds(text: string): number {
   }
   return total;
 }
+
+const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** The amount a valid quantity stands for (`250m` → 0.25, `1Gi` → 1073741824), to compare two. */
+export function quantityValue(text: string): number {
+  const match = /^[+]?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(.*)$/.exec(text);
+  if (!match) return Number.NaN;
+  const [, amount, suffix = ""] = match;
+  if (/^[eE]/.test(suffix)) return Number(`${amount}${suffix}`);
+  return Number(amount) * (QUANTITY_SUFFIX[suffix] ?? Number.NaN);
+}

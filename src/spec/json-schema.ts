@@ -3,7 +3,7 @@
  * committed copies in `schemas/` are checked against these by a test, so they never drift.
  */
 import { z } from "zod";
-import { appBody, appSpecSchema } from "./app-schema.ts";
+import { appBody, appSpecObject } from "./app-schema.ts";
 import { platformSchema } from "./platform-schema.ts";
 import { deepPartial } from "./schema-walk.ts";
 
@@ -11,7 +11,7 @@ export const SCHEMA_BASE = "https://slipway.dev/schemas";
 
 export function appJsonSchema(): Record<string, unknown> {
   const overrides = z.record(z.string(), deepPartial(appBody).nullable());
-  const schema = appSpecSchema.extend({
+  const schema = appSpecObject.extend({
     environments: overrides
       .optional()
       .describe("Per-environment overrides: maps merge, lists replace, null removes."),

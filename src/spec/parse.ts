@@ -2,14 +2,16 @@
  * Parsing of `slipway.yaml` and `slipway.platform.yaml`: text in, validated data out, or one
  * `SlipwayError` that lists every problem with its position. Pure: no file system access here.
  */
-import { ErrorCode, type Problem, SlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError, type Problem, SlipwayError } from "../core/errors.ts";
 import { type AppBody, type AppSpec, appBody, appSpecSchema } from "./app-schema.ts";
+import { keepLiteralText, lookupIn } from "./literals.ts";
 import { isPlainMap, mergeOverride } from "./merge.ts";
+import { platformRuleProblems } from "./platform-rules.ts";
 import { type ChannelConfig, type Platform, platformSchema } from "./platform-schema.ts";
 import { deepPartial } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
 import { validateValue } from "./validate.ts";
-import { formatPath, parseYamlSource, type YamlSource } from "./yaml-source.ts";
+import { parseYamlSource, type YamlSource } from "./yaml-source.ts";
 
 export const PREVIEW_ENVIRONMENT = "preview";
 export const DEFAULT_CHANNELS = ["develop", "integration", "staging", "beta", "stable"] as const;
@@ -27,10 +29,18 @@ export interface LoadedPlatform {
 
 export const overrideSchema = deepPartial(appBody);
 
+const appLookup = lookupIn(appSpecSchema, [{ under: "environments", depth: 2, schema: overrideSchema }]);
+const platformLookup = lookupIn(platformSchema, [{ under: "defaults", depth: 1, schema: overrideSchema }]);
+
+/**
+ * Every problem of the file at once: the schema, each override, the team, and each environment's
+ * merged result. Only a YAML syntax error stops early, since then there is no document to check.
+ */
 export function parseAppSpec(text: string, file: string, platform?: LoadedPlatform): LoadedApp {
   const source = parseYamlSource(text, file);
   fail(ErrorCode.SpecInvalid, file, source.syntaxProblems);
   const raw = source.value;
+  keepLiteralText(raw, source.literals, appLookup);
   if (!isPlainMap(raw)) {
     throw problemsError(ErrorCode.SpecInvalid, file, [
       {
@@ -49,6 +59,7 @@ export function parseAppSpec(text: string, file: string, platform?: LoadedPlatfo
 
   const environments = isPlainMap(raw.environments) ? raw.environments : {};
   const known = platform ? environmentNames(platform.platform) : undefined;
+  const validOverrides: string[] = [];
   for (const [name, override] of Object.entries(environments)) {
     if (known && !known.includes(name)) {
       const guess = closest(name, known);
@@ -62,13 +73,35 @@ export function parseAppSpec(text: string, file: string, platform?: LoadedPlatfo
     }
     if (override === null) continue;
     const partial = validateValue(overrideSchema, override, source, { prefix: ["environments", name] });
-    if (!partial.ok) problems.push(...partial.problems);
+    if (partial.ok) validOverrides.push(name);
+    else problems.push(...partial.problems);
   }
-  fail(ErrorCode.SpecInvalid, file, problems);
+  const teams = platform?.platform.teams?.map((t) => t.name);
+  if (teams?.length && typeof raw.team === "string" && !teams.includes(raw.team)) {
+    const guess = closest(raw.team, teams);
+    problems.push({
+      file,
+      ...source.positionOf(["team"]),
+      path: "team",
+      message: `team \`${raw.team}\` is not one of the platform's teams`,
+      hint: guess ? `did you mean \`${guess}\`?` : `the platform's teams: ${teams.join(", ")}`,
+    });
+  }
+  if (!base.ok) fail(ErrorCode.SpecInvalid, file, problems);
 
   const loaded: LoadedApp = { spec: base.ok ? base.data : (raw as AppSpec), source };
-  // Cross-field rules (e.g. a probe with exactly one handler) are checked on every merged result.
-  for (const name of Object.keys(environments)) resolveAppSpec(loaded, platform, name);
+  // Rules across fields (a probe with one handler, limits above requests) are checked on every
+  // merged result: the app over the platform's defaults, and each valid override over that.
+  const withDefaults = platform?.platform.defaults ? [""] : [];
+  for (const name of [...withDefaults, ...validOverrides]) {
+    try {
+      resolveAppSpec(loaded, platform, name);
+    } catch (error) {
+      if (!isSlipwayError(error)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  fail(ErrorCode.SpecInvalid, file, dedupe(problems));
   return loaded;
 }
 
@@ -94,7 +127,7 @@ export function resolveAppSpec(
       ErrorCode.SpecInvalid,
       app.source.file,
       result.problems,
-      `for environment \`${environment}\``,
+      environment ? `for environment \`${environment}\`` : "",
     );
   }
   return result.data;
@@ -104,6 +137,7 @@ export function parsePlatform(text: string, file: string): LoadedPlatform {
   const source = parseYamlSource(text, file);
   fail(ErrorCode.PlatformInvalid, file, source.syntaxProblems);
   const raw = source.value;
+  keepLiteralText(raw, source.literals, platformLookup);
   if (!isPlainMap(raw)) {
     throw problemsError(ErrorCode.PlatformInvalid, file, [
       {
@@ -116,46 +150,17 @@ export function parsePlatform(text: string, file: string): LoadedPlatform {
     ]);
   }
   const result = validateValue(platformSchema, raw, source);
-  if (!result.ok) throw problemsError(ErrorCode.PlatformInvalid, file, result.problems);
+  const problems: Problem[] = result.ok ? [] : [...result.problems];
+  if (isPlainMap(raw.defaults)) {
+    const defaults = validateValue(overrideSchema, raw.defaults, source, { prefix: ["defaults"] });
+    if (!defaults.ok) problems.push(...defaults.problems);
+  }
+  if (!result.ok) throw problemsError(ErrorCode.PlatformInvalid, file, problems);
   const platform: Platform = {
     ...result.data,
     channels: result.data.channels ?? defaultChannels(result.data.clusters[0]!.name),
   };
-  const problems: Problem[] = [];
-  const clusterNames = platform.clusters.map((c) => c.name);
-  const checkCluster = (name: string, path: (string | number)[]) => {
-    if (clusterNames.includes(name)) return;
-    const guess = closest(name, clusterNames);
-    problems.push({
-      file,
-      ...source.positionOf(path),
-      path: formatPath(path),
-      message: `cluster \`${name}\` is not defined under clusters`,
-      hint: guess ? `did you mean \`${guess}\`?` : `defined: ${clusterNames.join(", ")}`,
-    });
-  };
-  const seen = new Set<string>();
-  platform.channels.forEach((channel, i) => {
-    checkCluster(channel.cluster, ["channels", i, "cluster"]);
-    if (seen.has(channel.name) || channel.name === PREVIEW_ENVIRONMENT) {
-      problems.push({
-        file,
-        ...source.positionOf(["channels", i, "name"]),
-        path: `channels[${i}].name`,
-        message:
-          channel.name === PREVIEW_ENVIRONMENT
-            ? "`preview` is reserved for preview environments"
-            : `channel \`${channel.name}\` is defined twice`,
-        hint: "give each channel a unique name",
-      });
-    }
-    seen.add(channel.name);
-  });
-  if (platform.previews) checkCluster(platform.previews.cluster, ["previews", "cluster"]);
-  if (platform.defaults) {
-    const defaults = validateValue(overrideSchema, platform.defaults, source, { prefix: ["defaults"] });
-    if (!defaults.ok) problems.push(...defaults.problems);
-  }
+  problems.push(...platformRuleProblems(platform, source));
   fail(ErrorCode.PlatformInvalid, file, problems);
   return { platform, source };
 }
@@ -189,7 +194,18 @@ function fail(code: ErrorCode, file: string, problems: readonly Problem[], conte
   if (problems.length > 0) throw problemsError(code, file, problems, context);
 }
 
-function problemsError(
+/** The same problem found through two merged results is reported once. */
+export function dedupe(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.file}:${p.line}:${p.column}:${p.path}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function problemsError(
   code: ErrorCode,
   file: string,
   problems: readonly Problem[],

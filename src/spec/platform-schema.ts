@@ -23,6 +23,21 @@ const namePattern = z
     "may hold lowercase letters, digits, '-' and {app}, {team}, {channel}, {branch}",
   );
 
+/** A host an app may route outside its channel's domain, or a wildcard, granted by the platform. */
+const hostGrant = z.strictObject({
+  host: z
+    .string()
+    .regex(
+      /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+      "must be a host name such as shop.example.com, or *.shop.example.com for that wildcard and every name under shop.example.com",
+    ),
+  team: dnsLabel.describe("The team whose apps may route this host."),
+  apps: z
+    .array(dnsLabel)
+    .optional()
+    .describe("Only these apps of the team; every app of the team when omitted."),
+});
+
 const cluster = z
   .strictObject({
     name: dnsLabel,
@@ -101,6 +116,12 @@ export const platformSchema = z.strictObject({
         .optional()
         .describe("Namespace of the ingress controller or gateway, allowed in by NetworkPolicy."),
       tlsIssuer: z.string().optional().describe("cert-manager ClusterIssuer annotation for TLS routes."),
+      hosts: z
+        .array(hostGrant)
+        .optional()
+        .describe(
+          "Hosts apps may route besides <app>.<channel domain> (and names under it); the only way to a wildcard.",
+        ),
     })
     .optional(),
   labels: labelMap.optional().describe("Labels added to every rendered object."),

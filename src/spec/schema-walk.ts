@@ -32,7 +32,8 @@ export function allowedKeysAt(root: z.ZodType, path: FieldPath): string[] | unde
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
 }
 
-function schemaAt(root: z.ZodType, path: FieldPath): z.ZodType | undefined {
+/** The schema of the field at `path` (optional and nullable wrappers removed), if the path leads anywhere. */
+export function schemaAt(root: z.ZodType, path: FieldPath): z.ZodType | undefined {
   let current: z.ZodType | undefined = unwrap(root);
   for (const segment of path) {
     if (current instanceof z.ZodObject)
@@ -45,7 +46,7 @@ function schemaAt(root: z.ZodType, path: FieldPath): z.ZodType | undefined {
   return current;
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
+export function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
   while (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) {
     s = s.unwrap() as z.ZodType;
