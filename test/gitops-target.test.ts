@@ -3,76 +3,25 @@
  * a bare remote that receives pushes, and a second clone that pushes behind Slipway's back.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isSlipwayError } from "../src/core/errors.ts";
 import type { KubeObject } from "../src/core/kube-object.ts";
-import type { ApplyRequest, DeployProgress } from "../src/delivery/deploy-target.ts";
+import type { DeployProgress } from "../src/delivery/deploy-target.ts";
 import { GitOpsTarget, type SecretSealer } from "../src/gitops/gitops-target.ts";
-
-const IMAGE = `registry.example/shop@sha256:${"a".repeat(64)}`;
-const COMMIT = "0123456789abcdef0123456789abcdef01234567";
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, LC_ALL: "C" },
-  }).trim();
-}
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "slipway-gitops-"));
-}
-
-/** A clone as a person would have it, with its own identity (no global git config is relied on). */
-function cloneAs(url: string, name: string): string {
-  const dir = join(tempDir(), name);
-  execFileSync("git", ["clone", "-q", url, dir]);
-  git(dir, "config", "user.name", name);
-  git(dir, "config", "user.email", `${name}@example.test`);
-  return dir;
-}
-
-function bareRemote(): string {
-  const dir = join(tempDir(), "gitops.git");
-  execFileSync("git", ["init", "-q", "--bare", "-b", "main", dir]);
-  return dir;
-}
-
-function deployment(app: string, replicas = 2): KubeObject {
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: app, namespace: app, labels: { "slipway.dev/app": app } },
-    spec: { replicas, template: { spec: { containers: [{ name: app, image: IMAGE }] } } },
-  };
-}
-
-function service(app: string): KubeObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: app, namespace: app },
-    spec: { ports: [{ port: 80 }] },
-  };
-}
-
-function request(app: string, objects: KubeObject[], extra: Partial<ApplyRequest> = {}): ApplyRequest {
-  return {
-    scope: { app, target: "stable" },
-    objects,
-    prune: true,
-    wait: false,
-    release: { commit: COMMIT, image: IMAGE },
-    ...extra,
-  };
-}
-
-const commitCount = (dir: string, ref = "HEAD") => Number(git(dir, "rev-list", "--count", ref));
+import {
+  bareRemote,
+  COMMIT,
+  cloneAs,
+  commitCount,
+  deployment,
+  git,
+  IMAGE,
+  request,
+  service,
+  tempDir,
+} from "./support/gitops-repos.ts";
 
 test("a deploy writes one deterministic file per object under <target>/<app>/ and commits what it deployed", async () => {
   const dir = join(tempDir(), "gitops");
@@ -310,9 +259,16 @@ test("a checkout made before a remote was configured starts pushing once the rem
   await new GitOpsTarget({ dir }).apply(request("shop", [deployment("shop")]));
   const remote = bareRemote();
 
+  const before = git(dir, "rev-parse", "HEAD");
   const result = await new GitOpsTarget({ dir, url: remote }).apply(request("shop", [deployment("shop")]));
 
-  assert.equal(result.wrote, false, "nothing new to commit");
+  assert.equal(git(dir, "rev-parse", "HEAD"), before, "nothing new to commit");
+  assert.equal(result.wrote, true, "the push wrote to the remote");
+  assert.deepEqual(
+    result.changes.map((c) => c.action),
+    ["create"],
+    "compared with what the remote held: nothing",
+  );
   assert.equal(
     git(remote, "rev-parse", "main"),
     git(dir, "rev-parse", "HEAD"),

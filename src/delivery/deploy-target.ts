@@ -17,6 +17,11 @@ export type ChangeAction = (typeof ChangeAction)[keyof typeof ChangeAction];
 export interface DeployScope {
   readonly app: string;
   readonly target: string;
+  /**
+   * The team the app is deployed for. A cluster refuses objects and namespaces already labelled
+   * for another team; without it, only app and target are compared.
+   */
+  readonly team?: string;
 }
 
 /**
@@ -41,6 +46,8 @@ export interface PlanRequest {
    * target); it needs this explicit consent.
    */
   readonly allowEmpty?: boolean;
+  /** Notes while planning or applying, e.g. that another deploy holds the target and this one waits. */
+  readonly onProgress?: (event: DeployProgress) => void;
 }
 
 /** What is being deployed, for commit messages, annotations and records. */
@@ -69,9 +76,10 @@ export interface ApplyRequest extends PlanRequest {
    */
   readonly rollbackOnFailure?: boolean;
   /**
-   * Cluster targets: take over fields another field manager owns on objects Slipway has not
-   * applied before. Objects Slipway applied itself are always re-applied with force, which is how
-   * drift (an edit behind Slipway's back) is corrected. A git directory has no field owners.
+   * Cluster targets: take over objects Slipway has not applied before, and the fields other field
+   * managers own on them. Objects Slipway applied for this app and target are always re-applied
+   * with force, which is how drift (an edit behind Slipway's back) is corrected; objects of another
+   * app or target are never taken over, with or without this. A git directory has no field owners.
    */
   readonly forceConflicts?: boolean;
   readonly onProgress?: (event: DeployProgress) => void;

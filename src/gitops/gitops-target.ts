@@ -13,21 +13,32 @@ import {
   type ApplyRequest,
   type ApplyResult,
   ChangeAction,
+  type DeployProgress,
   type DeployTarget,
   type ObjectChange,
   type PlanRequest,
 } from "../delivery/deploy-target.ts";
 import { planChanges } from "../delivery/plan-changes.ts";
 import { isSecret } from "../delivery/redact.ts";
+import {
+  assertClean,
+  finishWriting,
+  interruptedWrite,
+  ownFiles,
+  startWriting,
+  undoInterruptedWrite,
+} from "./checkout-state.ts";
 import { commitMessage } from "./commit-message.ts";
 import { fileNamesFor, scopeDir } from "./layout.ts";
-import { withRepoLock } from "./repo-lock.ts";
-import { readScopeFiles, replaceScopeFiles, type ScopeFile } from "./scope-files.ts";
+import { describeHolder, withRepoLock } from "./repo-lock.ts";
+import { readScopeFilesAt, replaceScopeFiles, type ScopeFile } from "./scope-files.ts";
 import { assertNoPlaintextSecrets, isSopsEncrypted } from "./secret-guard.ts";
 import {
+  fetchRemote,
   headCommit,
   isRepository,
   openWorkingCopy,
+  publishedRevision,
   pushIfAhead,
   syncWithRemote,
   type WorkingCopy,
@@ -77,9 +88,15 @@ export class GitOpsTarget implements DeployTarget {
     if (!isRepository(this.#options.dir) && this.#options.url === undefined) {
       return this.#compare(request, await this.#prepare(request.objects, []), []);
     }
-    return this.#locked(async (wc) => {
-      await syncWithRemote(wc);
-      const existing = await readScopeFiles(join(wc.dir, dir));
+    const purpose = `diff of ${request.scope.app} in ${request.scope.target}`;
+    return this.#locked(purpose, request.onProgress, async (wc) => {
+      // Read-only: compared with what is committed and pushed, whatever the working tree holds.
+      // Files an interrupted deploy left uncommitted are ignored (the next deploy redoes it).
+      const interrupted = await interruptedWrite(wc);
+      await assertClean(wc, dir, interrupted?.dir);
+      await fetchRemote(wc);
+      const published = await publishedRevision(wc);
+      const existing = published === undefined ? [] : await readScopeFilesAt(wc.git, published, dir);
       return this.#compare(request, await this.#prepare(request.objects, existing), existing);
     });
   }
@@ -100,33 +117,65 @@ export class GitOpsTarget implements DeployTarget {
         text: "a GitOps target cannot wait for the rollout: the GitOps controller applies it",
       });
     }
-    return this.#locked(async (wc) => {
+    const purpose = `deploy ${request.scope.app} to ${request.scope.target}`;
+    return this.#locked(purpose, progress, async (wc) => {
+      const undone = await undoInterruptedWrite(wc);
+      if (undone !== undefined) {
+        progress({
+          type: "note",
+          text: `${undone.purpose} (started ${undone.since}) was interrupted before its commit; its files in ${undone.dir} were put back to the last commit`,
+        });
+      }
+      await assertClean(wc, dir);
       await syncWithRemote(wc);
-      const existing = await readScopeFiles(join(wc.dir, dir));
-      const objects = await this.#prepare(request.objects, existing);
+      const head = (await headCommit(wc)) === undefined ? [] : await readScopeFilesAt(wc.git, "HEAD", dir);
+      const publishedRev = await publishedRevision(wc);
+      const published =
+        publishedRev === undefined
+          ? []
+          : publishedRev === (await headCommit(wc))
+            ? head
+            : await readScopeFilesAt(wc.git, publishedRev, dir);
+      const objects = await this.#prepare(request.objects, head);
       const files = fileNamesFor(objects);
-      const changes = this.#compare(request, objects, existing);
-      const changed = changes.filter((c) => c.action !== ChangeAction.Unchanged);
-      let wrote = false;
-      if (changed.length > 0) {
-        await replaceScopeFiles(join(wc.dir, dir), files, existing);
+      // What reaches the GitOps controller: compared with what is pushed, not with the working
+      // tree, so that a deploy interrupted before its commit or its push is finished now.
+      const changes = this.#compare(request, objects, published);
+      const toCommit = this.#compare(request, objects, head).some((c) => c.action !== ChangeAction.Unchanged);
+      let committed = false;
+      if (toCommit) {
+        await startWriting(wc, dir, purpose);
+        await replaceScopeFiles(wc.dir, dir, files);
         // Only Slipway's own files: a README a person keeps beside them stays theirs to commit.
-        const ours = `:(glob)${dir}/*.yaml`;
+        const ours = ownFiles(dir);
         await wc.git(["add", "-A", "--", ours]);
         const staged = await wc.git(["diff", "--cached", "--quiet", "--", ours], { okExitCodes: [1] });
         if (staged.exitCode === 1) {
           await wc.git(["commit", "-q", "--no-verify", "-F", "-", "--", ours], {
             input: commitMessage(request.scope, request.release, changes),
           });
-          wrote = true;
+          committed = true;
         }
-        for (const change of changed) progress({ type: "object", ref: change.ref, action: change.action });
+        await finishWriting(wc);
       }
-      // Also pushes a commit an earlier deploy made but could not push.
+      for (const change of changes) {
+        if (change.action !== ChangeAction.Unchanged)
+          progress({ type: "object", ref: change.ref, action: change.action });
+      }
+      // Also pushes commits an earlier deploy made but could not push.
       const pushed = await pushIfAhead(wc);
+      const earlier = pushed - (committed ? 1 : 0);
+      if (earlier > 0) {
+        progress({
+          type: "note",
+          text: `pushed ${earlier} earlier commit(s) that had not reached the remote yet`,
+        });
+      }
       const revision = await headCommit(wc);
-      if (revision !== undefined && (wrote || pushed)) progress({ type: "revision", id: revision, pushed });
-      return { changes, wrote, ...(revision === undefined ? {} : { revision }) };
+      if (revision !== undefined && (committed || pushed > 0)) {
+        progress({ type: "revision", id: revision, pushed: pushed > 0 });
+      }
+      return { changes, wrote: committed || pushed > 0, ...(revision === undefined ? {} : { revision }) };
     });
   }
 
@@ -166,7 +215,11 @@ export class GitOpsTarget implements DeployTarget {
     return prepared;
   }
 
-  async #locked<T>(fn: (wc: WorkingCopy) => Promise<T>): Promise<T> {
+  async #locked<T>(
+    purpose: string,
+    onProgress: ((event: DeployProgress) => void) | undefined,
+    fn: (wc: WorkingCopy) => Promise<T>,
+  ): Promise<T> {
     const wc = await openWorkingCopy({
       dir: this.#options.dir,
       author: this.#options.author ?? DEFAULT_AUTHOR,
@@ -174,6 +227,12 @@ export class GitOpsTarget implements DeployTarget {
       ...(this.#options.branch === undefined ? {} : { branch: this.#options.branch }),
     });
     return withRepoLock(join(wc.gitDir, LOCK_FILE), () => fn(wc), {
+      purpose,
+      onWait: (holder, timeoutMs) =>
+        onProgress?.({
+          type: "note",
+          text: `waiting up to ${Math.round(timeoutMs / 1000)} s for another deploy to finish with ${this.#options.dir}: ${describeHolder(holder)}`,
+        }),
       ...(this.#options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.#options.lockTimeoutMs }),
     });
   }

@@ -1,57 +1,111 @@
 /**
- * The files of one app in one target: read back as objects (what the repository holds now) and
- * replaced by a new render. Only `*.yaml` files are Slipway's; anything else a person keeps in the
- * directory (a README) is left alone.
+ * The files of one app in one target: read back as objects from a commit (what the repository
+ * holds, not whatever an interrupted deploy left in the working tree) and replaced by a new
+ * render. Only `*.yaml` files are Slipway's; anything else a person keeps in the directory (a
+ * README) is left alone.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import { manifestYaml, parseManifestYaml } from "../delivery/manifest-yaml.ts";
+import type { Git } from "./git.ts";
+import { assertPlainDir, listYamlFiles, removeFile, writeRegularFile } from "./repo-paths.ts";
 
 export interface ScopeFile {
   readonly file: string;
   readonly object: KubeObject;
 }
 
-export async function readScopeFiles(dir: string): Promise<ScopeFile[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
+const TREE = "040000";
+const BLOB = /^100(644|755)$/;
+
+/**
+ * The `*.yaml` objects of `dir` (e.g. `develop/cart`) in commit `rev`. A symbolic link or a
+ * submodule where the directory or a file should be is refused: the working tree would follow it.
+ */
+export async function readScopeFilesAt(git: Git, rev: string, dir: string): Promise<ScopeFile[]> {
+  const parts = dir.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const path = parts.slice(0, i).join("/");
+    const entry = parseTree((await git(["ls-tree", "-z", rev, "--", path])).stdout)[0];
+    if (entry === undefined) return [];
+    if (entry.mode !== TREE) throw notPlain(rev, path, entry.mode);
   }
   const files: ScopeFile[] = [];
-  for (const file of names.filter((n) => n.endsWith(".yaml")).sort()) {
-    const path = join(dir, file);
-    const object: unknown = parseManifestYaml(await readFile(path, "utf8"));
+  const entries = parseTree((await git(["ls-tree", "-z", rev, "--", `${dir}/`])).stdout);
+  for (const entry of entries.filter((e) => e.path.endsWith(".yaml")).sort(byPath)) {
+    if (!BLOB.test(entry.mode)) throw notPlain(rev, entry.path, entry.mode);
+    const text = (await git(["cat-file", "blob", entry.oid])).stdout;
+    const object: unknown = parseManifestYaml(text);
     if (!isKubeObject(object)) {
       throw new SlipwayError(
         ErrorCode.Conflict,
-        `${path} is not a Kubernetes object (it needs apiVersion, kind and metadata.name); ` +
+        `${entry.path} (in ${rev}) is not a Kubernetes object (it needs apiVersion, kind and metadata.name); ` +
           "Slipway owns the .yaml files of this directory: fix or remove the file",
-        { details: { file: path } },
+        { details: { file: entry.path, rev } },
       );
     }
-    files.push({ file, object });
+    files.push({ file: entry.path.slice(dir.length + 1), object });
   }
   return files;
 }
 
-/** Writes `files` (name → object) and removes the directory's other `.yaml` files. */
+/**
+ * Makes `dir` of the working tree hold exactly `files` (name → object) among its `.yaml` files.
+ * Every path is checked first, so a refused deploy has touched nothing.
+ */
 export async function replaceScopeFiles(
+  root: string,
   dir: string,
   files: ReadonlyMap<string, KubeObject>,
-  existing: readonly ScopeFile[],
 ): Promise<void> {
-  for (const { file } of existing) {
-    if (!files.has(file)) await rm(join(dir, file));
+  await assertPlainDir(root, dir);
+  const present = await listYamlFiles(root, dir);
+  for (const file of present) {
+    if (!files.has(file)) await removeFile(join(root, dir, file));
   }
   if (files.size === 0) return;
-  await mkdir(dir, { recursive: true });
-  for (const [file, object] of files) await writeFile(join(dir, file), manifestYaml(object));
+  await mkdir(join(root, dir), { recursive: true });
+  // mkdir may have created components: check again before the first write.
+  await assertPlainDir(root, dir);
+  for (const [file, object] of files) await writeRegularFile(join(root, dir, file), manifestYaml(object));
 }
+
+interface TreeEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly oid: string;
+  readonly path: string;
+}
+
+function parseTree(stdout: string): TreeEntry[] {
+  return stdout
+    .split("\0")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const tab = line.indexOf("\t");
+      const [mode = "", type = "", oid = ""] = line.slice(0, tab).split(" ");
+      return { mode, type, oid, path: line.slice(tab + 1) };
+    });
+}
+
+function notPlain(rev: string, path: string, mode: string): SlipwayError {
+  const what =
+    mode === "120000"
+      ? "a symbolic link"
+      : mode === "160000"
+        ? "a submodule"
+        : "not a plain file or directory";
+  return new SlipwayError(
+    ErrorCode.Conflict,
+    `${path} in the GitOps repository (${rev}) is ${what}; Slipway writes only real files and directories ` +
+      "inside the repository and touched nothing. Replace it with a directory or file in the repository and deploy again.",
+    { details: { path, rev, mode } },
+  );
+}
+
+const byPath = (a: TreeEntry, b: TreeEntry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 function isKubeObject(value: unknown): value is KubeObject {
   if (typeof value !== "object" || value === null) return false;

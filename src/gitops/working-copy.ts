@@ -1,9 +1,10 @@
 /**
  * Slipway's checkout of the GitOps repository: created when missing (cloned from `url`, or a new
- * repository), brought up to date with `origin` before each deploy (fast-forward only), and pushed
- * after each commit. A push rejected because someone else pushed first is rebased and retried: the
- * other commit touched another app's directory, so the rebase is clean; when it is not, the deploy
- * stops with a conflict instead of overwriting their work.
+ * repository), brought up to date with `origin` before each deploy, and pushed after each commit.
+ * A push rejected because someone else pushed first is rebased and retried: the other commit
+ * touched another app's directory, so the rebase is clean; when it is not, the deploy stops with
+ * a conflict instead of overwriting their work. Nothing here resets uncommitted work: a deploy
+ * first makes sure there is none (`checkout-state.ts`).
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
@@ -87,7 +88,11 @@ async function cloneInto(url: string, dir: string): Promise<void> {
   }
 }
 
-/** Switches to the branch and fast-forwards it to `origin`'s copy when there is one. */
+/**
+ * Switches to the branch and brings it up to date with `origin`: a fast-forward, or, when an
+ * earlier deploy's push failed, its unpushed commits replayed on top. The checkout must be clean
+ * (see `assertClean`): nothing here discards uncommitted work.
+ */
 export async function syncWithRemote(wc: WorkingCopy): Promise<void> {
   const { git, branch } = wc;
   const current = (await git(["symbolic-ref", "--short", "-q", "HEAD"], { okExitCodes: [1] })).stdout.trim();
@@ -96,50 +101,122 @@ export async function syncWithRemote(wc: WorkingCopy): Promise<void> {
     else if (await hasRef(git, `refs/heads/${branch}`)) await git(["switch", "-q", branch]);
     else await git(["switch", "-q", "-c", branch]);
   }
-  if (!wc.hasRemote) return;
-  await git(["fetch", "-q", REMOTE]);
-  if (!(await hasRef(git, `refs/remotes/${REMOTE}/${branch}`))) return;
+  await fetchRemote(wc);
+  if (!wc.hasRemote || !(await hasRef(git, `refs/remotes/${REMOTE}/${branch}`))) return;
   if (!(await hasRef(git, "HEAD"))) {
     await git(["merge", "-q", "--ff-only", `${REMOTE}/${branch}`]);
     return;
   }
-  // A fast-forward, or, when an earlier push failed, our unpushed deploy commits replayed on top.
+  if ((await unpushedCommits(wc)).length === 0) {
+    await git(["merge", "-q", "--ff-only", `${REMOTE}/${branch}`]);
+    return;
+  }
   await rebaseOnRemote(wc);
 }
 
+export async function fetchRemote(wc: WorkingCopy): Promise<void> {
+  if (wc.hasRemote) await wc.git(["fetch", "-q", REMOTE]);
+}
+
+/**
+ * The commit the GitOps controller reads: `origin`'s branch when there is a remote (as of the
+ * last fetch), else the local branch; undefined when it has no commit yet.
+ */
+export async function publishedRevision(wc: WorkingCopy): Promise<string | undefined> {
+  const refs = wc.hasRemote ? [`refs/remotes/${REMOTE}/${wc.branch}`] : [`refs/heads/${wc.branch}`];
+  for (const ref of refs) {
+    const result = await wc.git(["rev-parse", "-q", "--verify", `${ref}^{commit}`], { okExitCodes: [1] });
+    if (result.exitCode === 0) return result.stdout.trim();
+  }
+  return undefined;
+}
+
+interface LocalCommit {
+  readonly sha: string;
+  readonly subject: string;
+  /** Made by a deploy (it carries the Slipway-App trailer). */
+  readonly deploy: boolean;
+}
+
+/** Commits of the branch that `origin` does not have. */
+async function unpushedCommits(wc: WorkingCopy): Promise<LocalCommit[]> {
+  const range = `refs/remotes/${REMOTE}/${wc.branch}..HEAD`;
+  const format = "%H%x1f%s%x1f%(trailers:key=Slipway-App,valueonly,separator=%x2c)%x1e";
+  const out = (await wc.git(["log", `--format=${format}`, range])).stdout;
+  return out
+    .split("\x1e")
+    .map((record) => record.trim())
+    .filter((record) => record !== "")
+    .map((record) => {
+      const [sha = "", subject = "", app = ""] = record.split("\x1f");
+      return { sha, subject, deploy: app.trim() !== "" };
+    });
+}
+
+/**
+ * Replays the unpushed commits on `origin`'s branch. When they conflict with what was pushed
+ * since, nothing is lost: commits a deploy made are set aside under `refs/slipway/unpushed/`
+ * and the branch follows `origin` (the next deploy renders on top of it); anyone else's commits
+ * are left exactly as they are. Either way the deploy stops with a conflict naming the files.
+ */
 async function rebaseOnRemote(wc: WorkingCopy): Promise<void> {
   const { git, branch } = wc;
-  const rebase = await git(["rebase", "-q", `${REMOTE}/${branch}`], { okExitCodes: [1] });
+  const upstream = `${REMOTE}/${branch}`;
+  const rebase = await git(["rebase", "-q", upstream], { okExitCodes: [1] });
   if (rebase.exitCode === 0) return;
+  const conflicted = (await git(["diff", "--name-only", "--diff-filter=U"], { okExitCodes: [1, 128] })).stdout
+    .split("\n")
+    .filter((f) => f !== "");
   await git(["rebase", "--abort"], { okExitCodes: [1, 128] });
-  // Slipway owns this checkout: drop the local commit that cannot be replayed, so that the next
-  // deploy renders on top of what the remote holds instead of failing the same way again.
-  await git(["reset", "-q", "--hard", `${REMOTE}/${branch}`]);
+  const stderr = rebase.stderr.trim();
+  if (conflicted.length === 0) {
+    throw new SlipwayError(
+      ErrorCode.Git,
+      `\`git rebase ${upstream}\` failed in ${wc.dir}: ${stderr || rebase.stdout.trim()}. ` +
+        "The checkout was left as it was; fix what git names and run this again.",
+      { details: { command: "git rebase", dir: wc.dir, stderr } },
+    );
+  }
+  const local = await unpushedCommits(wc);
+  const files = conflicted.join(", ");
+  if (local.some((c) => !c.deploy)) {
+    throw new SlipwayError(
+      ErrorCode.Conflict,
+      `${wc.dir} (${branch}) has commits that ${REMOTE} does not, and they change the same files as commits pushed to ${upstream} since (${files}). ` +
+        `Slipway did not change the checkout: bring it in line with ${upstream} there (git rebase ${upstream}), then deploy again.`,
+      { details: { dir: wc.dir, branch, conflicted, commits: local.map((c) => c.sha) } },
+    );
+  }
+  const aside = `refs/slipway/unpushed/${branch}/${(local[0]?.sha ?? "").slice(0, 12)}`;
+  await git(["update-ref", aside, "HEAD"]);
+  await git(["reset", "-q", "--keep", upstream]);
   throw new SlipwayError(
     ErrorCode.Conflict,
-    `someone else changed the same files of ${wc.dir} (${branch}) on ${REMOTE}; this deploy was not pushed. ` +
-      "Deploy again to write on top of their change.",
-    { details: { dir: wc.dir, branch, stderr: rebase.stderr.trim() } },
+    `commits pushed to ${upstream} by someone else change the same files (${files}) as ${local.length} deploy commit(s) here that were not pushed yet ` +
+      `(${local.map((c) => c.subject).join("; ")}). Those were set aside as ${aside} and not pushed; deploy again to write on top of ${upstream}.`,
+    { details: { dir: wc.dir, branch, conflicted, setAside: aside, commits: local.map((c) => c.sha) } },
   );
 }
 
-/** Pushes when `origin` exists and lacks local commits; returns whether it pushed. */
-export async function pushIfAhead(wc: WorkingCopy): Promise<boolean> {
+/** Pushes when `origin` exists and lacks local commits; returns how many commits it pushed. */
+export async function pushIfAhead(wc: WorkingCopy): Promise<number> {
   const { git, branch } = wc;
-  if (!wc.hasRemote || !(await hasRef(git, "HEAD"))) return false;
-  const remoteRef = `refs/remotes/${REMOTE}/${branch}`;
-  if (await hasRef(git, remoteRef)) {
-    const ahead = Number((await git(["rev-list", "--count", `${remoteRef}..HEAD`])).stdout.trim());
-    if (ahead === 0) return false;
-  }
+  if (!wc.hasRemote || !(await hasRef(git, "HEAD"))) return 0;
   for (let attempt = 1; ; attempt++) {
+    const remoteRef = `refs/remotes/${REMOTE}/${branch}`;
+    const ahead = (await hasRef(git, remoteRef))
+      ? Number((await git(["rev-list", "--count", `${remoteRef}..HEAD`])).stdout.trim())
+      : Number((await git(["rev-list", "--count", "HEAD"])).stdout.trim());
+    if (ahead === 0) return 0;
     const result = await git(["push", "-q", REMOTE, `HEAD:refs/heads/${branch}`], { okExitCodes: [1] });
-    if (result.exitCode === 0) return true;
+    // A push updates the remote-tracking branch too, so what is published is known without a fetch.
+    if (result.exitCode === 0) return ahead;
     const rejected = /\[rejected\]|non-fast-forward|fetch first/.test(result.stderr);
     if (!rejected || attempt === PUSH_ATTEMPTS) {
       throw new SlipwayError(
         ErrorCode.Git,
-        `\`git push ${REMOTE} HEAD:refs/heads/${branch}\` failed in ${wc.dir}: ${result.stderr.trim()}`,
+        `\`git push ${REMOTE} HEAD:refs/heads/${branch}\` failed in ${wc.dir}: ${result.stderr.trim()}. ` +
+          "The commit stays in the checkout; the next deploy pushes it.",
         { details: { command: "git push", dir: wc.dir, stderr: result.stderr.trim(), attempts: attempt } },
       );
     }
