@@ -51,7 +51,12 @@ export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy
   // Built only when needed: an app without secrets deploys without any key configured.
   let ring: KeyRing | undefined;
   const keys = () => {
-    ring ??= keyRingFromEnv(input.env);
+    // The operator's keys, narrowed to the app's team: another team's file does not open here.
+    ring ??= keyRingFromEnv(input.env, {
+      keys: platform.platform.keys,
+      teams: platform.platform.teams?.map((t) => t.name),
+      scope: { team: result.spec.team, app: result.spec.name },
+    });
     return ring;
   };
   const hasSecrets = result.objects.some(
