@@ -30,8 +30,18 @@ import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { CliIo } from "../io.ts";
 import { cleanupOnSignal } from "./secrets-signals.ts";
 
-/** How long a command waits for another one's lock before it gives up and says who holds it. */
+/**
+ * How long a command waits for another one's lock before it gives up and says who holds it;
+ * `SLIPWAY_LOCK_WAIT_MS` overrides it (scripts that would rather fail at once set 0).
+ */
 export const LOCK_WAIT_MS = 15_000;
+
+function lockWaitMs(io: CliIo): number {
+  const configured = Number(io.env.SLIPWAY_LOCK_WAIT_MS);
+  return io.env.SLIPWAY_LOCK_WAIT_MS !== undefined && Number.isFinite(configured) && configured >= 0
+    ? configured
+    : LOCK_WAIT_MS;
+}
 
 const digest = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
@@ -63,7 +73,7 @@ export async function changeFile<T>(
 ): Promise<T> {
   const path = resolve(io.cwd, file);
   const stats = writableStats(path, file);
-  const lock = await acquireLock(path, file, command);
+  const lock = await acquireLock(path, file, command, lockWaitMs(io));
   const stopGuard = cleanupOnSignal(() => lock.release());
   try {
     const bytes = readFileSync(path);
@@ -149,7 +159,7 @@ interface Lock {
 /** `.<name>.slipway-lock` beside the file: its directory is the one place every writer shares. */
 const lockPathOf = (path: string): string => join(dirname(path), `.${basename(path)}.slipway-lock`);
 
-async function acquireLock(path: string, file: string, command: string): Promise<Lock> {
+async function acquireLock(path: string, file: string, command: string, waitMs: number): Promise<Lock> {
   const lockPath = lockPathOf(path);
   const me: LockHolder = {
     pid: process.pid,
@@ -158,7 +168,7 @@ async function acquireLock(path: string, file: string, command: string): Promise
     command,
     token: randomBytes(12).toString("hex"),
   };
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     if (tryCreate(lockPath, me, file)) {
       let released = false;
