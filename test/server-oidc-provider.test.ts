@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { z } from "zod";
-import { oidcVerifier } from "../src/server/auth/oidc.ts";
+import { defaultSessionMaxAgeSeconds, oidcVerifier } from "../src/server/auth/oidc.ts";
 import { freePort } from "../src/testing/free-port.ts";
 import { peerPath } from "../src/testing/peers.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
@@ -113,5 +113,61 @@ describe("sign-in through a real OpenID provider", () => {
   test("the provider's opaque access token is not an ID token for Slipway's audience", async () => {
     const tokens = await logIn("test-user@localhost", "verysecure");
     assert.equal((await h.call("GET", "/api/v1/whoami", { token: tokens.access_token })).status, 401);
+  });
+
+  test("an API token minted with a sign-in dies with the sign-in's session, whatever it asked for", async () => {
+    const tokens = await logIn("test-user@localhost", "verysecure");
+    const minted = await h.call("POST", "/api/v1/tokens", {
+      token: tokens.id_token,
+      body: { name: "ci", expiresInDays: 90 },
+    });
+    assert.equal(minted.status, 201, await minted.clone().text());
+    const { token } = (await minted.json()) as { token: { expiresAt: string } };
+    const iat = Number(
+      JSON.parse(Buffer.from(tokens.id_token.split(".")[1] ?? "", "base64url").toString()).iat,
+    );
+    assert.equal(Date.parse(token.expiresAt), (iat + defaultSessionMaxAgeSeconds) * 1000);
+  });
+
+  test("once the session's maximum age is over, its ID token and the tokens it minted stop", async () => {
+    const short = await createHarness({
+      oidc: oidcVerifier({ issuer, audience: "web", sessionMaxAgeSeconds: 2 }),
+    });
+    try {
+      const tokens = await logIn("test-user@localhost", "verysecure");
+      const minted = await short.call("POST", "/api/v1/tokens", {
+        token: tokens.id_token,
+        body: { name: "ci", expiresInDays: 90 },
+      });
+      assert.equal(minted.status, 201, await minted.clone().text());
+      const { token, secret } = (await minted.json()) as { token: { expiresAt: string }; secret: string };
+      assert.equal((await short.call("GET", "/api/v1/whoami", { token: secret })).status, 200);
+      // The provider no longer vouches for the user after this (removed, or simply not asked
+      // again): nothing minted from the old sign-in may go on working.
+      await new Promise((resolve) => setTimeout(resolve, Date.parse(token.expiresAt) - Date.now() + 1_100));
+      const apiToken = await short.call("GET", "/api/v1/whoami", { token: secret });
+      assert.equal(apiToken.status, 401);
+      assert.match(await apiToken.text(), /expired/);
+      const idToken = await short.call("GET", "/api/v1/whoami", { token: tokens.id_token });
+      assert.equal(idToken.status, 401);
+      assert.match(await idToken.text(), /older than the session's maximum age; log in again/);
+    } finally {
+      await short.dispose();
+    }
+  });
+
+  test("a discovery document that names another issuer is refused", async () => {
+    // Same provider, reached under another name: its document names the issuer it really is.
+    const elsewhere = issuer.replace("localhost", "127.0.0.1");
+    const verify = oidcVerifier({ issuer: elsewhere, audience: "web" });
+    const tokens = await logIn("test-user@localhost", "verysecure");
+    await assert.rejects(verify(tokens.id_token), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, "SLIPWAY_E_UNAVAILABLE", String(error));
+      assert.match(
+        String(error),
+        /names the issuer "http:\/\/localhost:\d+\/", not the configured "http:\/\/127\.0\.0\.1:/,
+      );
+      return true;
+    });
   });
 });

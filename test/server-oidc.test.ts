@@ -4,7 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { oidcVerifier } from "../src/server/auth/oidc.ts";
@@ -57,14 +62,21 @@ describe("OIDC sign-in", () => {
 
   function sign(
     key: Key,
-    claims: { sub?: string; aud?: string; iss?: string; exp?: number | string; name?: string } = {},
+    claims: {
+      sub?: string;
+      aud?: string;
+      iss?: string;
+      exp?: number | string;
+      iat?: number;
+      name?: string;
+    } = {},
   ): Promise<string> {
     const jwt = new SignJWT({ name: claims.name ?? "Ada" })
       .setProtectedHeader({ alg: "RS256", kid: key.kid })
       .setSubject(claims.sub ?? "ada")
       .setIssuer(claims.iss ?? issuer)
       .setAudience(claims.aud ?? "slipway")
-      .setIssuedAt()
+      .setIssuedAt(claims.iat)
       .setExpirationTime(claims.exp ?? "5m");
     return jwt.sign(key.privateKey);
   }
@@ -114,6 +126,14 @@ describe("OIDC sign-in", () => {
     assert.equal((await whoami(forged)).status, 401);
   });
 
+  test("a token issued in the future is refused; a clock a little ahead is tolerated", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const future = await whoami(await sign(first, { iat: now + 3600, exp: now + 7200 }));
+    assert.equal(future.status, 401);
+    assert.match((future.body.error as { message: string }).message, /"iat" is in the future/);
+    assert.equal((await whoami(await sign(first, { iat: now + 20 }))).status, 200);
+  });
+
   test("the provider rotates its keys: new tokens verify, tokens of the retired key stop", async () => {
     const second = await newKey("k2");
     published = [second];
@@ -121,5 +141,47 @@ describe("OIDC sign-in", () => {
     assert.equal((await whoami(await sign(second))).status, 200, "the new key is fetched on first sight");
     assert.ok(jwksFetches > before);
     assert.equal((await whoami(await sign(first))).status, 401, "the retired key no longer verifies");
+  });
+});
+
+describe("OIDC discovery that does not answer", () => {
+  let silent: NetServer;
+  const sockets = new Set<Socket>();
+  let h: Harness;
+
+  before(async () => {
+    // Accepts connections and never says a word.
+    silent = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const issuer = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    h = await createHarness({ oidc: oidcVerifier({ issuer, audience: "slipway", discoveryTimeoutMs: 300 }) });
+  });
+  after(async () => {
+    await h.dispose();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test("gives up after its timeout with a 503 that says so", async () => {
+    const { privateKey } = await generateKeyPair("RS256");
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256" })
+      .setSubject("ada")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(privateKey);
+    const started = Date.now();
+    const answer = await Promise.race([
+      h.call("GET", "/api/v1/whoami", { token: jwt }),
+      new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 5_000).unref()),
+    ]);
+    assert.notEqual(answer, "hung", "the request waited on the provider for 5 s and more");
+    const response = answer as Response;
+    assert.equal(response.status, 503);
+    assert.match(await response.text(), /no answer within 300 ms/);
+    assert.ok(Date.now() - started < 3_000);
   });
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import pg from "pg";
+import { migrations } from "../src/store/migrations.ts";
+import { openPostgresStore } from "../src/store/open.ts";
 import { storeContract } from "./store-contract.ts";
 import { createTestDatabase } from "./support/databases.ts";
 
@@ -30,6 +32,72 @@ describe("PostgreSQL change notices", () => {
     } finally {
       await client.end();
       await store.close();
+      await database.dispose();
+    }
+  });
+});
+
+describe("PostgreSQL under a least-privilege role", () => {
+  test("the server works; the audit log can only grow; a pending migration says who must run it", async () => {
+    const database = await createTestDatabase("postgres");
+    const owner = await database.open();
+    await owner.close();
+    // Roles belong to the whole cluster: a name of this run's own.
+    const role = `slipway_app_${database.schema}`;
+    const admin = new pg.Client({ connectionString: database.location });
+    await admin.connect();
+    const asRole = database.location.replace("postgres@", `${role}@`);
+    const raw = new pg.Client({ connectionString: asRole, options: `-c search_path=${database.schema}` });
+    try {
+      // As docs/server.md says: everything on the other tables, only insert and select on the audit log.
+      await admin.query(`create role ${role} login`);
+      await admin.query(`grant usage on schema ${database.schema} to ${role}`);
+      await admin.query(
+        `grant select, insert, update, delete on all tables in schema ${database.schema} to ${role}`,
+      );
+      await admin.query(`revoke update, delete, truncate on ${database.schema}.audit_events from ${role}`);
+
+      const store = await openPostgresStore(asRole, { schema: database.schema });
+      try {
+        await store.createTeam({ userId: "u", subject: "test:app-role" }, "payments");
+        assert.deepEqual(
+          (await store.listAudit({}, { limit: 5 })).items.map((e) => `${e.action} by ${e.actor}`),
+          ["team.create by test:app-role"],
+        );
+      } finally {
+        await store.close();
+      }
+      await raw.connect();
+      for (const statement of [
+        "truncate audit_events",
+        "delete from audit_events",
+        "update audit_events set actor = 'mallory'",
+        "alter table audit_events disable trigger user",
+        "drop table audit_events",
+      ]) {
+        await assert.rejects(raw.query(statement), /permission denied|must be owner/, statement);
+      }
+      await assert.rejects(
+        openPostgresStore(asRole, {
+          schema: database.schema,
+          migrations: [
+            ...migrations,
+            {
+              version: 1000,
+              name: "a later table",
+              up: async (db) => {
+                await db.schema.createTable("later").addColumn("id", "text").execute();
+              },
+            },
+          ],
+        }),
+        /migration 1000 \(a later table\) needs to change the schema, which this database role may not/,
+      );
+    } finally {
+      await raw.end().catch(() => {});
+      await admin.query(`drop owned by ${role}`).catch(() => {});
+      await admin.query(`drop role if exists ${role}`);
+      await admin.end();
       await database.dispose();
     }
   });

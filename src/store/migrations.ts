@@ -6,6 +6,7 @@
  * advisory lock makes concurrent replicas take turns; on SQLite the write lock does the same.
  */
 import { type Kysely, sql, type Transaction } from "kysely";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { Tables } from "./tables.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -29,7 +30,14 @@ export async function migrate(
 ): Promise<number[]> {
   // Under the lock too: PostgreSQL's "if not exists" is not safe against a concurrent creator.
   await db.transaction().execute(async (trx) => {
-    if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
+    if (dialect === "postgres") {
+      await sql`select pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
+      // "if not exists" still needs the right to create: a server under a least-privilege role
+      // (docs/server.md), on a database its owner migrated, must get by without it.
+      const { rows } = await sql<{ found: string | null }>`
+        select to_regclass('slipway_migrations')::text as found`.execute(trx);
+      if (rows[0]?.found != null) return;
+    }
     await trx.schema
       .createTable("slipway_migrations")
       .ifNotExists()
@@ -48,7 +56,20 @@ export async function migrate(
         .where("version", "=", migration.version)
         .executeTakeFirst();
       if (done) return false;
-      await migration.up(trx, dialect);
+      try {
+        await migration.up(trx, dialect);
+      } catch (error) {
+        // PostgreSQL's insufficient_privilege: the server runs under a role that may not change
+        // the schema, as it should in production; the owner must run the migration.
+        if ((error as { code?: unknown } | null)?.code === "42501") {
+          throw new SlipwayError(
+            ErrorCode.Unavailable,
+            `migration ${migration.version} (${migration.name}) needs to change the schema, which this database role may not: start the server once as the schema's owner to run it (docs/server.md)`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       await trx
         .insertInto("slipwayMigrations")
         .values({ version: migration.version, name: migration.name, appliedAt: new Date().toISOString() })

@@ -101,7 +101,10 @@ async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
   try {
     await client.query("begin");
     await client.query("select pg_advisory_xact_lock($1)", [migrationLockKey]);
-    await client.query(`create schema if not exists ${schema}`);
+    // Checked first: "if not exists" still needs the right to create, which a server running
+    // under a least-privilege role (docs/server.md) does not have.
+    const { rowCount } = await client.query("select 1 from pg_namespace where nspname = $1", [schema]);
+    if (rowCount === 0) await client.query(`create schema ${schema}`);
     await client.query("commit");
   } catch (error) {
     await client.query("rollback");

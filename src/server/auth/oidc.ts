@@ -92,12 +92,15 @@ export function oidcVerifier(config: OidcConfig): OidcVerifier {
   const skew = config.clockSkewSeconds ?? 60;
   const maxAge = config.sessionMaxAgeSeconds ?? defaultSessionMaxAgeSeconds;
   return async (jwt) => {
+    // Outside the try: a provider that cannot be reached is the server's problem (503), not a
+    // bad token.
+    const keySet = await keys();
     let payload: JWTPayload;
     try {
       // `maxTokenAge` makes jose check `iat` both ways: a sign-in older than the session's max
       // age is over, and one "issued" in the future (beyond the clock skew) would stretch every
       // lifetime counted from it.
-      ({ payload } = await jwtVerify(jwt, await keys(), {
+      ({ payload } = await jwtVerify(jwt, keySet, {
         issuer: config.issuer,
         audience: config.audience,
         requiredClaims: ["sub", "exp", "iat"],
