@@ -3,7 +3,7 @@
  * an example app, a checkout Slipway creates, and a bare remote that receives the pushes.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { AgeKeyBackend } from "../src/secrets/backends/age.ts";
 import { encryptDocument } from "../src/secrets/format/sops-file.ts";
 import { KeyRing } from "../src/secrets/key-ring.ts";
 import { peerPath } from "../src/testing/peers.ts";
+import { gitKilledAt } from "./support/gitops-repos.ts";
 
 const REPO = "registry.example.com/commerce/cart";
 const image = (hex: string) => `${REPO}@sha256:${hex.repeat(64)}`;
@@ -223,4 +224,52 @@ test("without SOPS recipients for the repository, a deploy with secrets is refus
   );
   assert.ok(!deploy.stderr.includes(CANARY) && !deploy.stdout.includes(CANARY));
   assert.equal(git(ws.remote, "rev-list", "--all", "--count"), "0");
+});
+
+test("diff and deploy refuse a checkout holding someone's uncommitted work, list it, and keep it", async () => {
+  const ws = await workspace();
+  await run("deploy", ...developFlags(ws), "--image", image("b"));
+  writeFileSync(join(ws.checkout, "NOTES.md"), "half-written runbook\n");
+  git(ws.checkout, "add", "NOTES.md");
+
+  for (const argv of [
+    ["diff", ...developFlags(ws), "--image", image("c")],
+    ["deploy", ...developFlags(ws), "--image", image("c")],
+    ["deploy", ...developFlags(ws), "--image", image("c"), "--dry-run"],
+  ]) {
+    const result = await run(...argv);
+    assert.equal(result.code, 1, argv.join(" "));
+    assert.match(result.stderr, /has uncommitted changes.*\n {2}A {2}NOTES\.md\n/);
+    assert.doesNotMatch(result.stderr, /someone else/);
+    assert.equal(git(ws.checkout, "status", "--porcelain"), "A  NOTES.md");
+    assert.equal(readFileSync(join(ws.checkout, "NOTES.md"), "utf8"), "half-written runbook\n");
+  }
+  assert.equal(git(ws.remote, "rev-list", "--count", "main"), "1");
+});
+
+test("a deploy killed before its commit: diff --exit-code reports the change and the next deploy lands it", async () => {
+  const ws = await workspace();
+  await run("deploy", ...developFlags(ws), "--image", image("b"));
+  const main = join(import.meta.dirname, "../src/cli/main.ts");
+  const killed = spawnSync(process.execPath, [main, "deploy", ...developFlags(ws), "--image", image("c")], {
+    env: { ...process.env, ...env, PATH: `${gitKilledAt("commit")}:${process.env.PATH}` },
+    encoding: "utf8",
+  });
+  assert.equal(killed.signal, "SIGKILL", killed.stderr);
+  assert.match(readFileSync(join(ws.checkout, "develop/cart/deployment-cart.yaml"), "utf8"), /@sha256:c{64}/);
+
+  const diff = await run("diff", ...developFlags(ws), "--image", image("c"), "--exit-code");
+  assert.equal(diff.code, 1, diff.stdout);
+  assert.match(diff.stdout, /^\+\s+image: .*@sha256:c{64}$/m);
+
+  const deploy = await run("deploy", ...developFlags(ws), "--image", image("c"));
+  assert.equal(deploy.code, 0, deploy.stderr);
+  assert.doesNotMatch(deploy.stdout, /nothing to change/);
+  assert.match(
+    deploy.stdout,
+    /note: deploy cart to develop \(started .*\) was interrupted before its commit/,
+  );
+  assert.match(deploy.stdout, /^0 created, 8 updated, 0 deleted, 1 unchanged in/m);
+  assert.match(git(ws.remote, "show", "main:develop/cart/deployment-cart.yaml"), /@sha256:c{64}/);
+  assert.equal(git(ws.checkout, "status", "--porcelain"), "");
 });

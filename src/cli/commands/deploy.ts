@@ -60,7 +60,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
     )
     .option(
       "--force-conflicts",
-      "on a cluster: take over fields another tool (field manager) owns on objects Slipway has not applied before",
+      "on a cluster: take over objects Slipway has not applied before, and the fields another tool (field manager) owns on them; never another app's objects",
     )
     .option(
       "--prune",
@@ -109,7 +109,13 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const request = { scope: prepared.scope, objects: prepared.objects, prune: opts.prune === true };
 
       if (opts.dryRun === true) {
-        const changes = await prepared.target.plan(request);
+        // Notes (e.g. waiting for another deploy's lock) go to stderr: stdout is the plan.
+        const changes = await prepared.target.plan({
+          ...request,
+          onProgress: (e) => {
+            if (e.type === "note") io.err(`note: ${e.text}\n`);
+          },
+        });
         if (format === "json") io.out(json({ dryRun: true, target: where, changes: planJson(changes) }));
         else printPlan(io, changes, where);
         return;

@@ -43,6 +43,10 @@ export function registerDiff(program: Command, io: CliIo): void {
           scope: prepared.scope,
           objects: prepared.objects,
           prune: opts.prune === true,
+          // Notes (e.g. waiting for another deploy's lock) go to stderr: stdout is the diff.
+          onProgress: (e) => {
+            if (e.type === "note") io.err(`note: ${e.text}\n`);
+          },
         });
         if (format === "json")
           io.out(json({ target: prepared.target.describe(), changes: planJson(changes) }));
