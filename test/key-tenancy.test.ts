@@ -8,13 +8,16 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { memoryIo } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
 import { AgeKeyBackend } from "../src/secrets/backends/age.ts";
+import { startVaultTransitStandIn } from "../src/secrets/backends/stand-ins.ts";
+import { VaultTransitKeyBackend } from "../src/secrets/backends/vault-transit.ts";
 import { encryptDocument } from "../src/secrets/format/sops-file.ts";
 import { KeyRing } from "../src/secrets/key-ring.ts";
 
@@ -134,4 +137,58 @@ test("a platform shared by two teams that lists no keys opens no file for a depl
   assert.match(result.stderr, /shared by several teams and lists no keys:/);
   assert.equal(commits(ws.remote), "0");
   assert.ok(!`${result.stdout}${result.stderr}`.includes(PAYMENTS_CANARY));
+});
+
+test("secrets decrypt: a file's hc_vault entry selects among the operator's Vault keys and sends the token nowhere else", async () => {
+  const token = "s.ci-token";
+  const vault = await startVaultTransitStandIn(token);
+  let heard = 0;
+  const attacker = createServer((socket) => {
+    heard += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+  after(() => Promise.all([vault.close(), new Promise((r) => attacker.close(r))]));
+  const dir = mkdtempSync(join(tmpdir(), "slipway-key-tenancy-cli-"));
+  const platform = join(dir, "platform.yaml");
+  writeFileSync(
+    platform,
+    [
+      "apiVersion: slipway.dev/v1",
+      "kind: Platform",
+      "clusters: [{ name: local, gitops: { directory: gitops } }]",
+      "teams: [{ name: commerce }]",
+      "keys:",
+      `  vault: [{ address: ${vault.url}, engine_path: transit, key_name: cart, teams: [commerce] }]`,
+      "",
+    ].join("\n"),
+  );
+  const key = { address: vault.url, engine_path: "transit", key_name: "cart", teams: ["commerce"] };
+  const sealed = await encryptDocument(new TextEncoder().encode("password: from-vault\n"), {
+    file: "app.enc.yaml",
+    keyGroups: [[{ type: "hc_vault", vault_address: vault.url, engine_path: "transit", key_name: "cart" }]],
+    keys: new KeyRing([new VaultTransitKeyBackend({ token, allowed: [key] })]),
+    now: new Date("2026-11-23T12:00:00Z"),
+  });
+  const decrypt = async (text: string) => {
+    const file = join(dir, "app.enc.yaml");
+    writeFileSync(file, text);
+    const io = memoryIo({ env: { SLIPWAY_PLATFORM: platform, VAULT_TOKEN: token, HOME: dir }, cwd: dir });
+    const code = await main(["secrets", "decrypt", file], io);
+    return { code, stdout: io.stdout(), stderr: io.stderr() };
+  };
+  const ok = await decrypt(sealed);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, "password: from-vault\n");
+
+  const port = (attacker.address() as AddressInfo).port;
+  const before = vault.requests.length;
+  const evil = await decrypt(
+    sealed.replace(`vault_address: ${vault.url}`, `vault_address: https://127.0.0.1:${port}`),
+  );
+  assert.equal(evil.code, 2, evil.stdout);
+  assert.match(evil.stderr, /app\.enc\.yaml: refused/);
+  assert.match(evil.stderr, /not a Vault key the operator allows; an operator adds .* under keys\.vault/);
+  assert.equal(heard, 0, "the address the file named heard nothing");
+  assert.equal(vault.requests.length, before);
 });

@@ -24,6 +24,7 @@ import { type TreeValue, toJsonValue } from "../../secrets/format/tree.ts";
 import { parseKeyPath, setValue, unsetValue, valueAt } from "../../secrets/format/tree-edit.ts";
 import { describeSpec } from "../../secrets/key-backend.ts";
 import { describeEntry, KeyRing } from "../../secrets/key-ring.ts";
+import { loadPlatformFile } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
 import { editInTemp } from "./secrets-editor.ts";
@@ -85,7 +86,11 @@ export function registerSecrets(program: Command, io: CliIo): void {
   const secrets = program
     .command("secrets")
     .description("SOPS-compatible encrypted files: encrypt, decrypt, edit, set, unset, rotate, updatekeys.");
-  const keys = (): KeyRing => keyRingFromEnv(io.env);
+  // Vault and KMS keys only from the operator's platform file ($SLIPWAY_PLATFORM), never the file's word.
+  const keys = (): KeyRing => {
+    const { platform } = loadPlatformFile(undefined, io.env);
+    return keyRingFromEnv(io.env, { keys: platform.keys, teams: platform.teams?.map((t) => t.name) });
+  };
 
   secrets
     .command("encrypt <file>")
