@@ -40,6 +40,8 @@ describe("PostgreSQL change notices", () => {
 describe("PostgreSQL under a least-privilege role", () => {
   test("the server works; the audit log can only grow; a pending migration says who must run it", async () => {
     const database = await createTestDatabase("postgres");
+    const schema = database.schema;
+    assert.ok(schema);
     const owner = await database.open();
     await owner.close();
     // Roles belong to the whole cluster: a name of this run's own.
@@ -57,7 +59,7 @@ describe("PostgreSQL under a least-privilege role", () => {
       );
       await admin.query(`revoke update, delete, truncate on ${database.schema}.audit_events from ${role}`);
 
-      const store = await openPostgresStore(asRole, { schema: database.schema });
+      const store = await openPostgresStore(asRole, { schema });
       try {
         await store.createTeam({ userId: "u", subject: "test:app-role" }, "payments");
         assert.deepEqual(
@@ -79,7 +81,7 @@ describe("PostgreSQL under a least-privilege role", () => {
       }
       await assert.rejects(
         openPostgresStore(asRole, {
-          schema: database.schema,
+          schema,
           migrations: [
             ...migrations,
             {
