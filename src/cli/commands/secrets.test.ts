@@ -305,3 +305,27 @@ test("a binary file that is not UTF-8 decrypts to its exact bytes, with Slipway 
   assert.equal(await main(["secrets", "decrypt", "--format", "binary", "raw.der"], back), 0, back.stderr());
   assert.deepEqual(back.stdoutBytes(), bytes);
 });
+
+test("a key flag that is not a key is a usage error naming the flag", async () => {
+  const dir = project();
+  for (const [flag, value] of [
+    ["--age", "notakey"],
+    ["--age", "age1notakey"],
+    ["--kms", "foo"],
+    ["--hc-vault-transit", "not a uri"],
+  ] as const) {
+    const r = await run(["secrets", "encrypt", flag, value, "app.yaml"], dir);
+    assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^error: ${flag} "${value}": `));
+  }
+});
+
+test("decrypt --extract of a binary file's value writes its exact bytes", async () => {
+  const dir = project();
+  const bytes = Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00, 0x80, 0x0a]);
+  writeFileSync(join(dir, "cert.der"), bytes);
+  assert.equal((await run(["secrets", "encrypt", "-i", "--age", recipient, "cert.der"], dir)).code, 0);
+  const io = memoryIo({ cwd: dir, env: { HOME: dir, SOPS_AGE_KEY: identity } });
+  assert.equal(await main(["secrets", "decrypt", "--extract", '["data"]', "cert.der"], io), 0, io.stderr());
+  assert.deepEqual(io.stdoutBytes(), bytes);
+});
