@@ -27,12 +27,15 @@ export function gateRender(
   });
   if (!verdict.passed) throw policyBlocked(verdict, result.target.name);
   const { error, warning } = verdict.counts;
-  if (error + warning > 0 || verdict.expiredWaivers.length > 0) {
+  if (error + warning > 0 || verdict.expiredWaivers.length > 0 || verdict.refusedWaivers.length > 0) {
     const expired = verdict.expiredWaivers.length
       ? `, ${verdict.expiredWaivers.length} expired waiver(s)`
       : "";
+    const refused = verdict.refusedWaivers.length
+      ? `, ${verdict.refusedWaivers.length} refused waiver(s)`
+      : "";
     io.err(
-      `policy (${verdict.mode} on ${result.target.name}): ${error} error(s), ${warning} warning(s)${expired}; ` +
+      `policy (${verdict.mode} on ${result.target.name}): ${error} error(s), ${warning} warning(s)${expired}${refused}; ` +
         `details: slipway check --app ${app.source.file.replace(/\/?slipway\.yaml$/, "") || "."} --target ${targetArg(result)}\n`,
     );
   }

@@ -33,6 +33,7 @@ test("the reference app passes every rule, also in a production channel with req
 
 test("rule IDs are stable: waivers and platform files name them, so none disappears or is renamed by accident", () => {
   const published = [
+    "allowed-capabilities",
     "api-deprecated",
     "api-removed",
     "container-memory-limit",

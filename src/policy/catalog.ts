@@ -2,6 +2,7 @@
  * The built-in rule catalog: every file in `rules/`, one rule each, listed here once. Order is
  * the order of the generated documentation; IDs are stable and never reused.
  */
+import { allowedCapabilities } from "./rules/allowed-capabilities.ts";
 import { apiDeprecated } from "./rules/api-deprecated.ts";
 import { apiRemoved } from "./rules/api-removed.ts";
 import { containerMemoryLimit } from "./rules/container-memory-limit.ts";
@@ -43,6 +44,7 @@ import { topologySpread } from "./rules/topology-spread.ts";
 import type { Rule } from "./types.ts";
 
 export const builtinRules: readonly Rule[] = [
+  allowedCapabilities,
   apiDeprecated,
   apiRemoved,
   containerMemoryLimit,

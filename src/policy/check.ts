@@ -22,5 +22,11 @@ export function checkObjects(input: CheckInput): Verdict {
   const rules = [...builtinRules, ...(input.customRules ?? [])];
   const catalog = compileCatalog(rules, input.policy.disabled);
   const findings = evaluate(input.objects, catalog, { context: input.policy.context });
-  return decide(findings, { mode: input.policy.mode, waivers: input.policy.waivers, today: input.today });
+  return decide(findings, {
+    mode: input.policy.mode,
+    waivers: input.policy.waivers,
+    refusedWaivers: input.policy.refusedWaivers,
+    maxWaiverDays: input.policy.maxWaiverDays,
+    today: input.today,
+  });
 }

@@ -11,6 +11,13 @@
  *       customRules: policies/           # directory of custom rule files, relative to the platform file
  *       requiredLabels: [team]           # labels every object must carry (rule required-labels)
  *       disabled: [image-digest]         # built-in or custom rule IDs switched off platform-wide
+ *       allowedCapabilities: [NET_BIND_SERVICE]   # what containers may add (rule allowed-capabilities)
+ *       waivers:
+ *         maxDays: 90                    # a waiver may expire at most this many days ahead (default 90)
+ *         allow:                         # the rules apps may waive; any other waiver does not apply
+ *           - rule: read-only-root-filesystem
+ *             apps: [legacy-php]         # optional: only these apps
+ *             channels: [staging, preview]   # optional: only these channels (`preview`: every preview)
  *
  * App file (`slipway.yaml`):
  *
@@ -23,6 +30,10 @@
  *
  * In `enforce` mode an unwaived finding of an `error` rule blocks render, deploy and promotion;
  * warnings and infos are reported and never block. In `warn` mode nothing blocks.
+ *
+ * An app's repository is not trusted to relax its own policy: a waiver applies only when the
+ * platform file allows that rule for that app and channel, and only up to `maxDays` ahead; the
+ * rules that keep a container from owning its node (`unwaivableRules`) are never waived.
  */
 import { z } from "zod";
 
@@ -58,8 +69,74 @@ export const appPolicySchema = z
   .strictObject({ waivers: z.array(waiverSchema).optional() })
   .describe("Policy waivers: each names a rule, why, and until when.");
 
+/**
+ * Rules no waiver lifts: a privileged container, the host's namespaces, privilege escalation,
+ * root, or an added capability hands the node to whoever controls the image. The relief for a
+ * capability is the platform's `allowedCapabilities`, decided by the operator, not the app.
+ */
+export const unwaivableRules: ReadonlySet<string> = new Set([
+  "no-privileged",
+  "no-host-network",
+  "no-host-pid",
+  "no-host-ipc",
+  "no-privilege-escalation",
+  "run-as-non-root",
+  "allowed-capabilities",
+]);
+
+/** Why a waiver of an unwaivable rule waives nothing. */
+export function unwaivableReason(rule: string): string {
+  return `${rule} cannot be waived: fix the workload (privilege, host namespaces, root and added capabilities are never waived)`;
+}
+
+/** How far ahead a waiver may expire when the platform file does not say. */
+export const DEFAULT_MAX_WAIVER_DAYS = 90;
+
+/** The capabilities a container may add when the platform file does not say. */
+export const DEFAULT_ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
+
+export const waiverAllowSchema = z.strictObject({
+  rule: ruleIdSchema.refine((id) => !unwaivableRules.has(id), {
+    error: (issue) =>
+      `${String(issue.input)} cannot be waived: privileged containers, host namespaces, privilege escalation, running as root and added capabilities are never waived (capabilities: list them under policy.allowedCapabilities)`,
+  }),
+  apps: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe("Only these apps (by name); default: every app."),
+  channels: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe("Only on these channels (`preview` stands for every branch preview); default: every channel."),
+});
+
+export const platformWaiversSchema = z
+  .strictObject({
+    maxDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(366)
+      .optional()
+      .describe(`How many days ahead a waiver may expire (default ${DEFAULT_MAX_WAIVER_DAYS}).`),
+    allow: z
+      .array(waiverAllowSchema)
+      .optional()
+      .describe("The rules apps may waive, and for which apps and channels; no other waiver applies."),
+  })
+  .describe("What apps may waive in their slipway.yaml, and for how long.");
+
 export const platformPolicySchema = z
   .strictObject({
+    allowedCapabilities: z
+      .array(z.string().regex(/^[A-Z_]+$/, "must be a capability name such as NET_BIND_SERVICE"))
+      .optional()
+      .describe(
+        `Linux capabilities containers may add (rule allowed-capabilities; default ${DEFAULT_ALLOWED_CAPABILITIES.join(", ")}).`,
+      ),
+    waivers: platformWaiversSchema.optional(),
     customRules: z
       .string()
       .min(1)
@@ -74,6 +151,7 @@ export type ChannelPolicy = z.infer<typeof channelPolicySchema>;
 export type Waiver = z.infer<typeof waiverSchema>;
 export type AppPolicy = z.infer<typeof appPolicySchema>;
 export type PlatformPolicy = z.infer<typeof platformPolicySchema>;
+export type WaiverAllow = z.infer<typeof waiverAllowSchema>;
 
 /** The mode a channel runs in when the platform file does not say. */
 export function defaultModeFor(production: boolean): PolicyMode {

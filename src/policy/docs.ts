@@ -3,6 +3,7 @@
  * documentation cannot drift: `node scripts/policy-docs.ts` writes it, and a test fails when the
  * committed file differs from what the catalog generates.
  */
+import { unwaivableRules } from "./config.ts";
 import type { Rule } from "./types.ts";
 import { apiLifecycle, tableCheckedThrough } from "./upgrade/api-lifecycle.ts";
 
@@ -14,8 +15,25 @@ export function renderRuleDocs(rules: readonly Rule[]): string {
     "",
     `Slipway checks every render (and any manifests given to \`slipway check\`) against these ${rules.length} built-in rules.`,
     "In `enforce` mode an unwaived finding of an **error** rule blocks render, deploy and promotion; warnings",
-    "and infos are reported only. Waive a rule in `slipway.yaml` under `policy.waivers` (rule, reason,",
-    "expiry date); switch one off platform-wide under `policy.disabled` in the platform file.",
+    "and infos are reported only. Switch a rule off platform-wide under `policy.disabled` in the platform file.",
+    "",
+    "An app waives a rule in `slipway.yaml` under `policy.waivers` (rule, reason, expiry date, optionally one",
+    "object). The app's repository does not decide alone: a waiver applies only when the platform file's",
+    "`policy.waivers.allow` lists that rule (optionally for named `apps` and `channels`; `preview` stands for",
+    "every branch preview), and only when it expires at most `policy.waivers.maxDays` ahead (default 90;",
+    "renew it when it runs out). Any other waiver waives nothing and is reported as refused, with why.",
+    `These rules are never waived: ${[...unwaivableRules].map((id) => `\`${id}\``).join(", ")}; the`,
+    "capabilities a container may add are the platform's `policy.allowedCapabilities` (default `NET_BIND_SERVICE`).",
+    "",
+    "```yaml",
+    "# slipway.platform.yaml",
+    "policy:",
+    "  allowedCapabilities: [NET_BIND_SERVICE]",
+    "  waivers:",
+    "    maxDays: 90",
+    "    allow:",
+    "      - { rule: read-only-root-filesystem, apps: [legacy-php], channels: [develop, staging] }",
+    "```",
     "",
     "```sh",
     "slipway check --app examples/cart --target stable          # render, then check with the channel's mode",
@@ -26,7 +44,15 @@ export function renderRuleDocs(rules: readonly Rule[]): string {
     "```",
     "",
     "Exit codes: 0 nothing enforced fails, 1 an enforced rule fails (or, for `upgrade-check`, an API",
-    "version is removed in the target), 2 an input error (an unparseable manifest names `file:line`).",
+    "version is removed in the target), 2 an input error (an unparseable manifest names `file:line`; input",
+    "that holds no objects, such as the empty output of a failed `helm template`, is one too). With",
+    '`--output json` an error is also written to stdout as `{"error": {code, message, problems}}`; with',
+    "`--output sarif`, as a SARIF run whose invocation failed.",
+    "",
+    "Manifests are read as the Kubernetes API server reads them (go-yaml v2, YAML 1.1): `yes`, `on`, `y`",
+    "are `true`, `0755` is octal, merge keys (`<<: *base`) are expanded, dates stay strings. Aliases may",
+    "add at most 100,000 nodes to a document and collections nest at most 500 deep; past that the file is",
+    "refused as an input error.",
     "Loose manifests without `--channel` are checked in enforce mode; `--mode warn` only reports.",
     "",
     "| ID | Title | Severity | Kinds |",

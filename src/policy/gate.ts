@@ -23,7 +23,7 @@ import type { Verdict } from "./verdict.ts";
 export interface GateInput {
   readonly objects: readonly KubeObject[];
   readonly platform: PlatformForPolicy;
-  readonly app?: { readonly policy?: AppPolicy | undefined };
+  readonly app?: { readonly name?: string; readonly policy?: AppPolicy | undefined };
   readonly target: TargetRef;
   readonly customRules?: readonly Rule[];
   /** ISO date, for waiver expiry. */
@@ -52,7 +52,13 @@ export function policyBlocked(verdict: Verdict, target: string): SlipwayError {
   const lines = verdict.blocking.map((f) => `  ${f.object} ${f.path}: ${f.message} [${f.ruleId}]`);
   return new SlipwayError(
     ErrorCode.PolicyBlocked,
-    `policy blocks ${target}: ${verdict.blocking.length} finding${verdict.blocking.length === 1 ? "" : "s"} of enforced rules\n${lines.join("\n")}\n  (fix them, or waive a rule in slipway.yaml under policy.waivers with a reason and an expiry date)`,
+    `policy blocks ${target}: ${verdict.blocking.length} finding${verdict.blocking.length === 1 ? "" : "s"} of enforced rules\n${lines.join("\n")}\n  (fix them, or waive a rule in slipway.yaml under policy.waivers with a reason and an expiry date, where the platform file's policy.waivers.allow permits it)${refusedNote(verdict)}`,
     { details: { target, blocking: verdict.blocking, counts: verdict.counts } },
   );
+}
+
+function refusedNote(verdict: Verdict): string {
+  return verdict.refusedWaivers
+    .map(({ waiver, reason }) => `\n  refused waiver: ${waiver.rule} until ${waiver.expires} — ${reason}`)
+    .join("");
 }

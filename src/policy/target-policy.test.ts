@@ -10,9 +10,14 @@ const platform = {
     { name: "stable", cluster: "prod", production: true },
   ],
   previews: { policy: { mode: "warn" as const } },
-  policy: { requiredLabels: ["team"], disabled: ["image-digest"] },
+  policy: {
+    requiredLabels: ["team"],
+    disabled: ["image-digest"],
+    waivers: { allow: [{ rule: "no-host-path", apps: ["logs"], channels: ["stable", "preview"] }] },
+  },
 };
 const app = {
+  name: "logs",
   policy: {
     waivers: [{ rule: "no-host-path", reason: "log shipper reads /var/log", expires: "2027-01-01" }],
   },
@@ -26,6 +31,7 @@ test("a production channel enforces by default and judges against its cluster's 
     channel: "stable",
     production: true,
     requiredLabels: ["team"],
+    allowedCapabilities: ["NET_BIND_SERVICE"],
     kubernetesVersion: "1.36",
   });
   assert.deepEqual(p.disabled, ["image-digest"]);
@@ -53,4 +59,28 @@ test("flags override the platform; an unknown channel is reported with the known
     unknownChannel: "prod",
     known: ["develop", "staging", "stable"],
   });
+});
+
+test("a waiver applies only for the apps and channels the platform's allowlist names", () => {
+  const refusedFor = (
+    a: { name: string; policy: typeof app.policy },
+    target: { kind: "channel" | "preview"; name: string },
+  ) => {
+    const p = policyForTarget(platform, target, a);
+    assert.ok(!("unknownChannel" in p));
+    return p.refusedWaivers.map((r) => r.reason);
+  };
+  assert.deepEqual(refusedFor(app, { kind: "channel", name: "stable" }), []);
+  assert.deepEqual(refusedFor(app, { kind: "preview", name: "logs-pr-7" }), []);
+  assert.match(
+    refusedFor(app, { kind: "channel", name: "staging" })[0] ?? "",
+    /does not allow waiving no-host-path for app logs on staging/,
+  );
+  assert.match(
+    refusedFor({ ...app, name: "shop" }, { kind: "channel", name: "stable" })[0] ?? "",
+    /for app shop on stable/,
+  );
+  const noAllowlist = policyForTarget({ ...platform, policy: {} }, { kind: "channel", name: "stable" }, app);
+  assert.ok(!("unknownChannel" in noAllowlist));
+  assert.deepEqual(noAllowlist.waivers, []);
 });

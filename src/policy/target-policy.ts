@@ -36,7 +36,7 @@ export interface TargetPolicyOverrides {
 export function policyForTarget(
   platform: PlatformForPolicy | undefined,
   target: TargetRef | undefined,
-  app: { readonly policy?: AppPolicy | undefined } | undefined,
+  app: { readonly name?: string; readonly policy?: AppPolicy | undefined } | undefined,
   overrides: TargetPolicyOverrides = {},
 ): ResolvedPolicy | { readonly unknownChannel: string; readonly known: readonly string[] } {
   const channel =
@@ -56,8 +56,9 @@ export function policyForTarget(
     ...(target?.kind === "preview"
       ? { preview: { name: target.name, policy: platform?.previews?.policy } }
       : {}),
-    platform: { requiredLabels, disabled: platform?.policy?.disabled ?? [] },
+    platform: { ...platform?.policy, requiredLabels, disabled: platform?.policy?.disabled ?? [] },
     app: app?.policy,
+    appName: app?.name,
     ...(kubernetesVersion === undefined ? {} : { kubernetesVersion }),
     ...(overrides.mode === undefined ? {} : { modeOverride: overrides.mode }),
   });

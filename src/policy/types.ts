@@ -19,6 +19,8 @@ export interface PolicyContext {
   readonly requiredLabels: readonly string[];
   /** Kubernetes version the objects are meant for (`1.31`); the deprecated-API rule uses it. */
   readonly kubernetesVersion?: string;
+  /** Capabilities containers may add (rule allowed-capabilities); default NET_BIND_SERVICE only. */
+  readonly allowedCapabilities?: readonly string[];
 }
 
 export const defaultContext: PolicyContext = { channel: "", production: false, requiredLabels: [] };
@@ -74,4 +76,6 @@ export interface Finding {
   readonly waived?: { readonly reason: string; readonly expires: string };
   /** Set when a waiver for this finding has run out: it no longer waives, and says so. */
   readonly expiredWaiver?: { readonly reason: string; readonly expires: string };
+  /** Set when the app waives this finding but the platform does not let it: why not. */
+  readonly refusedWaiver?: { readonly reason: string; readonly expires: string; readonly refused: string };
 }

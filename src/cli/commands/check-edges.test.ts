@@ -3,7 +3,7 @@
  * built to exhaust it, failures in the requested output format, and SARIF at scale.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -141,4 +141,102 @@ test("SARIF output costs about what text output does (linear in the objects)", a
     sarif < text * 2 + 300,
     `${objects.length} objects: sarif ${sarif.toFixed(0)} ms, text ${text.toFixed(0)} ms`,
   );
+});
+
+test("an app cannot waive its own way past enforced policy: root, escalation and SYS_ADMIN in production fail", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-check-"));
+  const platform = `apiVersion: slipway.dev/v1
+kind: Platform
+clusters: [{ name: prod, gitops: { directory: gitops } }]
+channels:
+  - { name: stable, cluster: prod, production: true, policy: { mode: enforce } }
+`;
+  writeFileSync(join(dir, "slipway.platform.yaml"), platform);
+  mkdirSync(join(dir, "app"));
+  writeFileSync(
+    join(dir, "app", "slipway.yaml"),
+    `apiVersion: slipway.dev/v1
+kind: App
+name: legacy
+team: t
+image: { repository: registry.example.com/legacy, tag: "1" }
+securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: true, addCapabilities: [SYS_ADMIN] }
+policy:
+  waivers:
+    - { rule: run-as-non-root, reason: the vendor image needs root until 2.0, expires: 9999-12-31 }
+    - { rule: no-privilege-escalation, reason: the vendor image needs setuid helpers, expires: 9999-12-31 }
+`,
+  );
+  const args = [
+    "check",
+    "--app",
+    join(dir, "app"),
+    "--target",
+    "stable",
+    "--platform",
+    join(dir, "slipway.platform.yaml"),
+  ];
+  const { code, out, err } = await run(args);
+  assert.equal(code, 1, out + err);
+  assert.match(
+    out,
+    /✖ error {3}allowed-capabilities .*adds capability SYS_ADMIN, which the platform does not allow/,
+  );
+  assert.match(out, /✖ error {3}run-as-non-root /);
+  assert.match(out, /✖ error {3}no-privilege-escalation /);
+  assert.match(out, /refused waiver: run-as-non-root until 9999-12-31 — run-as-non-root cannot be waived/);
+  assert.match(
+    out,
+    /refused waiver: no-privilege-escalation until 9999-12-31 — no-privilege-escalation cannot be waived/,
+  );
+  assert.match(out, /0 waived — mode enforce: blocked/);
+});
+
+test("a capability the platform allows passes; a waiver the platform allows applies for at most its maxDays", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-check-"));
+  const platform = `apiVersion: slipway.dev/v1
+kind: Platform
+clusters: [{ name: prod, gitops: { directory: gitops } }]
+channels:
+  - { name: stable, cluster: prod, production: true, policy: { mode: enforce } }
+policy:
+  allowedCapabilities: [NET_BIND_SERVICE, NET_ADMIN]
+  waivers:
+    maxDays: 30
+    allow: [{ rule: image-digest, apps: [legacy] }]
+`;
+  writeFileSync(join(dir, "slipway.platform.yaml"), platform);
+  mkdirSync(join(dir, "app"));
+  const spec = (expires: string) => `apiVersion: slipway.dev/v1
+kind: App
+name: legacy
+team: t
+image: { repository: registry.example.com/legacy, tag: "1" }
+securityContext: { addCapabilities: [NET_ADMIN] }
+policy:
+  waivers: [{ rule: image-digest, reason: the vendor publishes tags only, expires: ${expires} }]
+`;
+  const args = [
+    "check",
+    "--app",
+    join(dir, "app"),
+    "--target",
+    "stable",
+    "--platform",
+    join(dir, "slipway.platform.yaml"),
+    "--output",
+    "json",
+  ];
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  writeFileSync(join(dir, "app", "slipway.yaml"), spec(day(20)));
+  const ok = JSON.parse((await run(args)).out) as {
+    findings: { ruleId: string; waived?: unknown }[];
+    refusedWaivers: unknown[];
+  };
+  assert.ok(!ok.findings.some((f) => f.ruleId === "allowed-capabilities"));
+  assert.ok(ok.findings.filter((f) => f.ruleId === "image-digest").every((f) => f.waived));
+  assert.deepEqual(ok.refusedWaivers, []);
+  writeFileSync(join(dir, "app", "slipway.yaml"), spec(day(60)));
+  const tooLong = JSON.parse((await run(args)).out) as { refusedWaivers: { reason: string }[] };
+  assert.match(tooLong.refusedWaivers[0]?.reason ?? "", /more than 30 days ahead/);
 });

@@ -35,6 +35,11 @@ export function formatText(
       lines.push(`  ${mark} ${f.ruleId}  ${f.path}: ${f.message}`);
       if (f.waived) lines.push(`             waived until ${f.waived.expires}: ${f.waived.reason}`);
       else lines.push(`             fix: ${f.hint}`);
+      if (f.refusedWaiver) {
+        lines.push(
+          `             waiver until ${f.refusedWaiver.expires} does not apply: ${f.refusedWaiver.refused}`,
+        );
+      }
       if (f.expiredWaiver) {
         lines.push(
           `             waiver expired on ${f.expiredWaiver.expires} and no longer applies (${f.expiredWaiver.reason})`,
@@ -46,6 +51,11 @@ export function formatText(
   for (const w of verdict.expiredWaivers) {
     lines.push(
       `expired waiver: ${w.rule}${w.object ? ` on ${w.object}` : ""} expired on ${w.expires} — renew it or fix the finding`,
+    );
+  }
+  for (const { waiver: w, reason } of verdict.refusedWaivers) {
+    lines.push(
+      `refused waiver: ${w.rule}${w.object ? ` on ${w.object}` : ""} until ${w.expires} — ${reason}`,
     );
   }
   const c = verdict.counts;
