@@ -3,17 +3,8 @@
  * using the validators that `kubernetes-models` generates from the upstream OpenAPI documents.
  * A renderer bug fails here, in tests and before apply, not in the cluster.
  */
-import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
-import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import { Namespace } from "kubernetes-models/v1/Namespace";
-import { Secret } from "kubernetes-models/v1/Secret";
-import { Service } from "kubernetes-models/v1/Service";
-import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
 
 interface Validatable {
@@ -21,29 +12,60 @@ interface Validatable {
 }
 type ModelClass = new (data: never) => Validatable;
 
-const models: Record<string, ModelClass> = {
-  "apps/v1/Deployment": Deployment,
-  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
-  "networking.k8s.io/v1/Ingress": Ingress,
-  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-  "v1/ConfigMap": ConfigMap,
-  "v1/Namespace": Namespace,
-  "v1/Secret": Secret,
-  "v1/Service": Service,
-  "v1/ServiceAccount": ServiceAccount,
-  "gateway.networking.k8s.io/v1/HTTPRoute": HTTPRoute as unknown as ModelClass,
+/**
+ * Each model is loaded on first use: a model brings its whole schema graph (Deployment alone is
+ * ~150 modules), and every CLI command pays for what it loads before it does anything, so an app
+ * without routes through a Gateway never loads the Gateway API's. `require` of these ES modules
+ * is synchronous (rendering is); the packages export only `import` conditions, so the path is
+ * resolved as an import and required by file.
+ */
+const require = createRequire(import.meta.url);
+const modelModules: Record<string, [specifier: string, name: string]> = {
+  "apps/v1/Deployment": ["kubernetes-models/apps/v1/Deployment", "Deployment"],
+  "autoscaling/v2/HorizontalPodAutoscaler": [
+    "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
+    "HorizontalPodAutoscaler",
+  ],
+  "networking.k8s.io/v1/Ingress": ["kubernetes-models/networking.k8s.io/v1/Ingress", "Ingress"],
+  "networking.k8s.io/v1/NetworkPolicy": [
+    "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
+    "NetworkPolicy",
+  ],
+  "policy/v1/PodDisruptionBudget": ["kubernetes-models/policy/v1/PodDisruptionBudget", "PodDisruptionBudget"],
+  "v1/ConfigMap": ["kubernetes-models/v1/ConfigMap", "ConfigMap"],
+  "v1/Namespace": ["kubernetes-models/v1/Namespace", "Namespace"],
+  "v1/Secret": ["kubernetes-models/v1/Secret", "Secret"],
+  "v1/Service": ["kubernetes-models/v1/Service", "Service"],
+  "v1/ServiceAccount": ["kubernetes-models/v1/ServiceAccount", "ServiceAccount"],
+  "gateway.networking.k8s.io/v1/HTTPRoute": [
+    "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute",
+    "HTTPRoute",
+  ],
 };
+const loaded = new Map<string, ModelClass>();
+
+function modelFor(key: string): ModelClass | undefined {
+  const known = loaded.get(key);
+  if (known) return known;
+  const entry = modelModules[key];
+  if (!entry) return undefined;
+  const [specifier, name] = entry;
+  const Model = (require(fileURLToPath(import.meta.resolve(specifier))) as Record<string, ModelClass>)[name];
+  if (!Model) throw new Error(`${specifier} exports no ${name}`);
+  loaded.set(key, Model);
+  return Model;
+}
 
 /** Problems of one object, as `Kind/ns/name: /json/path message` lines; empty when valid. */
 export function schemaProblems(object: KubeObject): string[] {
-  const Model = models[`${object.apiVersion}/${object.kind}`];
+  const Model = modelFor(`${object.apiVersion}/${object.kind}`);
   if (!Model) return [`${objectRef(object)}: no schema known for ${object.apiVersion} ${object.kind}`];
   try {
     new Model(object as never).validate();
     return [];
   } catch (error) {
-    const details = (error as { details?: { instancePath: string; message?: string }[] }).details;
+    // kubernetes-models throws a ValidationError whose ajv errors are in `errors`.
+    const details = (error as { errors?: { instancePath: string; message?: string }[] }).errors;
     if (!details) throw error;
     return details.map((d) => `${objectRef(object)}: ${d.instancePath || "/"} ${d.message ?? "is invalid"}`);
   }
