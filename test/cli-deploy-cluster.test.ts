@@ -302,7 +302,7 @@ test("deploy names the other field manager on a conflict, and --force-conflicts 
   assert.match(
     refused.stderr,
     new RegExp(
-      `ConfigMap/${namespace}/cart-config is also managed by another field manager: "ops-tool" owns .*features\\.json.*--force-conflicts`,
+      `ConfigMap/${namespace}/cart-config already exists and is not Slipway's \\(managed by ops-tool\\).*--force-conflicts`,
     ),
   );
   assert.equal(features(), "{}", "the other tool's value is untouched");

@@ -152,7 +152,7 @@ test("rollbackOnFailure puts back the revision read from the cluster and prunes 
 
 test("a rollback hands back an object that was there before the failed revision took it over, never deletes it", async () => {
   // Someone's ConfigMap, created with kubectl; the next revision starts rendering the same name
-  // and values, so the apply takes it over without a conflict.
+  // and values, and the operator lets the apply adopt it (no field conflicts, so no force).
   kubectl(kubeconfig, ["-n", namespace, "create", "configmap", "adopt-extra", "--from-literal=k=v"]);
   await cluster.apply(
     request("adopt", fixtureApp(namespace, "adopt", target, { image: "registry.example.com/adopt:1" })),
@@ -164,7 +164,7 @@ test("a rollback hands back an object that was there before the failed revision 
   });
   let failure: SlipwayError | undefined;
   try {
-    await cluster.apply(request("adopt", bad, { rollbackOnFailure: true, timeoutMs: 60_000 }));
+    await cluster.apply(request("adopt", bad, { rollbackOnFailure: true, adopt: true, timeoutMs: 60_000 }));
   } catch (e) {
     if (!isSlipwayError(e)) throw e;
     failure = e;
@@ -229,8 +229,19 @@ test("a field owned by another manager is a clear conflict; --force-conflicts ta
   );
   const ours = fixtureApp(namespace, "shared", target).filter((o) => o.kind === "ConfigMap");
   const objects = ours.map((o) => ({ ...o, metadata: { ...o.metadata, name: "shared-config" } }));
+  // Not Slipway's: refused outright, naming who manages it.
   await assert.rejects(
     cluster.apply(request("shared", objects, { wait: false })),
+    (e: unknown) =>
+      isSlipwayError(e) &&
+      e.code === "SLIPWAY_E_CONFLICT" &&
+      e.message.includes(
+        `ConfigMap/${namespace}/shared-config already exists and is not Slipway's (managed by platform-team)`,
+      ),
+  );
+  // Adopting it keeps the other manager's fields: the one both set is a field conflict.
+  await assert.rejects(
+    cluster.apply(request("shared", objects, { wait: false, adopt: true })),
     (e: unknown) =>
       isSlipwayError(e) &&
       e.code === "SLIPWAY_E_CONFLICT" &&

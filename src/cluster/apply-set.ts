@@ -16,6 +16,14 @@ import { type ClusterApplyRequest, FIELD_MANAGER, SCOPE_LABELS } from "./cluster
 import { type Discovery, objectPath, type ResourceInfo } from "./discovery.ts";
 import { appliedBySlipway, driftOf, stampIntent } from "./intent.ts";
 import { readLive } from "./live-state.ts";
+import {
+  conflictError,
+  findExisting,
+  namespaceConflict,
+  ownershipConflict,
+  readNamespaces,
+  type Unseen,
+} from "./ownership.ts";
 
 /** Kinds Slipway renders: listed on every apply so that a kind dropped from the render is pruned too. */
 export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -161,6 +169,9 @@ async function applyTarget(
   const toDelete: KubeObject[] = [];
   const unchanged: AppliedObject[] = [];
   const previous: KubeObject[] = [];
+  // Whose each object to write is: checked against its live copy before anything is written.
+  const conflicts: string[] = [];
+  const unseen: (Unseen & { req: ClusterApplyRequest })[] = [];
   // Grouped once: filtering every live object for each of 200 apps was most of an unchanged apply.
   const liveByApp = new Map<string | undefined, KubeObject[]>();
   for (const o of live.values()) {
@@ -208,6 +219,14 @@ async function applyTarget(
         const why = driftOf(intent, l);
         if (why && why !== "intent changed") drifted.push(`${change.ref} (${why})`);
       }
+      const mayAdopt = req.adopt === true || req.forceConflicts === true;
+      if (l !== undefined) {
+        const why = ownershipConflict(change.ref, l, req.scope, mayAdopt);
+        if (why !== undefined) conflicts.push(why);
+      } else if (resource !== undefined) {
+        const namespace = resource.namespaced ? intent.metadata.namespace : undefined;
+        unseen.push({ ref: change.ref, resource, namespace, name: intent.metadata.name, req });
+      }
       const ours = l !== undefined && appliedBySlipway(l);
       toApply.push({
         ref: change.ref,
@@ -221,6 +240,8 @@ async function applyTarget(
       });
     }
   }
+  conflicts.push(...(await foreignObjects(client, target, unseen)));
+  if (conflicts.length > 0) throw conflictError(conflicts);
   if (dryRun) return { changes, applied: unchanged, writes: 0, drifted, previous };
 
   const applied: AppliedObject[] = [...unchanged];
@@ -281,6 +302,41 @@ async function applyTarget(
   if (errors.length > 0) throw combine(errors);
   const writes = applied.filter((a) => a.written).length + toDelete.length;
   return { changes, applied, writes, drifted, previous };
+}
+
+/**
+ * What stands in the way of creating `unseen` objects: a namespace that is another app's or team's,
+ * or an object of the same name that is another target's or not Slipway's. Objects in a namespace
+ * that does not exist yet cannot exist either, and are not looked for.
+ */
+async function foreignObjects(
+  client: ApiClient,
+  target: string,
+  unseen: readonly (Unseen & { req: ClusterApplyRequest })[],
+): Promise<string[]> {
+  if (unseen.length === 0) return [];
+  const conflicts: string[] = [];
+  const names = [...new Set(unseen.map((u) => u.namespace).filter((n): n is string => n !== undefined))];
+  const namespaces = await readNamespaces(client, names);
+  const checked = new Set<string>();
+  for (const u of unseen) {
+    const ns = u.namespace === undefined ? undefined : namespaces.found.get(u.namespace);
+    const key = `${u.req.scope.app}|${u.namespace}`;
+    if (ns === undefined || checked.has(key)) continue;
+    checked.add(key);
+    const why = namespaceConflict(ns, u.req.scope);
+    if (why !== undefined) conflicts.push(why);
+  }
+  const lookFor = unseen.filter((u) => u.namespace === undefined || !namespaces.absent.has(u.namespace));
+  const existing = await findExisting(client, lookFor, target);
+  for (const u of lookFor) {
+    const live = existing.get(u.ref);
+    if (live === undefined) continue;
+    const mayAdopt = u.req.adopt === true || u.req.forceConflicts === true;
+    const why = ownershipConflict(u.ref, live, u.req.scope, mayAdopt);
+    if (why !== undefined) conflicts.push(why);
+  }
+  return conflicts;
 }
 
 /**

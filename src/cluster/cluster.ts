@@ -20,6 +20,12 @@ export const FIELD_MANAGER = "slipway";
 export const SCOPE_LABELS = { app: "slipway.dev/app", target: "slipway.dev/target" } as const;
 
 /**
+ * The team an object (or a namespace) was deployed for. With the scope labels it says whose the
+ * object is: no other app, target or team writes or prunes it (ownership.ts).
+ */
+export const TEAM_LABEL = "slipway.dev/team";
+
+/**
  * The environment variable with which the operator allows kubeconfig credential plugins (`exec`,
  * `auth-provider`): `1` or `true`. Read by composition roots, never from an app's files.
  */
@@ -47,6 +53,12 @@ export interface ClusterApplyRequest extends ApplyRequest {
    * applied to them: a rollback hands them back to their owner instead (`handBack`).
    */
   readonly handBack?: readonly string[];
+  /**
+   * Take over objects that exist without being Slipway's (no scope labels), keeping the fields
+   * other managers own. Without it (or `forceConflicts`), such an object is a conflict naming its
+   * managers. Another app's or target's object is never taken over, whatever the request says.
+   */
+  readonly adopt?: boolean;
   /** Upper bound for waiting, on top of each Deployment's own progress deadline. */
   readonly timeoutMs?: number;
 }

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import type { DeployScope } from "../delivery/deploy-target.ts";
-import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
+import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER, SCOPE_LABELS, TEAM_LABEL } from "./cluster.ts";
 
 export function intentHash(o: KubeObject): string {
   const annotations = { ...o.metadata.annotations };
@@ -49,15 +49,17 @@ function secretKeysOnly(o: KubeObject): Partial<Record<"data" | "stringData", Re
  */
 export function stampIntent(o: KubeObject, scope: DeployScope, keepHash = false): KubeObject {
   const labels = { ...o.metadata.labels };
-  for (const [key, want] of [
-    [SCOPE_LABELS.app, scope.app],
-    [SCOPE_LABELS.target, scope.target],
-  ] as const) {
+  const stamps: [string, string, string][] = [
+    [SCOPE_LABELS.app, scope.app, "app"],
+    [SCOPE_LABELS.target, scope.target, "target"],
+  ];
+  if (scope.team !== undefined) stamps.push([TEAM_LABEL, scope.team, "team"]);
+  for (const [key, want, what] of stamps) {
     const has = labels[key];
     if (has !== undefined && has !== want) {
       throw new SlipwayError(
         ErrorCode.Input,
-        `${objectRef(o)} is labelled ${key}=${has} but is being deployed as ${key}=${want}; render it for this ${key === SCOPE_LABELS.app ? "app" : "target"}`,
+        `${objectRef(o)} is labelled ${key}=${has} but is being deployed as ${key}=${want}; render it for this ${what}`,
         { details: { ref: objectRef(o), label: key, has, want } },
       );
     }
