@@ -66,7 +66,7 @@ export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy
     ? await materializeSecrets(result.objects, sopsSecretSources(appDir, keys()))
     : result.objects;
   return {
-    scope: { app: result.spec.name, target: result.target.name },
+    scope: { app: result.spec.name, target: result.target.name, team: result.spec.team },
     objects,
     target: await deployTargetFor(platform, result.target.cluster, { cwd: input.cwd, keys, env: input.env }),
     appDir,
