@@ -255,4 +255,7 @@ test("a symbolic link made in the checkout itself is refused before the deploy w
   assert.ok(isSlipwayError(error) && error.code === "SLIPWAY_E_CONFLICT", String(error));
   assert.match(error.message, /^stable\/mail in the GitOps repository .* is a symbolic link/);
   assert.deepEqual(readdirSync(elsewhere), []);
+  rmSync(join(dir, "stable/mail"));
+  const next = await target().apply(request("mail", [deployment("mail")]));
+  assert.equal(next.wrote, true, "the refused deploy left nothing behind to undo");
 });

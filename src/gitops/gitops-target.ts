@@ -4,7 +4,9 @@
  * a message naming app, target, commit and image, and pushes when the checkout has an `origin`.
  * The directory mirrors the render: files of objects no longer rendered are removed (whether the
  * cluster then prunes them is the GitOps controller's own `prune` setting). An unchanged render
- * makes no commit. See docs/adr/0004 for how Secrets get in.
+ * makes no commit. Plans and results compare with what is pushed, never with the working tree, so a
+ * deploy interrupted before its commit or push is finished by the next one (docs/gitops.md).
+ * See docs/adr/0004 for how Secrets get in.
  */
 import { join } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
@@ -31,7 +33,7 @@ import {
 import { commitMessage } from "./commit-message.ts";
 import { fileNamesFor, scopeDir } from "./layout.ts";
 import { describeHolder, withRepoLock } from "./repo-lock.ts";
-import { readScopeFilesAt, replaceScopeFiles, type ScopeFile } from "./scope-files.ts";
+import { assertWritableScope, readScopeFilesAt, replaceScopeFiles, type ScopeFile } from "./scope-files.ts";
 import { assertNoPlaintextSecrets, isSopsEncrypted } from "./secret-guard.ts";
 import {
   fetchRemote,
@@ -137,27 +139,19 @@ export class GitOpsTarget implements DeployTarget {
             ? head
             : await readScopeFilesAt(wc.git, publishedRev, dir);
       const objects = await this.#prepare(request.objects, head);
-      const files = fileNamesFor(objects);
       // What reaches the GitOps controller: compared with what is pushed, not with the working
       // tree, so that a deploy interrupted before its commit or its push is finished now.
       const changes = this.#compare(request, objects, published);
-      const toCommit = this.#compare(request, objects, head).some((c) => c.action !== ChangeAction.Unchanged);
-      let committed = false;
-      if (toCommit) {
-        await startWriting(wc, dir, purpose);
-        await replaceScopeFiles(wc.dir, dir, files);
-        // Only Slipway's own files: a README a person keeps beside them stays theirs to commit.
-        const ours = ownFiles(dir);
-        await wc.git(["add", "-A", "--", ours]);
-        const staged = await wc.git(["diff", "--cached", "--quiet", "--", ours], { okExitCodes: [1] });
-        if (staged.exitCode === 1) {
-          await wc.git(["commit", "-q", "--no-verify", "-F", "-", "--", ours], {
-            input: commitMessage(request.scope, request.release, changes),
-          });
-          committed = true;
-        }
-        await finishWriting(wc);
-      }
+      const toCommit = this.#compare(request, objects, head);
+      const committed =
+        toCommit.some((c) => c.action !== ChangeAction.Unchanged) &&
+        (await this.#commit(
+          wc,
+          dir,
+          fileNamesFor(objects),
+          commitMessage(request.scope, request.release, toCommit),
+          purpose,
+        ));
       for (const change of changes) {
         if (change.action !== ChangeAction.Unchanged)
           progress({ type: "object", ref: change.ref, action: change.action });
@@ -177,6 +171,29 @@ export class GitOpsTarget implements DeployTarget {
       }
       return { changes, wrote: committed || pushed > 0, ...(revision === undefined ? {} : { revision }) };
     });
+  }
+
+  /** Writes the scope's files and commits them; false when git finds nothing to commit. */
+  async #commit(
+    wc: WorkingCopy,
+    dir: string,
+    files: ReadonlyMap<string, KubeObject>,
+    message: string,
+    purpose: string,
+  ): Promise<boolean> {
+    // Refused links are found before the note, so a refused deploy leaves nothing to undo.
+    await assertWritableScope(wc.dir, dir);
+    await startWriting(wc, dir, purpose);
+    await replaceScopeFiles(wc.dir, dir, files);
+    // Only Slipway's own files: a README a person keeps beside them stays theirs to commit.
+    const ours = ownFiles(dir);
+    await wc.git(["add", "-A", "--", ours]);
+    const staged = await wc.git(["diff", "--cached", "--quiet", "--", ours], { okExitCodes: [1] });
+    if (staged.exitCode === 1) {
+      await wc.git(["commit", "-q", "--no-verify", "-F", "-", "--", ours], { input: message });
+    }
+    await finishWriting(wc);
+    return staged.exitCode === 1;
   }
 
   #compare(
