@@ -70,3 +70,12 @@ export class RenderProblem extends Error {
     this.field = field;
   }
 }
+
+/** Several such fields at once, so that a user sees every refused route in one run. */
+export class RenderProblems extends Error {
+  readonly problems: readonly RenderProblem[];
+  constructor(problems: readonly RenderProblem[]) {
+    super(problems.map((p) => p.message).join("; "));
+    this.problems = problems;
+  }
+}

@@ -20,6 +20,7 @@ previews: { cluster: c1, domain: pr.example.com }
 routing:
   kind: gateway
   gateway: { name: public, namespace: gateways }
+  hosts: [{ host: full.example.com, team: core, apps: [full] }]
 labels: { example.com/owner: platform }
 `;
 
@@ -215,7 +216,10 @@ test("a value the renderer cannot place is an error at its line in slipway.yaml"
 
 test("a preview owns its namespace and gets a host under the preview domain", () => {
   const { objects, target } = render({ app, platform, target: "preview:feature/Login_Form" });
-  assert.equal(target.namespace, "full-pr-feature-login-form");
-  assert.equal(find(objects, "Namespace").metadata.name, "full-pr-feature-login-form");
-  assert.equal(target.name, "preview-feature-login-form");
+  // Not a DNS label as written, so the label carries a hash of the branch: no other branch maps here.
+  assert.match(target.namespace, /^full-pr-feature-login-form--[0-9a-f]{8}$/);
+  assert.equal(find(objects, "Namespace").metadata.name, target.namespace);
+  assert.equal(target.name, `preview-${target.namespace.slice("full-pr-".length)}`);
+  const plain = render({ app, platform, target: "preview:login-form" }).target;
+  assert.equal(plain.namespace, "full-pr-login-form", "a branch that is a DNS label keeps its name");
 });

@@ -29,6 +29,27 @@ export function dnsLabel(text: string, max = DNS_LABEL_MAX): string {
   return `${head}-${suffix}`;
 }
 
+/** `text` itself when it already is a DNS label of at most `max` characters, else `dnsLabel(text)`. */
+export function asDnsLabel(text: string, max = DNS_LABEL_MAX): string {
+  return text.length <= max && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text) ? text : dnsLabel(text, max);
+}
+
+/**
+ * A branch as a DNS label of at most `max` characters, one to one: a branch that already is such a
+ * label (lowercase letters, digits, single dashes inside) is itself; any other branch is its
+ * sanitized head, `--` and 8 hex digits of the SHA-256 of the whole branch. Labels of the first
+ * kind never hold `--` and those of the second always do, so the two never meet; within the
+ * second, two branches share a label only if their hashes collide. `feature/über` and
+ * `feature/ber` thus get different labels, and neither is `feature-ber`. `max` must be at least 11.
+ */
+export function branchLabel(branch: string, max: number): string | undefined {
+  const clean = sanitizeLabel(branch);
+  if (clean === "") return undefined;
+  if (clean === branch && clean.length <= max) return clean;
+  const suffix = `--${shortHash(branch, 8)}`;
+  return `${clean.slice(0, max - suffix.length).replace(/-+$/, "")}${suffix}`;
+}
+
 /** Replaces `{app}`, `{team}`, `{channel}`, `{branch}` in a platform name pattern. */
 export function fillPattern(pattern: string, vars: Readonly<Record<string, string>>): string {
   return pattern.replace(/\{(app|team|channel|branch)\}/g, (_, key: string) => vars[key] ?? "");

@@ -1,6 +1,7 @@
 /** Service, Ingress or Gateway API HTTPRoute, and the NetworkPolicy that lets in only routes and callers. */
 import type { KubeObject } from "../core/kube-object.ts";
-import { metadata, type RenderContext, RenderProblem, resolvePort } from "./context.ts";
+import { metadata, type RenderContext, RenderProblem, RenderProblems, resolvePort } from "./context.ts";
+import { hostRefusal } from "./hosts.ts";
 import { LABEL } from "./labels.ts";
 import { dnsLabel } from "./names.ts";
 
@@ -32,6 +33,11 @@ interface ResolvedRoute {
 }
 
 function resolveRoutes(ctx: RenderContext): ResolvedRoute[] {
+  const refused = (ctx.spec.routes ?? []).flatMap((r, i) => {
+    const why = r.host === undefined ? undefined : hostRefusal(ctx, r.host);
+    return why ? [new RenderProblem(`routes[${i}].host`, why)] : [];
+  });
+  if (refused.length > 0) throw new RenderProblems(refused);
   return (ctx.spec.routes ?? []).map((r, i) => {
     const host = r.host ?? ctx.target.defaultHost;
     if (!host) {

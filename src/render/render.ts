@@ -10,7 +10,7 @@ import type { KubeObject } from "../core/kube-object.ts";
 import type { AppSpec } from "../spec/app-schema.ts";
 import { type LoadedApp, type LoadedPlatform, resolveAppSpec } from "../spec/parse.ts";
 import { configMap, secrets } from "./config.ts";
-import { namesFor, type RenderContext, RenderProblem } from "./context.ts";
+import { namesFor, type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
 import { namespace, serviceAccount } from "./identity.ts";
 import { type ImageRef, resolveImage } from "./image.ts";
 import { schemaProblems } from "./k8s-schema.ts";
@@ -67,26 +67,33 @@ export function render(input: RenderInput): RenderResult {
     labels: labelsFor(spec, platform, target, image, input.release),
     names: namesFor(spec),
   };
-  let objects: KubeObject[];
-  try {
-    const config = configMap(ctx);
-    const secretObjects = secrets(ctx);
-    objects = [
-      namespace(ctx),
-      serviceAccount(ctx),
-      config,
-      ...secretObjects,
-      service(ctx),
-      deployment(ctx, configChecksum(config, secretObjects)),
-      autoscaler(ctx),
-      disruptionBudget(ctx),
-      routes(ctx),
-      networkPolicy(ctx),
-    ].filter((o): o is KubeObject => o !== undefined);
-  } catch (error) {
-    if (error instanceof RenderProblem) throw locatedRenderError(input.app, target, error);
-    throw error;
-  }
+  // Each object is built on its own, so that one run reports every field the renderer cannot place.
+  const refused: RenderProblem[] = [];
+  const build = <T>(make: () => T): T | undefined => {
+    try {
+      return make();
+    } catch (error) {
+      if (error instanceof RenderProblems) refused.push(...error.problems);
+      else if (error instanceof RenderProblem) refused.push(error);
+      else throw error;
+      return undefined;
+    }
+  };
+  const config = build(() => configMap(ctx));
+  const secretObjects = build(() => secrets(ctx)) ?? [];
+  const objects = [
+    build(() => namespace(ctx)),
+    build(() => serviceAccount(ctx)),
+    config,
+    ...secretObjects,
+    build(() => service(ctx)),
+    build(() => deployment(ctx, configChecksum(config, secretObjects))),
+    build(() => autoscaler(ctx)),
+    build(() => disruptionBudget(ctx)),
+    build(() => routes(ctx)),
+    build(() => networkPolicy(ctx)),
+  ].filter((o): o is KubeObject => o !== undefined);
+  if (refused.length > 0) throw locatedRenderError(input.app, target, refused);
   const invalid = objects.flatMap(schemaProblems);
   if (invalid.length > 0) {
     throw new SlipwayError(
@@ -106,19 +113,25 @@ function configChecksum(config: KubeObject | undefined, secretObjects: KubeObjec
   return hash.digest("hex").slice(0, 16);
 }
 
-function locatedRenderError(app: LoadedApp, target: RenderTarget, error: RenderProblem): SlipwayError {
-  const path = parseFieldPath(error.field);
-  const overridden = ["environments", target.environment, ...path];
-  const inOverride = app.source.has(overridden);
-  const where = inOverride ? overridden : path;
-  const problem: Problem = {
-    file: app.source.file,
-    ...app.source.positionOf(where),
-    path: inOverride ? `environments.${target.environment}.${error.field}` : error.field,
-    message: error.message,
-  };
+function locatedRenderError(
+  app: LoadedApp,
+  target: RenderTarget,
+  errors: readonly RenderProblem[],
+): SlipwayError {
+  const problems = errors.map((error): Problem => {
+    const path = parseFieldPath(error.field);
+    const overridden = ["environments", target.environment, ...path];
+    const inOverride = app.source.has(overridden);
+    const where = inOverride ? overridden : path;
+    return {
+      file: app.source.file,
+      ...app.source.positionOf(where),
+      path: inOverride ? `environments.${target.environment}.${error.field}` : error.field,
+      message: error.message,
+    };
+  });
   return new SlipwayError(ErrorCode.RenderFailed, `cannot render ${app.spec.name} for ${target.name}`, {
-    problems: [problem],
+    problems,
   });
 }
 

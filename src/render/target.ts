@@ -7,7 +7,25 @@ import type { AppSpec } from "../spec/app-schema.ts";
 import { environmentNames, PREVIEW_ENVIRONMENT } from "../spec/parse.ts";
 import type { Platform } from "../spec/platform-schema.ts";
 import { closest } from "../spec/suggest.ts";
-import { dnsLabel, fillPattern, labelValue, sanitizeLabel } from "./names.ts";
+import { asDnsLabel, branchLabel, DNS_LABEL_MAX, fillPattern, labelValue } from "./names.ts";
+
+/**
+ * The default name patterns, chosen so that no two (app, target) pairs share a namespace or a
+ * preview host. App names never hold `-pr-` nor end in `-pr`, channel names never hold `-pr-` nor
+ * start with `pr-` (the schemas and the platform rules refuse them), and both start and end with a
+ * letter or digit. So:
+ * - a channel namespace `{app}-{channel}` holds no `-pr-`, and a preview's `{app}-pr-{branch}`
+ *   does: the two never meet;
+ * - in `{app}-pr-{branch}` the first `-pr-` starts right after the app name, so the app is read
+ *   back from the name, and the branch label is one to one (`branchLabel`);
+ * - `{app}-{channel}` gives two apps the same namespace only when one channel's name ends in
+ *   `-<another channel>`, which the platform rules refuse for channels on this pattern.
+ * Branch labels are cut so that a default preview name never exceeds 63 characters and so is never
+ * shortened (a shortened name ends in a hash and could meet a literal branch of that spelling).
+ */
+export const DEFAULT_CHANNEL_NAMESPACE = "{app}-{channel}";
+export const DEFAULT_PREVIEW_NAMESPACE = "{app}-pr-{branch}";
+export const DEFAULT_PREVIEW_HOST = "{app}-pr-{branch}";
 
 export interface RenderTarget {
   /** The value of the `slipway.dev/target` label: the channel name, or `preview-<branch>`. */
@@ -23,6 +41,8 @@ export interface RenderTarget {
   readonly production: boolean;
   /** Host for a route that names none, or undefined when the target has no domain. */
   readonly defaultHost?: string;
+  /** The channel's (or previews') domain, under which the app owns `<app>.<domain>`. */
+  readonly domain?: string;
 }
 
 /** Parses `stable` or `preview:<branch>`. */
@@ -60,19 +80,26 @@ export function resolveTarget(
     const previews = platform.previews;
     if (!previews)
       throw inputError("the platform defines no previews", "add a `previews:` section to the platform file");
-    const branch = sanitizeLabel(parsed.branch);
+    // Room for the default patterns, `{app}-pr-{branch}`, within 63 characters.
+    const branch = branchLabel(parsed.branch, DNS_LABEL_MAX - app.name.length - "-pr-".length);
+    if (branch === undefined) {
+      throw inputError(
+        `branch \`${parsed.branch}\` has no letter or digit to name a preview after`,
+        "preview a branch whose name holds letters or digits",
+      );
+    }
     const vars = { app: app.name, team: app.team, channel: PREVIEW_ENVIRONMENT, branch };
-    const host = dnsLabel(fillPattern(previews.host ?? "{app}-{branch}", vars));
+    const host = asDnsLabel(fillPattern(previews.host ?? DEFAULT_PREVIEW_HOST, vars));
     return {
       name: labelValue(`preview-${branch}`),
       environment: PREVIEW_ENVIRONMENT,
       kind: "preview",
       branch: parsed.branch,
-      namespace: dnsLabel(fillPattern(previews.namespace ?? "{app}-pr-{branch}", vars)),
+      namespace: asDnsLabel(fillPattern(previews.namespace ?? DEFAULT_PREVIEW_NAMESPACE, vars)),
       ownsNamespace: true,
       cluster: previews.cluster,
       production: false,
-      ...(previews.domain ? { defaultHost: `${host}.${previews.domain}` } : {}),
+      ...(previews.domain ? { defaultHost: `${host}.${previews.domain}`, domain: previews.domain } : {}),
     };
   }
   const channel = platform.channels.find((c) => c.name === parsed.channel)!;
@@ -81,11 +108,11 @@ export function resolveTarget(
     name: channel.name,
     environment: channel.name,
     kind: "channel",
-    namespace: dnsLabel(fillPattern(channel.namespace ?? "{app}-{channel}", vars)),
+    namespace: asDnsLabel(fillPattern(channel.namespace ?? DEFAULT_CHANNEL_NAMESPACE, vars)),
     ownsNamespace: false,
     cluster: channel.cluster,
     production: channel.production ?? false,
-    ...(channel.domain ? { defaultHost: `${app.name}.${channel.domain}` } : {}),
+    ...(channel.domain ? { defaultHost: `${app.name}.${channel.domain}`, domain: channel.domain } : {}),
   };
 }
 

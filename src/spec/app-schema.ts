@@ -263,11 +263,14 @@ const environmentsSchema = z.record(
 export const appSpecObject = z.strictObject({
   apiVersion: z.literal("slipway.dev/v1", { error: "must be slipway.dev/v1" }),
   kind: z.literal("App", { error: "must be App" }),
-  // No `--` in an app name: default namespaces put `--` between the app and a preview, so no
-  // app's channel namespace can equal another app's preview namespace (see target.ts).
+  // `-pr-` marks a preview in default names ({app}-pr-{branch}); an app name holding it, or ending
+  // in `-pr`, could name another app's preview namespace (see render/target.ts).
   name: dnsLabel
     .max(40, "app names are at most 40 characters so derived names stay readable")
-    .refine((n) => !n.includes("--"), "app names may not contain `--`"),
+    .refine(
+      (n) => !n.includes("-pr-") && !n.endsWith("-pr"),
+      "app names may not hold `-pr-` nor end in `-pr`: that marks preview namespaces",
+    ),
   team: dnsLabel,
   description: z.string().optional(),
   ...appBodyShape,

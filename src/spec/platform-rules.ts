@@ -38,9 +38,16 @@ export function platformRuleProblems(platform: Platform, source: YamlSource): Pr
       );
     }
     seen.add(channel.name);
-    // `--` separates an app from its preview in default namespaces; a channel may not hold it.
-    if (channel.name.includes("--")) {
-      at(["channels", i, "name"], "channel names may not contain `--`", "use a single '-'");
+    // `-pr-` marks a preview in default namespaces ({app}-pr-{branch}); `{app}-{channel}` must not hold it.
+    if (
+      channel.namespace === undefined &&
+      (channel.name.startsWith("pr-") || channel.name.includes("-pr-"))
+    ) {
+      at(
+        ["channels", i, "name"],
+        "channel names may not start with `pr-` nor hold `-pr-`: that marks preview namespaces",
+        "rename the channel, or give it a namespace pattern",
+      );
     }
   });
 

@@ -100,7 +100,9 @@ export const platformSchema = z.strictObject({
       cluster: dnsLabel,
       namespace: namePattern.optional().describe("Default {app}-pr-{branch}."),
       domain: domain.optional(),
-      host: namePattern.optional().describe("Host label pattern under the domain; default {app}-{branch}."),
+      host: namePattern
+        .optional()
+        .describe("Host label pattern under the domain; default {app}-pr-{branch}."),
       ttl: duration.optional(),
       policy: channelPolicySchema.optional(),
     })
