@@ -6,7 +6,7 @@ import { parseEncrypted, parsePlain, type SopsFormat } from "./stores.ts";
 
 function rejects(fn: () => unknown, code: string, message: RegExp): void {
   assert.throws(fn, (error: Error & { code?: string }) => {
-    assert.equal(error.code, code, error.stack);
+    assert.equal(error.code, code, String(error.stack));
     assert.match(error.message, message);
     return true;
   });
