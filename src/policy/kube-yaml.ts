@@ -1,7 +1,8 @@
 /**
  * YAML as the Kubernetes API server reads it. kubectl and the API server turn YAML into JSON with
  * sigs.k8s.io/yaml, which decodes with go-yaml v2: YAML 1.1 scalars (`yes`, `on`, `off`, `y` are
- * booleans; `0755` is octal; `1_000` is a thousand), merge keys (`<<: *base`) expanded, and dates
+ * booleans; `0755` is octal; `1_000` is a thousand), merge keys (`<<: *base`) expanded in go-yaml's
+ * order, and dates
  * left as strings. A checker that reads YAML 1.2 instead judges a different object than the one
  * the cluster runs: `privileged: yes` would be the string "yes" and pass. Pure.
  *
@@ -11,12 +12,12 @@
  */
 import {
   constructFromEvents,
+  defineMappingTag,
   defineScalarTag,
   EVENT_ID,
   type Event,
   FAILSAFE_SCHEMA,
   getScalarValue,
-  mergeTag,
   NOT_RESOLVED,
   parseEvents,
   type ScalarEvent,
@@ -35,6 +36,11 @@ export class KubeYamlError extends Error {
     this.offset = offset;
   }
 }
+
+/** A plain `<<` key: where go-yaml v2 merges a mapping in. */
+const MERGE = Symbol("<<");
+/** Per mapping under construction, the keys a merge wrote (they may be written again). */
+const mergedKeys = new WeakMap<object, Set<string>>();
 
 // go-yaml v2's resolve(): the first character decides which forms are tried at all.
 const nulls = new Set(["", "~", "null", "Null", "NULL"]);
@@ -102,10 +108,67 @@ const kubeTags = [
     resolve: resolveFloat,
     identify: (v) => typeof v === "number",
   }),
-  mergeTag,
+  defineScalarTag<symbol>("tag:slipway.dev,2026:merge", {
+    implicit: true,
+    implicitFirstChars: ["<"],
+    resolve: (s) => (s === "<<" ? MERGE : NOT_RESOLVED),
+    identify: () => false,
+  }),
+  defineMappingTag<Record<string, unknown>>("tag:yaml.org,2002:map", {
+    create: () => ({}),
+    identify: isMapping,
+    addPair: (map, key, value) => {
+      if (key === MERGE) return mergeInto(map, value);
+      if (key !== null && typeof key === "object") return "a mapping key must be a scalar";
+      const name = String(key);
+      put(map, name, value === MERGE ? "<<" : value);
+      mergedKeys.get(map)?.delete(name);
+      return "";
+    },
+    // A key a merge supplied may be set again; only a key written twice by hand is a duplicate.
+    has: (map, key) =>
+      key !== MERGE &&
+      (key === null || typeof key !== "object") &&
+      Object.hasOwn(map, String(key)) &&
+      !mergedKeys.get(map)?.has(String(key)),
+    keys: (map) => Object.keys(map),
+    get: (map, key) => map[String(key)],
+  }),
 ];
 
 const kubeSchema = FAILSAFE_SCHEMA.withTags(kubeTags);
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function put(map: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(map, key, { value, enumerable: true, configurable: true, writable: true });
+  } else map[key] = value;
+}
+
+/**
+ * go-yaml v2's merge: the merged mapping is written into this one where the `<<` stands, so it
+ * overwrites keys written before it and later keys overwrite it; of a list of mappings, the first
+ * wins. (YAML's merge spec lets every written key win; kubectl and the API server do not.)
+ */
+function mergeInto(map: Record<string, unknown>, value: unknown): string {
+  const sources = Array.isArray(value) ? [...value].reverse() : [value];
+  let merged = mergedKeys.get(map);
+  for (const source of sources) {
+    if (!isMapping(source)) return "a merge key (<<) takes a mapping or a list of mappings";
+    if (merged === undefined) {
+      merged = new Set();
+      mergedKeys.set(map, merged);
+    }
+    for (const [k, v] of Object.entries(source)) {
+      put(map, k, v);
+      merged.add(k);
+    }
+  }
+  return "";
+}
 
 /** Every document of `text` as the API server would decode it; empty documents are `null`. */
 export function loadKubeYaml(text: string): unknown[] {

@@ -131,3 +131,14 @@ test("nesting deeper than the limit is an input error, not a stack overflow", ()
     /^deep\.yaml:4 /,
   );
 });
+
+test("a merge key overwrites keys written before it and yields to keys written after, as kubectl reads it", () => {
+  const text =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n  labels:\n    tier: before\n    <<: [{ tier: first, zone: first }, { zone: second, ring: second }]\n    ring: after\n";
+  const [o] = parseManifests(text, "m.yaml");
+  assert.deepEqual(o?.object.metadata.labels, { tier: "first", zone: "first", ring: "after" });
+  assert.match(
+    problemOf(() => parseManifests(text.replace("ring: after", "ring: after\n    ring: again"), "m.yaml")),
+    /duplicated mapping key/,
+  );
+});
