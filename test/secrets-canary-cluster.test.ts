@@ -66,6 +66,9 @@ test("on a cluster, the secret value reaches the Secret and no output, diff or a
     `preview:${branch}`,
     "--image",
     `registry.example.com/sec/vault-app@sha256:${"e".repeat(64)}`,
+    // The operator's platform file, named: it is never found from the app.
+    "--platform",
+    join(root, "slipway.platform.yaml"),
   ];
   const namespace = `vault-app-pr-${branch}`;
   const kubectl = (...args: string[]) =>
