@@ -98,15 +98,25 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
 /**
  * The program for `argv`: with the named command registered for real, or, when no known command
  * is named (root help, an unknown command, no arguments), every command as a stub from the table
- * that is enough for the root help and commander's "did you mean".
+ * that is enough for the root help and commander's "did you mean". `everyCommand` registers all
+ * of them for real (to check the table against them).
  */
-export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
+export async function buildProgram(
+  io: CliIo,
+  argv: readonly string[] = [],
+  options: { everyCommand?: boolean } = {},
+): Promise<Command> {
   const program = new Command("slipway")
     .description("Slipway: one slipway.yaml per service, from a branch push to production on Kubernetes.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
+  if (options.everyCommand === true) {
+    for (const register of await Promise.all(Object.values(commands).map((c) => c.load())))
+      register(program, io);
+    return program;
+  }
   const name = commandName(argv);
   const entry = name === undefined ? undefined : commands[name];
   if (entry !== undefined) {
