@@ -1,14 +1,25 @@
 /** The commented starter slipway.yaml that `slipway init` writes. Pure. */
 import type { DetectedProject } from "./detect-project.ts";
 
+/** A digest that pins nothing real: enough to render and validate before the first build. */
+export const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
+
+/** The repository the starter names; the CLI prints the same in its next-step hint. */
+export function starterRepository(name: string, team: string): string {
+  return `registry.example.com/${team}/${name}`;
+}
+
 export function starterSpec(options: { name: string; team: string; project: DetectedProject }): string {
   const { name, team, project } = options;
+  const repository = starterRepository(name, team);
   const command = project.command
     ? `command: [${project.command.map((c) => JSON.stringify(c)).join(", ")}]`
-    : '# command: ["./start"]';
+    : '# command: ["./start"]   (unset: the image\'s own entrypoint starts the app)';
+  // The render hint must work as printed: the spec pins no image, so it passes a placeholder one.
   return `# slipway.yaml: how ${name} runs on Kubernetes. Detected: ${project.evidence}.
 # Schema for editors: https://slipway.dev/schemas/app.schema.json (also in schemas/ of Slipway).
-# Check it with \`slipway validate --app .\`; see it rendered with \`slipway render --app . --target develop\`.
+# Check it from this directory with \`slipway validate --app .\`; see it rendered with
+#   slipway render --app . --target develop --image ${repository}@${PLACEHOLDER_DIGEST}
 apiVersion: slipway.dev/v1
 kind: App
 name: ${name}
@@ -16,7 +27,7 @@ team: ${team}
 
 image:
   # The release supplies the digest (slipway deploy --image ${"<repository>"}@sha256:…).
-  repository: registry.example.com/${team}/${name}
+  repository: ${repository}
 
 ports:
   - name: http

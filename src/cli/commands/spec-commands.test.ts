@@ -41,7 +41,7 @@ test("init detects a Node project's port and start command and writes a valid sp
   assert.match(again.stderr, /already exists; pass --force/);
 });
 
-test("init detects Rails, Spring Boot and ASP.NET ports", async () => {
+test("init detects Rails, Spring Boot and ASP.NET ports (ASP.NET containers listen on 8080)", async () => {
   const rails = project({ Gemfile: "gem 'rails'\n", "config/puma.rb": 'port ENV.fetch("PORT") { 3300 }\n' });
   const spring = project({
     "pom.xml": "<project><artifactId>ledger</artifactId></project>",
@@ -54,7 +54,7 @@ test("init detects Rails, Spring Boot and ASP.NET ports", async () => {
   for (const [dir, port, command] of [
     [rails, 3300, /rails", "server/],
     [spring, 8181, /java", "-jar/],
-    [dotnet, 5080, /dotnet", "Rates.dll/],
+    [dotnet, 8080, /dotnet", "Rates.dll/],
   ] as const) {
     assert.equal((await run(["init", dir])).code, 0);
     const spec = readFileSync(join(dir, "slipway.yaml"), "utf8");
@@ -89,7 +89,15 @@ test("validate reports every problem with its position and exits 2; --output jso
 });
 
 test("render writes YAML to stdout or one file per object; a bad target is a usage error", async () => {
-  const stdout = await run(["render", "--app", join(examples, "rates-api"), "--target", "stable"]);
+  const platform = ["--platform", join(examples, "slipway.platform.yaml")];
+  const stdout = await run([
+    "render",
+    "--app",
+    join(examples, "rates-api"),
+    "--target",
+    "stable",
+    ...platform,
+  ]);
   assert.equal(stdout.code, 0, stdout.stderr);
   assert.match(stdout.stdout, /kind: Deployment/);
   const out = mkdtempSync(join(tmpdir(), "slipway-render-"));
@@ -101,6 +109,7 @@ test("render writes YAML to stdout or one file per object; a bad target is a usa
     "preview:fix/rounding",
     "-o",
     out,
+    ...platform,
   ]);
   assert.equal(files.code, 0, files.stderr);
   assert.ok(readdirSync(out).some((f) => /^namespace-rates-api-pr-fix-rounding--[0-9a-f]{8}\.yaml$/.test(f)));
@@ -122,7 +131,8 @@ test("render writes YAML to stdout or one file per object; a bad target is a usa
 
 test("export helm writes a chart with one values file per channel", async () => {
   const out = join(mkdtempSync(join(tmpdir(), "slipway-chart-")), "chart");
-  const result = await run(["export", "helm", "--app", join(examples, "cart"), "-o", out]);
+  const platform = ["--platform", join(examples, "slipway.platform.yaml")];
+  const result = await run(["export", "helm", "--app", join(examples, "cart"), "-o", out, ...platform]);
   assert.equal(result.code, 0, result.stderr);
   for (const file of [
     "Chart.yaml",
