@@ -32,27 +32,45 @@ export const overrideSchema = deepPartial(appBody);
 const appLookup = lookupIn(appSpecSchema, [{ under: "environments", depth: 2, schema: overrideSchema }]);
 const platformLookup = lookupIn(platformSchema, [{ under: "defaults", depth: 1, schema: overrideSchema }]);
 
+/** What `checkAppSpec` found: every problem, and the app as far as it could be read. */
+export interface CheckedApp {
+  readonly problems: readonly Problem[];
+  /**
+   * The app, valid when `problems` is empty. Otherwise, when possible, the app without the fields
+   * that have problems, so that the renderer can still look for the problems it alone finds.
+   */
+  readonly app?: LoadedApp;
+}
+
+export function parseAppSpec(text: string, file: string, platform?: LoadedPlatform): LoadedApp {
+  const { problems, app } = checkAppSpec(text, file, platform);
+  fail(ErrorCode.SpecInvalid, file, problems);
+  return app!;
+}
+
 /**
  * Every problem of the file at once: the schema, each override, the team, and each environment's
  * merged result. Only a YAML syntax error stops early, since then there is no document to check.
  */
-export function parseAppSpec(text: string, file: string, platform?: LoadedPlatform): LoadedApp {
+export function checkAppSpec(text: string, file: string, platform?: LoadedPlatform): CheckedApp {
   const source = parseYamlSource(text, file);
-  fail(ErrorCode.SpecInvalid, file, source.syntaxProblems);
+  if (source.syntaxProblems.length > 0) return { problems: source.syntaxProblems };
   const raw = source.value;
-  keepLiteralText(raw, source.literals, appLookup);
   if (!isPlainMap(raw)) {
-    throw problemsError(ErrorCode.SpecInvalid, file, [
-      {
-        file,
-        line: 1,
-        column: 1,
-        path: "",
-        message: "must be a map with apiVersion: slipway.dev/v1 and kind: App",
-        hint: "run `slipway init` for a starter file",
-      },
-    ]);
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: "",
+          message: "must be a map with apiVersion: slipway.dev/v1 and kind: App",
+          hint: "run `slipway init` for a starter file",
+        },
+      ],
+    };
   }
+  keepLiteralText(raw, source.literals, appLookup);
   const problems: Problem[] = [];
   const base = validateValue(appSpecSchema, raw, source);
   if (!base.ok) problems.push(...base.problems);
@@ -87,9 +105,10 @@ export function parseAppSpec(text: string, file: string, platform?: LoadedPlatfo
       hint: guess ? `did you mean \`${guess}\`?` : `the platform's teams: ${teams.join(", ")}`,
     });
   }
-  if (!base.ok) fail(ErrorCode.SpecInvalid, file, problems);
 
-  const loaded: LoadedApp = { spec: base.ok ? base.data : (raw as AppSpec), source };
+  const spec = base.ok ? base.data : withoutBrokenFields(raw, base.problems, validOverrides);
+  if (spec === undefined) return { problems: dedupe(problems) };
+  const loaded: LoadedApp = { spec, source };
   // Rules across fields (a probe with one handler, limits above requests) are checked on every
   // merged result: the app over the platform's defaults, and each valid override over that.
   const withDefaults = platform?.platform.defaults ? [""] : [];
@@ -101,8 +120,24 @@ export function parseAppSpec(text: string, file: string, platform?: LoadedPlatfo
       problems.push(...error.problems);
     }
   }
-  fail(ErrorCode.SpecInvalid, file, dedupe(problems));
-  return loaded;
+  return { problems: dedupe(problems), app: loaded };
+}
+
+/** The app without each top-level field (or override) that has a problem, if that is valid. */
+function withoutBrokenFields(
+  raw: Record<string, unknown>,
+  problems: readonly Problem[],
+  validOverrides: readonly string[],
+): AppSpec | undefined {
+  const copy: Record<string, unknown> = { ...raw };
+  for (const p of problems) delete copy[p.path.split(/[.[]/)[0] ?? ""];
+  if (isPlainMap(raw.environments)) {
+    copy.environments = Object.fromEntries(
+      Object.entries(raw.environments).filter(([name]) => validOverrides.includes(name)),
+    );
+  }
+  const result = appSpecSchema.safeParse(copy);
+  return result.success ? result.data : undefined;
 }
 
 /**

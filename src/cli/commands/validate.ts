@@ -1,12 +1,14 @@
 /**
  * `slipway validate`: checks slipway.yaml and the platform file, and renders every environment
- * so that a problem only one channel meets is found now, not at deploy time.
+ * so that a problem only one channel meets is found now, not at deploy time. Every problem of both
+ * files is reported in one run, and any of them exits 2.
  */
 
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { isSlipwayError, type Problem } from "../../core/errors.ts";
-import type { loadApp } from "../../spec/files.ts";
-import type { LoadedPlatform } from "../../spec/parse.ts";
+import { ErrorCode, isSlipwayError, type Problem, SlipwayError } from "../../core/errors.ts";
+import type { LoadedApp, LoadedPlatform } from "../../spec/parse.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
 
@@ -17,45 +19,72 @@ export function registerValidate(program: Command, io: CliIo): void {
     .option("--app <dir>", "app directory or spec file (omit to check only the platform file)")
     .option(
       "--platform <file>",
-      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory)",
+      "the operator's platform file (default: $SLIPWAY_PLATFORM, else built-in defaults; never read from the app's directory; without --app, ./slipway.platform.yaml is the file checked)",
     )
     .option("--output <format>", "text or json", "text")
     .action(async (opts: { app?: string; platform?: string; output?: string }) => {
       // Loaded when the command runs: `--help` and the other commands do not pay for the schemas.
-      const { displayPath, loadApp, loadPlatformFile } = await import("../../spec/files.ts");
+      const [
+        { appFilePath, displayPath, loadPlatformFile, PLATFORM_FILE, readUserFile },
+        { targetProblems },
+        { checkAppSpec, dedupe },
+      ] = await Promise.all([
+        import("../../spec/files.ts"),
+        import("../../render/check-targets.ts"),
+        import("../../spec/parse.ts"),
+      ]);
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
       const checked: string[] = [];
-      let problems: readonly Problem[] = [];
-      let message = "";
-      try {
-        const platform = loadPlatformFile(opts.platform, io.env);
-        checked.push(platform.source?.file ?? "(built-in default platform)");
-        if (opts.app) {
-          const app = loadApp(opts.app, platform);
-          checked.push(app.source.file);
-          await renderEveryTarget(app, platform);
-        }
-      } catch (error) {
+      const problems: Problem[] = [];
+      const collect = (error: unknown, file: string) => {
         if (!isSlipwayError(error)) throw error;
+        problems.push(
+          ...(error.problems.length > 0
+            ? error.problems
+            : [{ file: displayPath(file, io.cwd), line: 1, column: 1, path: "", message: error.message }]),
+        );
+      };
+      // Without --app the command checks a platform file: the one named, else the one here.
+      const here = resolve(io.cwd, PLATFORM_FILE);
+      const named =
+        opts.platform ?? (opts.app || io.env.SLIPWAY_PLATFORM || !existsSync(here) ? undefined : here);
+      let platform: LoadedPlatform | undefined;
+      try {
+        platform = loadPlatformFile(named === undefined ? undefined : resolve(io.cwd, named), io.env);
+        checked.push(platform.source?.file ?? "(built-in default platform)");
+      } catch (error) {
+        collect(error, named ?? io.env.SLIPWAY_PLATFORM ?? PLATFORM_FILE);
+      }
+      let app: LoadedApp | undefined;
+      if (opts.app) {
+        try {
+          // With a broken platform file the app is still checked on its own; with a broken app, the
+          // renderer still sees the fields that are fine.
+          const file = appFilePath(resolve(io.cwd, opts.app));
+          const result = checkAppSpec(readUserFile(file, "app spec"), displayPath(file), platform);
+          checked.push(displayPath(file));
+          problems.push(...result.problems);
+          app = result.app;
+        } catch (error) {
+          collect(error, resolve(io.cwd, opts.app));
+        }
+      }
+      if (app && platform) problems.push(...targetProblems(app, platform));
+      const found = dedupe(problems).sort(
+        (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+      );
+      if (found.length > 0) {
+        const noun = found.length === 1 ? "problem" : "problems";
+        // One rule: whatever the stage that found them, problems in the files are input errors (exit 2).
+        const error = new SlipwayError(ErrorCode.SpecInvalid, `validate: ${found.length} ${noun}`, {
+          problems: found,
+        });
         if (format === "text") throw error;
-        problems = error.problems;
-        message = error.message;
+        io.out(json({ valid: false, checked, error: error.message, problems: found }));
         io.setExitCode(2);
+        return;
       }
-      if (format === "json") {
-        io.out(json({ valid: message === "", checked, ...(message ? { error: message } : {}), problems }));
-      } else {
-        io.out(`ok: ${checked.map((f) => displayPath(f)).join(", ")}\n`);
-      }
+      if (format === "json") io.out(json({ valid: true, checked, problems: [] }));
+      else io.out(`ok: ${checked.map((f) => displayPath(f)).join(", ")}\n`);
     });
-}
-
-async function renderEveryTarget(app: ReturnType<typeof loadApp>, platform: LoadedPlatform): Promise<void> {
-  const { render } = await import("../../render/render.ts");
-  const image = app.spec.image.tag ? undefined : `${app.spec.image.repository}@sha256:${"0".repeat(64)}`;
-  const targets = [
-    ...platform.platform.channels.map((c) => c.name),
-    ...(platform.platform.previews ? ["preview:validate"] : []),
-  ];
-  for (const target of targets) render({ app, platform, target, ...(image ? { image } : {}) });
 }
