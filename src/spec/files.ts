@@ -16,6 +16,7 @@ import {
   parseAppSpec,
   parsePlatform,
 } from "./parse.ts";
+import { decodeUtf8 } from "./utf8.ts";
 
 export const APP_FILE = "slipway.yaml";
 export const PLATFORM_FILE = "slipway.platform.yaml";
@@ -31,8 +32,12 @@ export function displayPath(path: string, cwd = process.cwd()): string {
 }
 
 export function readUserFile(path: string, what: string): string {
+  return decodeUtf8(readUserBytes(path, what), displayPath(path));
+}
+
+function readUserBytes(path: string, what: string): Uint8Array {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =

@@ -235,7 +235,13 @@ const cases: Case[] = [
   {
     name: "duplicate key",
     problems: () => appProblems("replicas: 1\nreplicas: 2\n"),
-    expect: { line: 8, column: 1, path: "replicas", message: /duplicate key `replicas`/, hint: /already at line 7/ },
+    expect: {
+      line: 8,
+      column: 1,
+      path: "replicas",
+      message: /duplicate key `replicas`/,
+      hint: /already at line 7/,
+    },
   },
   {
     name: "bad duration in the platform file",
