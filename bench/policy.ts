@@ -2,9 +2,10 @@
  * Policy benchmark: the full rule catalog over a mixed corpus of ≥ 100,000 objects, single
  * threaded, in one process; side by side with the real `kube-score` on a sample of the same
  * objects (both reading the same YAML file). Prints objects/s, µs per object and peak RSS; the
- * last line is one JSON object of the figures.
+ * last line is one JSON object of the figures. A SARIF round times `slipway check --output sarif`
+ * beside the text output on one file of `--sarif-objects` objects (target: within 1.5×).
  *
- *   npm run bench -- policy [--objects 100000] [--sample 2000]
+ *   npm run bench -- policy [--objects 100000] [--sample 2000] [--sarif-objects 5000]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +32,11 @@ const { hasPeer, peerPath } = (await import(
 )) as typeof import("../src/testing/peers.ts");
 
 const { values } = parseArgs({
-  options: { objects: { type: "string", default: "100000" }, sample: { type: "string", default: "2000" } },
+  options: {
+    objects: { type: "string", default: "100000" },
+    sample: { type: "string", default: "2000" },
+    "sarif-objects": { type: "string", default: "5000" },
+  },
 });
 const corpus = policyCorpus(Number(values.objects));
 const catalog = compileCatalog(builtinRules);
@@ -97,6 +102,26 @@ if (hasPeer("kube-score")) {
   );
   process.exitCode = 1;
 }
+
+// SARIF beside text, as CLI processes on one larger file: the same parse and check, plus the line
+// of every finding's field. Median of three runs each, alternating, so a busy neighbour hits both.
+const sarifFile = join(dir, "sarif.yaml");
+const sarifCorpus = corpus.slice(0, Number(values["sarif-objects"]));
+writeFileSync(sarifFile, sarifCorpus.map((o) => stringify(o)).join("---\n"));
+const textRuns: number[] = [];
+const sarifRuns: number[] = [];
+for (let i = 0; i < 3; i++) {
+  textRuns.push(timeCli(["check", sarifFile, "--output", "text", "--mode", "warn"]));
+  sarifRuns.push(timeCli(["check", sarifFile, "--output", "sarif", "--mode", "warn"]));
+}
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? Number.NaN;
+const textCliMs = medianOf(textRuns);
+const sarifCliMs = medianOf(sarifRuns);
+const sarifRatio = sarifCliMs / textCliMs;
+if (sarifRatio > 1.5) {
+  console.error(`SARIF output took ${sarifRatio.toFixed(2)}× the text output (target ≤ 1.5×)`);
+  process.exitCode = 1;
+}
 rmSync(dir, { recursive: true, force: true });
 
 console.log(
@@ -117,6 +142,9 @@ if (kubeScoreMs !== undefined) {
     `  kube-score     ${kubeScoreMs.toFixed(0)} ms on the same file → slipway ${(kubeScoreMs / slipwaySampleMs).toFixed(1)}× faster in-process, ${(kubeScoreMs / slipwayCliMs).toFixed(1)}× as a process`,
   );
 }
+console.log(
+  `  sarif          ${sarifCorpus.length} objects as a CLI process: --output sarif ${sarifCliMs.toFixed(0)} ms, text ${textCliMs.toFixed(0)} ms → ${sarifRatio.toFixed(2)}× (target ≤ 1.5×; runs sarif ${sarifRuns.map((x) => x.toFixed(0)).join("/")}, text ${textRuns.map((x) => x.toFixed(0)).join("/")})`,
+);
 console.log(
   JSON.stringify({
     bench: "policy",
@@ -139,5 +167,9 @@ console.log(
       kubeScoreMs === undefined ? null : Number((kubeScoreMs / slipwaySampleMs).toFixed(2)),
     ratio_vs_kube_score_cli:
       kubeScoreMs === undefined ? null : Number((kubeScoreMs / slipwayCliMs).toFixed(2)),
+    sarif_objects: sarifCorpus.length,
+    sarif_cli_ms: Number(sarifCliMs.toFixed(1)),
+    text_cli_ms: Number(textCliMs.toFixed(1)),
+    sarif_vs_text: Number(sarifRatio.toFixed(2)),
   }),
 );

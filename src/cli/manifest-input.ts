@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { builtinRules } from "../policy/catalog.ts";
 import { parseCustomRules, type RuleFile } from "../policy/custom/parse.ts";
-import { parseManifests, type SourcedObject } from "../policy/manifests.ts";
+import { type ParseOptions, parseManifests, type SourcedObject } from "../policy/manifests.ts";
 import type { Rule } from "../policy/types.ts";
 import { displayPath, readUserFile } from "../spec/files.ts";
 import type { LoadedPlatform } from "../spec/parse.ts";
@@ -48,11 +48,15 @@ function expand(input: string, cwd: string): string[] {
  * is what `helm template … | slipway check -` receives when helm fails in a shell without
  * `pipefail`, and a gate that passes then lets anything through.
  */
-export async function readManifestInputs(inputs: readonly string[], io: CliIo): Promise<SourcedObject[]> {
+export async function readManifestInputs(
+  inputs: readonly string[],
+  io: CliIo,
+  options: ParseOptions = {},
+): Promise<SourcedObject[]> {
   const out: SourcedObject[] = [];
   for (const input of inputs) {
     if (input === "-") {
-      const objects = parseManifests(await io.readStdin(), "<stdin>");
+      const objects = parseManifests(await io.readStdin(), "<stdin>", options);
       if (objects.length === 0) {
         throw new SlipwayError(
           ErrorCode.Input,
@@ -64,7 +68,7 @@ export async function readManifestInputs(inputs: readonly string[], io: CliIo): 
       continue;
     }
     for (const file of expand(input, io.cwd)) {
-      out.push(...parseManifests(readUserFile(file, "manifest"), displayPath(file, io.cwd)));
+      out.push(...parseManifests(readUserFile(file, "manifest"), displayPath(file, io.cwd), options));
     }
   }
   if (out.length === 0) {

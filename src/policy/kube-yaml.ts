@@ -172,6 +172,14 @@ function mergeInto(map: Record<string, unknown>, value: unknown): string {
 
 /** Every document of `text` as the API server would decode it; empty documents are `null`. */
 export function loadKubeYaml(text: string): unknown[] {
+  return loadKubeYamlEvents(text).values;
+}
+
+/** Parsed events of a text, for `lineLocator`; keeping them saves a second parse. */
+export type YamlEvents = readonly Event[];
+
+/** `loadKubeYaml`, also handing back the parser's events. */
+export function loadKubeYamlEvents(text: string): { values: unknown[]; events: YamlEvents } {
   let events: Event[];
   try {
     events = parseEvents(text, { maxDepth: MAX_DEPTH });
@@ -180,7 +188,12 @@ export function loadKubeYaml(text: string): unknown[] {
   }
   checkAliasExpansion(events, text);
   try {
-    return constructFromEvents(events, { source: text, schema: kubeSchema, maxTotalMergeKeys: 100_000 });
+    const values = constructFromEvents(events, {
+      source: text,
+      schema: kubeSchema,
+      maxTotalMergeKeys: 100_000,
+    });
+    return { values, events };
   } catch (error) {
     throw asKubeYamlError(error);
   }
@@ -256,8 +269,11 @@ function checkAliasExpansion(events: readonly Event[], text: string): void {
  * walks the parser's events. Keys are compared as text, so a path through a merged or aliased
  * part stops at the mapping that holds it.
  */
-export function lineLocator(text: string): (path: readonly (string | number)[]) => number {
-  let events: Event[] | undefined;
+export function lineLocator(
+  text: string,
+  parsed?: YamlEvents,
+): (path: readonly (string | number)[]) => number {
+  let events: YamlEvents | undefined = parsed;
   let lineStarts: number[] | undefined;
   return (path) => {
     try {

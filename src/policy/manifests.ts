@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { ErrorCode, type Problem, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
-import { KubeYamlError, lineLocator, loadKubeYaml } from "./kube-yaml.ts";
+import { KubeYamlError, lineLocator, loadKubeYamlEvents, type YamlEvents } from "./kube-yaml.ts";
 
 export interface SourcedObject {
   readonly object: KubeObject;
@@ -75,15 +75,26 @@ function firstContentLine(chunk: Chunk): number | undefined {
   return i < 0 ? undefined : chunk.offset + i + 1;
 }
 
-export function parseManifests(text: string, file: string): SourcedObject[] {
+export interface ParseOptions {
+  /**
+   * Keep each document's parser events so `lineOf` need not parse it again: for callers that will
+   * look up many lines (SARIF output), at the cost of holding the events in memory.
+   */
+  readonly keepPositions?: boolean;
+}
+
+export function parseManifests(text: string, file: string, options: ParseOptions = {}): SourcedObject[] {
   const out: SourcedObject[] = [];
   const problems: Problem[] = [];
   for (const chunk of chunks(text)) {
     const start = firstContentLine(chunk);
     if (start === undefined) continue; // only comments, e.g. helm's `# Source:` lines
     let value: unknown;
+    let events: YamlEvents | undefined;
     try {
-      value = loadKubeYaml(chunk.text)[0];
+      const loaded = loadKubeYamlEvents(chunk.text);
+      value = loaded.values[0];
+      if (options.keepPositions) events = loaded.events;
     } catch (error) {
       if (!(error instanceof KubeYamlError)) throw error;
       const at = positionIn(chunk.text, error.offset);
@@ -98,7 +109,7 @@ export function parseManifests(text: string, file: string): SourcedObject[] {
     }
     if (value === null || value === undefined) continue; // empty documents between `---`
     // Positions are computed only when asked for, from this document's text alone.
-    const locateLine = lineLocator(chunk.text);
+    const locateLine = lineLocator(chunk.text, events);
     const lineOf = (path: readonly (string | number)[]): number => chunk.offset + locateLine(path);
     const items = isList(value)
       ? value.items.map((v, i) => ({ v, at: ["items", i] as (string | number)[] }))

@@ -97,7 +97,8 @@ async function runCheck(
       "give manifests (-f <path>, a path, or - for stdin) or --app <dir> --target <t>, not both",
     );
   }
-  const loaded = opts.app === undefined ? await fromManifests(paths, opts, io) : await fromApp(opts);
+  const loaded =
+    opts.app === undefined ? await fromManifests(paths, opts, io, format === "sarif") : await fromApp(opts);
   const customRules = loaded.platform ? readCustomRules(loaded.platform) : [];
   const policy = policyFor(loaded, opts, mode);
   const objects = loaded.objects.map((s) => s.object);
@@ -198,8 +199,14 @@ interface Loaded {
   preview?: string;
 }
 
-async function fromManifests(paths: string[], opts: CheckOptions, io: CliIo): Promise<Loaded> {
-  const objects = await readManifestInputs(paths, io);
+async function fromManifests(
+  paths: string[],
+  opts: CheckOptions,
+  io: CliIo,
+  keepPositions: boolean,
+): Promise<Loaded> {
+  // SARIF gives every finding its line: keep the parse's positions rather than parse again.
+  const objects = await readManifestInputs(paths, io, { keepPositions });
   // A platform file matters for manifests only when asked for, or when a channel is named.
   const platform =
     opts.platform !== undefined || opts.channel !== undefined
