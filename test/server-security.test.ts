@@ -59,7 +59,15 @@ for (const kind of ["sqlite", "postgres"] as const)
       assert.equal(scraped.status, 200);
       assert.match(await scraped.text(), /slipway_http_requests_total/);
       // Worthless anywhere else, even though its user is a platform administrator.
-      for (const path of ["/api/v1/apps", "/api/v1/whoami", "/api/v1/audit", "/api/v1/openapi.json"]) {
+      for (const path of [
+        "/api/v1/apps",
+        "/api/v1/whoami",
+        "/api/v1/audit",
+        "/api/v1/openapi.json",
+        // Not even whether something exists.
+        "/api/v1/apps/checkout",
+        "/api/v1/apps/no-such-app",
+      ]) {
         const response = await h.call("GET", path, { token: secret });
         assert.equal(response.status, 403, path);
         assert.match((await errorOf(response)).message, /scope is metrics/, path);

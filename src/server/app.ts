@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { Store } from "../store/store.ts";
 import type { Authenticator } from "./auth/authenticate.ts";
-import { authorize, authorizeMetrics } from "./auth/principal.ts";
+import { authorize, authorizeMetrics, refuseNarrowScope } from "./auth/principal.ts";
 import { defaultBodyLimit, readJsonBody } from "./body.ts";
 import { errorResponse, invalidInput, type Logger } from "./http-errors.ts";
 import { Metrics } from "./metrics.ts";
@@ -92,6 +92,7 @@ export function createApi(deps: ApiDeps): Hono {
     app.on(def.method.toUpperCase(), def.path, async (c) => {
       // Authentication first: an anonymous caller learns nothing, not even what is invalid.
       const principal = await deps.authenticate.authenticate(c.req.header("authorization"));
+      refuseNarrowScope(principal);
       const params = parse(def.params, c.req.param(), "path");
       const query = parse(def.query, c.req.query(), "query");
       const body =

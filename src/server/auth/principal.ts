@@ -76,8 +76,11 @@ export function authorize(
   }
 }
 
-/** A scraper's token (scope `metrics`) opens `/metrics` and nothing else. */
-function refuseNarrowScope(principal: Principal): void {
+/**
+ * A scraper's token (scope `metrics`) opens `/metrics` and nothing else. Routes call this first,
+ * before reading anything, so such a token cannot even learn what exists.
+ */
+export function refuseNarrowScope(principal: Principal): void {
   if (principal.scope !== "api") {
     throw new SlipwayError(
       ErrorCode.Forbidden,
