@@ -126,6 +126,8 @@ test("Slipway's own rendered examples pass every rule in enforce mode, on every 
         image,
         "--mode",
         "enforce",
+        "--platform",
+        "examples/slipway.platform.yaml",
       ]);
       assert.equal(r.code, 0, `${app} ${target}\n${r.out}${r.err}`);
       assert.match(r.out, /0 errors, 0 warnings/, `${app} ${target}\n${r.out}`);
@@ -181,6 +183,7 @@ test("waivers in slipway.yaml stop an enforced finding from blocking; an expired
   const withWaiver = (expires: string) =>
     `${spec}\npolicy:\n  waivers:\n    - rule: required-labels\n      reason: the cost label arrives with the billing migration\n      expires: ${expires}\n`;
   const args = ["check", "--app", join(dir, "cart"), "--target", "stable", "--required-label", "cost-center"];
+  args.push("--platform", join(dir, "slipway.platform.yaml"));
   args.push("--image", `registry.example.com/commerce/cart@${digest}`);
 
   const inAMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
