@@ -65,39 +65,39 @@ function encryptedKeys(text: string): string[] {
 }
 
 // sops' own regex forms: POSIX classes, inline flags, Unicode classes, \z; each differs from JavaScript.
-const forms: { flag: string; pattern: string; selectors: Selectors; encrypted: string[] }[] = [
+const forms: { field: string; pattern: string; selectors: Selectors; encrypted: string[] }[] = [
   {
-    flag: "--encrypted-regex",
+    field: "encrypted_regex",
     pattern: "^[[:alpha:]]+$",
     selectors: { encryptedRegex: "^[[:alpha:]]+$" },
     encrypted: ["PassPhrase", "nested.label", "nested.token", "note", "password"],
   },
   {
-    flag: "--encrypted-regex",
+    field: "encrypted_regex",
     pattern: "(?i)^pass",
     selectors: { encryptedRegex: "(?i)^pass" },
     encrypted: ["PassPhrase", "password"],
   },
   {
-    flag: "--encrypted-regex",
+    field: "encrypted_regex",
     pattern: "^\\pL+\\z",
     selectors: { encryptedRegex: "^\\pL+\\z" },
     encrypted: ["PassPhrase", "nested.label", "nested.token", "note", "password"],
   },
   {
-    flag: "--unencrypted-regex",
+    field: "unencrypted_regex",
     pattern: "[[:digit:]]|[[:punct:]]",
     selectors: { unencryptedRegex: "[[:digit:]]|[[:punct:]]" },
     encrypted: ["PassPhrase", "nested.label", "nested.token", "note", "password"],
   },
   {
-    flag: "--encrypted-comment-regex",
+    field: "encrypted_comment_regex",
     pattern: "(?i)^ ?SOPS:ENC",
     selectors: { encryptedCommentRegex: "(?i)^ ?SOPS:ENC" },
     encrypted: ["nested.label", "nested.token"],
   },
   {
-    flag: "--unencrypted-comment-regex",
+    field: "unencrypted_comment_regex",
     pattern: "(?i)^\\s*PUBLIC",
     selectors: { unencryptedCommentRegex: "(?i)^\\s*PUBLIC" },
     encrypted: ["PassPhrase", "api-key", "db_user2", "nested.label", "nested.token", "note"],
@@ -105,9 +105,12 @@ const forms: { flag: string; pattern: string; selectors: Selectors; encrypted: s
 ];
 
 for (const form of forms) {
-  test(`${form.flag} '${form.pattern}': the same values as sops encrypts; each opens the other's file`, async () => {
+  test(`${form.field} '${form.pattern}': the same values as sops encrypts; each opens the other's file`, async () => {
     writeFileSync(join(dir, "plain.yaml"), plain);
-    const bySops = sops(["encrypt", form.flag, form.pattern, "--age", recipient, "plain.yaml"]);
+    // A rule, because sops has flags for only two of the four selectors.
+    const rule = `creation_rules:\n  - ${form.field}: '${form.pattern}'\n    age: ${recipient}\n`;
+    writeFileSync(join(dir, "rule.sops.yaml"), rule);
+    const bySops = sops(["--config", "rule.sops.yaml", "encrypt", "plain.yaml"]);
     assert.deepEqual(encryptedKeys(bySops), form.encrypted, "sops itself selected other values");
 
     // sops → Slipway: the MAC verifies, the plaintext is the same.
