@@ -31,7 +31,19 @@ test("helm template of Slipway's exported charts passes every rule in enforce mo
     const out = join(mkdtempSync(join(tmpdir(), "slipway-export-")), app);
     const io = memoryIo({ cwd: repo });
     assert.equal(
-      await main(["export", "helm", "--app", `examples/${app}`, "--out", out], io),
+      await main(
+        [
+          "export",
+          "helm",
+          "--app",
+          `examples/${app}`,
+          "--platform",
+          "examples/slipway.platform.yaml",
+          "--out",
+          out,
+        ],
+        io,
+      ),
       0,
       io.stderr(),
     );
