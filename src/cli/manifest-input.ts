@@ -16,6 +16,9 @@ import type { CliIo } from "./io.ts";
 
 const manifestFile = /\.(ya?ml|json)$/i;
 
+/** One manifest file at most; past it (and well before V8's string limit) it is refused by name. */
+export const MAX_MANIFEST_BYTES = 256 * 2 ** 20;
+
 function filesBelow(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
@@ -68,6 +71,12 @@ export async function readManifestInputs(
       continue;
     }
     for (const file of expand(input, io.cwd)) {
+      if (statSync(file).size > MAX_MANIFEST_BYTES) {
+        throw new SlipwayError(
+          ErrorCode.Input,
+          `manifest ${displayPath(file, io.cwd)} is larger than ${MAX_MANIFEST_BYTES / 2 ** 20} MiB; split it into several files`,
+        );
+      }
       out.push(...parseManifests(readUserFile(file, "manifest"), displayPath(file, io.cwd), options));
     }
   }

@@ -3,7 +3,7 @@
  * built to exhaust it, failures in the requested output format, and SARIF at scale.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -239,4 +239,14 @@ policy:
   writeFileSync(join(dir, "app", "slipway.yaml"), spec(day(60)));
   const tooLong = JSON.parse((await run(args)).out) as { refusedWaivers: { reason: string }[] };
   assert.match(tooLong.refusedWaivers[0]?.reason ?? "", /more than 30 days ahead/);
+});
+
+test("a manifest file over the size limit is refused by name before it is read", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-check-"));
+  const big = join(dir, "big.yaml");
+  writeFileSync(big, "");
+  truncateSync(big, 257 * 2 ** 20); // sparse: no disk or memory spent
+  const { code, err } = await run(["check", big]);
+  assert.equal(code, 2);
+  assert.match(err, /manifest .*big\.yaml is larger than 256 MiB/);
 });
