@@ -14,6 +14,7 @@ import {
   releaseSchema,
   whoamiSchema,
 } from "../../server/api-schemas.ts";
+import { printable } from "../table.ts";
 
 export interface PageOptions {
   readonly limit?: number | undefined;
@@ -62,17 +63,27 @@ export class ApiClient {
         headers: { authorization: `Bearer ${this.#token}`, accept: "application/json" },
       });
     } catch (error) {
+      throw unreachable(this.#server, error);
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      const https = this.#server.replace(/^http:/, "https:");
+      const hint =
+        this.#server.startsWith("http:") &&
+        /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS/i.test(text)
+          ? `: the server speaks HTTPS, use ${https}`
+          : "";
       throw new SlipwayError(
         ErrorCode.Unavailable,
-        `cannot reach the Slipway server at ${this.#server}: is \`slipway serve\` running? (${String(error)})`,
-        { cause: error },
+        `${url} answered ${response.status} without JSON${hint}`,
+        {
+          cause: error,
+        },
       );
     }
-    const body: unknown = await response.json().catch((error: unknown) => {
-      throw new SlipwayError(ErrorCode.Unavailable, `${url} answered ${response.status} without JSON`, {
-        cause: error,
-      });
-    });
     if (!response.ok) throw errorFrom(body, response.status);
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -94,5 +105,37 @@ function errorFrom(body: unknown, status: number): SlipwayError {
   if (!parsed.success) return new SlipwayError(ErrorCode.Internal, `the server answered ${status}`);
   const candidate = { code: parsed.data.error.code };
   const code = isSlipwayError(candidate) ? (candidate.code as ErrorCode) : ErrorCode.Internal;
-  return new SlipwayError(code, parsed.data.error.message, { details: parsed.data.error.details });
+  // The message is the server's text: printed as data, never as terminal control codes.
+  return new SlipwayError(code, printable(parsed.data.error.message), { details: parsed.data.error.details });
+}
+
+/**
+ * Why a request got no answer, in the user's terms. A TLS request to a plain HTTP server fails in
+ * the TLS handshake ("wrong version number"), and a plain request to a TLS server is dropped
+ * without an answer: both are a wrong scheme in --server, not a stopped server.
+ */
+export function unreachable(server: string, error: unknown): SlipwayError {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const code = typeof cause?.code === "string" ? cause.code : "";
+  const detail = typeof cause?.message === "string" ? cause.message : String(error);
+  const swapped = server.startsWith("https:")
+    ? server.replace(/^https:/, "http:")
+    : server.replace(/^http:/, "https:");
+  let message: string;
+  if (
+    server.startsWith("https:") &&
+    (/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code) ||
+      /wrong version number/.test(detail))
+  ) {
+    message = `the server at ${server} answered plain HTTP to a TLS request: use ${swapped}`;
+  } else if (server.startsWith("http:") && (code === "UND_ERR_SOCKET" || code === "ECONNRESET")) {
+    message = `the server at ${server} closed the connection without an answer; if it serves HTTPS, use ${swapped}`;
+  } else if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+    message = `the TLS certificate of ${server} is not trusted (${code}); give its CA to Node with NODE_EXTRA_CA_CERTS=<file>`;
+  } else if (code === "ECONNREFUSED") {
+    message = `nothing listens at ${server}: is \`slipway serve\` running there?`;
+  } else {
+    message = `cannot reach the Slipway server at ${server} (${code || detail})`;
+  }
+  return new SlipwayError(ErrorCode.Unavailable, message, { cause: error });
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { CliIo } from "../io.ts";
+import { printable } from "../table.ts";
 import type { ApiClient } from "./api-client.ts";
 
 export interface ListFlags {
@@ -36,5 +37,5 @@ export async function clientFor(io: CliIo): Promise<ApiClient> {
 
 /** Tells people how to get the next page; stderr, so `--output json` stays clean. */
 export function hintMore(io: CliIo, nextCursor: string | null): void {
-  if (nextCursor !== null) io.err(`more: --cursor ${nextCursor}\n`);
+  if (nextCursor !== null) io.err(`more: --cursor ${printable(nextCursor)}\n`);
 }

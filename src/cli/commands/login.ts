@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { CliIo } from "../io.ts";
+import { printable } from "../table.ts";
 
 export function registerLogin(program: Command, io: CliIo): void {
   program
@@ -30,9 +31,12 @@ export function registerLogin(program: Command, io: CliIo): void {
       const me = await new ApiClient({ server: flags.server, token }).whoami();
       const file = writeClientConfig(io.env, { server: flags.server, token });
       const roles = me.memberships.map((m) => `${m.role} in ${m.teamName}`).join(", ");
+      // Names come from the server (and its identity provider): printed as data, never as control codes.
       io.out(
-        `logged in to ${flags.server} as ${me.user.displayName} (${me.user.subject})` +
-          `${me.user.isAdmin ? ", platform administrator" : ""}${roles ? `; ${roles}` : ""}\n`,
+        printable(
+          `logged in to ${flags.server} as ${me.user.displayName} (${me.user.subject})` +
+            `${me.user.isAdmin ? ", platform administrator" : ""}${roles ? `; ${roles}` : ""}`,
+        ) + "\n",
       );
       io.err(`saved to ${file}\n`);
     });
