@@ -2,12 +2,14 @@
  * Render benchmark: 1,000 generated apps × 5 channels (parse, merge, render, schema-validate),
  * side by side with the real `helm template` on the exported charts of a sample of the same apps.
  * Prints ms per app-target, the per-app ratio against helm, the growth ratio time(2N)/time(N) and
- * peak RSS; the last line is one JSON object of the figures.
+ * peak RSS. Then large specs, validated as `slipway validate` does (parse, then render for every
+ * channel): one of 20,000 env keys and a multi-MB one, with their ms per MB, which stay alike when
+ * validation is linear. The last line is one JSON object of the figures.
  *
  * The Slipway side runs in a child process of its own on the compiled package (`dist/`), the code
  * an installed slipway runs, so its time and RSS are not those of this orchestrating script.
  *
- *   npm run bench -- render [--apps 1000] [--helm-sample 20]
+ *   npm run bench -- render [--apps 1000] [--helm-sample 20] [--large-mb 5]
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,12 +23,25 @@ import { layerToolPath } from "../src/testing/layer-tools.ts";
 import { hasPeer, peerPath } from "../src/testing/peers.ts";
 
 const { values } = parseArgs({
-  options: { apps: { type: "string", default: "1000" }, "helm-sample": { type: "string", default: "20" } },
+  options: {
+    apps: { type: "string", default: "1000" },
+    "helm-sample": { type: "string", default: "20" },
+    "large-mb": { type: "string", default: "5" },
+  },
 });
 const N = Number(values.apps);
 const SAMPLE = Number(values["helm-sample"]);
+// About 33 bytes an env line: the multi-MB spec is env keys plus a 0.9 MiB config file.
+const LARGE_MB = Number(values["large-mb"]);
+const LARGE_ENV_KEYS = Math.round(((LARGE_MB - 0.9) * 1e6) / 33);
 const platform = defaultPlatform();
 const channels = platform.platform.channels.map((c) => c.name);
+
+interface LargeFigure {
+  envKeys: number;
+  mb: number;
+  ms: number;
+}
 
 interface SlipwayFigures {
   halfMs: number;
@@ -34,13 +49,14 @@ interface SlipwayFigures {
   objects: number;
   rssAfterLoadMiB: number;
   peakRssMiB: number;
+  large: LargeFigure[];
 }
 
 // The measured side: plain JavaScript on dist/. Warm-up first (as a long-running server or a CLI
 // batch would be), so N/2 and N are both measured on warm code and their ratio shows the growth.
 const WORKER = `
 const dist = (p) => new URL(p, ${JSON.stringify(new URL("../dist/", import.meta.url).href)}).href;
-const { generatedAppYaml } = await import(dist("render/generate-app.js"));
+const { generatedAppYaml, largeAppYaml } = await import(dist("render/generate-app.js"));
 const { render } = await import(dist("render/render.js"));
 const { defaultPlatform, parseAppSpec } = await import(dist("spec/parse.js"));
 const N = ${N};
@@ -60,8 +76,17 @@ function renderAll(count) {
 renderAll(Math.floor(N / 2));
 const half = renderAll(Math.floor(N / 2));
 const full = renderAll(N);
+const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+// Large specs: what \`slipway validate\` does with one — parse, then render for every channel.
+const large = [[20000, 0], [${LARGE_ENV_KEYS}, 900 * 1024]].map(([envKeys, configBytes]) => {
+  const text = largeAppYaml(envKeys, configBytes);
+  const start = performance.now();
+  const app = parseAppSpec(text, "slipway.yaml", platform);
+  for (const target of channels) render({ app, platform, target });
+  return { envKeys, mb: text.length / 1e6, ms: performance.now() - start };
+});
 console.log(JSON.stringify({ halfMs: half.ms, fullMs: full.ms, objects: full.objects, rssAfterLoadMiB,
-  peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  peakRssMiB, large }));
 `;
 
 execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
@@ -120,6 +145,12 @@ console.log(`  growth         time(${N})/time(${Math.floor(N / 2)}) = ${growth.t
 console.log(
   `  peak RSS       ${slipway.peakRssMiB.toFixed(0)} MiB (target ≤ 200 MiB; ${slipway.rssAfterLoadMiB.toFixed(0)} MiB after loading modules and inputs)`,
 );
+for (const l of slipway.large) {
+  console.log(
+    `  large spec     ${l.envKeys} env keys, ${l.mb.toFixed(1)} MB: validated (parse + ${channels.length} channels) in ${l.ms.toFixed(0)} ms, ${(l.ms / l.mb).toFixed(0)} ms per MB`,
+  );
+}
+const [large20k, largeMb] = slipway.large as [LargeFigure, LargeFigure];
 console.log(
   JSON.stringify({
     bench: "render",
@@ -137,5 +168,10 @@ console.log(
       : {}),
     growth_2n_over_n: Number(growth.toFixed(3)),
     peak_rss_mib: Number(slipway.peakRssMiB.toFixed(1)),
+    large_20k_env_ms: Number(large20k.ms.toFixed(0)),
+    large_20k_env_mb: Number(large20k.mb.toFixed(2)),
+    large_multi_mb_ms: Number(largeMb.ms.toFixed(0)),
+    large_multi_mb: Number(largeMb.mb.toFixed(2)),
+    large_ms_per_mb_ratio: Number((largeMb.ms / largeMb.mb / (large20k.ms / large20k.mb)).toFixed(2)),
   }),
 );

@@ -74,3 +74,23 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A large `slipway.yaml` for the benchmark: `envKeys` env variables and, when `configBytes` > 0, a
+ * config file of about that size (kept under the ConfigMap limit by the caller). Written by hand,
+ * not by `stringify`, so that building the text costs little beside parsing it.
+ */
+export function largeAppYaml(envKeys: number, configBytes = 0): string {
+  const parts = [
+    "apiVersion: slipway.dev/v1\nkind: App\nname: large\nteam: platform\n",
+    'image:\n  repository: registry.example.com/platform/large\n  tag: "1.0.0"\n',
+    "ports:\n  - { name: http, port: 8080 }\nenv:\n",
+  ];
+  for (let i = 0; i < envKeys; i++) parts.push(`  VAR_${i}: value-${i}-${(i * 2654435761) % 1000003}\n`);
+  if (configBytes > 0) {
+    parts.push("configFiles:\n  - path: /etc/large/data.txt\n    content: |\n");
+    const line = `      ${"x".repeat(75)}\n`;
+    for (let size = 0; size < configBytes; size += line.length - 6) parts.push(line);
+  }
+  return parts.join("");
+}
