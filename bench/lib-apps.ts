@@ -51,7 +51,7 @@ health:
   readiness:
     http: { path: /ready, port: http }
 routes:
-  - host: ${name}.example.com
+  - host: ${name}.staging.apps.example.com
     paths: ["/"]
     port: http
     tls: true
@@ -71,7 +71,18 @@ export function generateApps(
   namespaceSuffix: string,
   changed?: string,
 ): BenchApp[] {
-  const platform = parsePlatform(readFileSync(platformFile, "utf8"), "examples/slipway.platform.yaml");
+  const examplePlatform = parsePlatform(readFileSync(platformFile, "utf8"), "examples/slipway.platform.yaml");
+  // The workload's teams join the example's, as a platform team would list them.
+  const generatedTeams = Array.from({ length: teams }, (_, t) => ({
+    name: `team${String(t).padStart(2, "0")}`,
+  }));
+  const platform = {
+    ...examplePlatform,
+    platform: {
+      ...examplePlatform.platform,
+      teams: [...(examplePlatform.platform.teams ?? []), ...generatedTeams],
+    },
+  };
   const apps: BenchApp[] = [];
   for (let i = 0; i < count; i++) {
     const name = `app-${String(i).padStart(3, "0")}`;
