@@ -68,7 +68,15 @@ test("upgrade-check --output json for v1.37 and exit 0 when only deprecations re
 });
 
 test("upgrade-check on an app renders every channel; a bad version is an input error", async () => {
-  const ok = await run(["upgrade-check", "--to", "1.37", "--app", "examples/cart"]);
+  const ok = await run([
+    "upgrade-check",
+    "--to",
+    "1.37",
+    "--app",
+    "examples/cart",
+    "--platform",
+    "examples/slipway.platform.yaml",
+  ]);
   assert.equal(ok.code, 0, ok.err);
   assert.match(ok.out, /: 0 on removed APIs, 0 on deprecated APIs/);
   const bad = await run(["upgrade-check", "--to", "latest", "-"], old);
