@@ -156,7 +156,7 @@ const appBodyShape = {
       if (bytes > MAX_CONFIG_BYTES) {
         ctx.addIssue({
           code: "custom",
-          message: `config files hold ${(bytes / 1048576).toFixed(1)} MiB; a ConfigMap holds at most 1 MiB`,
+          message: `config files hold ${bytes.toLocaleString("en-US")} bytes in all; a ConfigMap holds at most ${MAX_CONFIG_BYTES.toLocaleString("en-US")} (1 MiB)`,
         });
       }
     })

@@ -145,7 +145,10 @@ test("config files over 1 MiB in all are refused: a ConfigMap holds no more", ()
     `configFiles:\n  - { path: /a, content: ${content(600_000)} }\n  - { path: /b, content: ${content(600_000)} }\n`,
   );
   assert.equal(tooBig?.path, "configFiles");
-  assert.match(tooBig?.message ?? "", /1\.1 MiB; a ConfigMap holds at most 1 MiB/);
+  assert.match(
+    tooBig?.message ?? "",
+    /hold 1,200,000 bytes in all; a ConfigMap holds at most 1,048,576 \(1 MiB\)/,
+  );
   parseAppSpec(
     `${HEAD}configFiles:\n  - { path: /a, content: ${content(1024 * 1024)} }\n`,
     "s.yaml",
