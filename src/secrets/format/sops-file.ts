@@ -82,8 +82,30 @@ export async function openDocument(
 ): Promise<OpenedDocument> {
   const format = options.format ?? formatForPath(options.file);
   const parsed = parseEncrypted(bytes, format, options.file);
-  const dataKey = await options.keys.unwrapDataKey(parsed.metadata, options.file);
+  const dataKey = await options.keys.unwrapDataKey(parsed.metadata, options.file).catch((error: unknown) => {
+    throw atMetadata(error, bytes);
+  });
   return openWithDataKey(parsed, dataKey, format, options.file);
+}
+
+/**
+ * The key ring knows the metadata, not where it sits: its problems are placed at the file's
+ * `sops` entry (a `sops:` key, `"sops":`, or the first `sops_` line of dotenv and INI files).
+ */
+function atMetadata(error: unknown, bytes: Uint8Array): unknown {
+  if (!(error instanceof SlipwayError) || !error.problems.some((p) => p.line === 0)) return error;
+  const text = new TextDecoder().decode(bytes);
+  const match = /^[ \t]*(?:"sops"\s*:|sops:|sops_|\[sops\])/m.exec(text);
+  const offset = match ? match.index + (match[0].length - match[0].trimStart().length) : 0;
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
+  const problems = error.problems.map((p) => (p.line === 0 ? { ...p, line, column } : p));
+  return new SlipwayError(error.code, error.message, {
+    problems,
+    details: { ...error.details },
+    cause: error.cause,
+  });
 }
 
 /** Decrypts with a known data key and verifies the MAC (also used by tests of independent paths). */
