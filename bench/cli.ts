@@ -33,6 +33,7 @@ const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
 const checkout = fileURLToPath(new URL("..", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "slipway-bench-cli-"));
+process.on("exit", () => rmSync(root, { recursive: true, force: true }));
 
 // The package as users install it.
 if (!values["skip-build"]) execFileSync("npm", ["run", "build"], { cwd: checkout, stdio: "inherit" });
@@ -100,8 +101,11 @@ const cases: Case[] = [
   },
 ];
 
-// A private compile cache, so a cache left by other runs does not flatter the first rounds.
-const env = { ...process.env, NODE_COMPILE_CACHE: join(root, "compile-cache") };
+// A private temporary directory, where bin/slipway.js keeps Node's compile cache: a cache left
+// by other runs does not flatter the first rounds, and a build without the cache is not given one.
+const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: join(root, "tmp") };
+delete env.NODE_COMPILE_CACHE;
+mkdirSync(join(root, "tmp"));
 function wallMs(c: Case): number {
   const start = performance.now();
   const result = spawnSync(c.command, c.args, { cwd: root, env, stdio: ["ignore", "ignore", "pipe"] });
@@ -120,7 +124,6 @@ for (let round = 0; round < WARMUP + RUNS; round++) {
     if (round >= WARMUP) samples.get(c.key)?.push(ms);
   }
 }
-rmSync(root, { recursive: true, force: true });
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
