@@ -6,37 +6,50 @@
  */
 import type { Command } from "commander";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
-import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
-import {
-  encryptDocument,
-  type OpenedDocument,
-  openDocument,
-  sealDocument,
-} from "../../secrets/format/sops-file.ts";
-import {
-  emitPlain,
-  formatForPath,
-  parsePlain,
-  SOPS_FORMATS,
-  type SopsFormat,
-} from "../../secrets/format/stores.ts";
+import { formatForPath, SOPS_FORMATS, type SopsFormat } from "../../secrets/format/format-names.ts";
+import type { OpenedDocument } from "../../secrets/format/sops-file.ts";
 import { type TreeValue, toJsonValue } from "../../secrets/format/tree.ts";
 import { parseKeyPath, setValue, unsetValue, valueAt } from "../../secrets/format/tree-edit.ts";
 import { describeSpec } from "../../secrets/key-backend.ts";
 import { describeEntry, KeyRing } from "../../secrets/key-ring.ts";
-import { loadPlatformFile } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
 import { editInTemp } from "./secrets-editor.ts";
 import { changeFile, readInput } from "./secrets-files.ts";
-import {
-  configIndent,
-  findSopsConfig,
-  type KeyFlags,
-  keysFromFlags,
-  ruleFor,
-  selectorsFromFlags,
-} from "./secrets-support.ts";
+import type { KeyFlags } from "./secrets-support.ts";
+
+// The SOPS parsers, the key backends and the platform file's schemas are bound when a subcommand
+// runs (the preAction hook in registerSecrets), so `slipway secrets --help` loads none of them.
+type SopsFile = typeof import("../../secrets/format/sops-file.ts");
+type Stores = typeof import("../../secrets/format/stores.ts");
+type Support = typeof import("./secrets-support.ts");
+let keyRingFromEnv: typeof import("../../secrets/backends/from-env.ts").keyRingFromEnv;
+let loadPlatformFile: typeof import("../../spec/files.ts").loadPlatformFile;
+let encryptDocument: SopsFile["encryptDocument"];
+let openDocument: SopsFile["openDocument"];
+let sealDocument: SopsFile["sealDocument"];
+let emitPlain: Stores["emitPlain"];
+let parsePlain: Stores["parsePlain"];
+let configIndent: Support["configIndent"];
+let findSopsConfig: Support["findSopsConfig"];
+let keysFromFlags: Support["keysFromFlags"];
+let ruleFor: Support["ruleFor"];
+let selectorsFromFlags: Support["selectorsFromFlags"];
+
+async function loadModules(): Promise<void> {
+  const [fromEnv, files, sopsFile, stores, support] = await Promise.all([
+    import("../../secrets/backends/from-env.ts"),
+    import("../../spec/files.ts"),
+    import("../../secrets/format/sops-file.ts"),
+    import("../../secrets/format/stores.ts"),
+    import("./secrets-support.ts"),
+  ]);
+  ({ keyRingFromEnv } = fromEnv);
+  ({ loadPlatformFile } = files);
+  ({ encryptDocument, openDocument, sealDocument } = sopsFile);
+  ({ emitPlain, parsePlain } = stores);
+  ({ configIndent, findSopsConfig, keysFromFlags, ruleFor, selectorsFromFlags } = support);
+}
 
 function formatOf(file: string, flag: string | undefined): SopsFormat {
   if (flag === undefined) return formatForPath(file);
@@ -85,7 +98,8 @@ function keepLayout(io: CliIo, doc: OpenedDocument): OpenedDocument {
 export function registerSecrets(program: Command, io: CliIo): void {
   const secrets = program
     .command("secrets")
-    .description("SOPS-compatible encrypted files: encrypt, decrypt, edit, set, unset, rotate, updatekeys.");
+    .description("SOPS-compatible encrypted files: encrypt, decrypt, edit, set, unset, rotate, updatekeys.")
+    .hook("preAction", loadModules);
   // Vault and KMS keys only from the operator's platform file ($SLIPWAY_PLATFORM), never the file's word.
   const keys = (): KeyRing => {
     const { platform } = loadPlatformFile(undefined, io.env);

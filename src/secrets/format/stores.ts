@@ -7,6 +7,7 @@
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { emitDotenv, parseDotenv } from "./dotenv-store.ts";
 import { flatten, unflatten } from "./flatten.ts";
+import type { SopsFormat } from "./format-names.ts";
 import { emitIni, parseIni } from "./ini-store.ts";
 import { emitJson, parseJson } from "./json-store.ts";
 import { checkSize } from "./limits.ts";
@@ -14,17 +15,7 @@ import { metadataFromTree, metadataToTree, type SopsMetadata } from "./metadata.
 import type { Branch, MapEntry, Scalar, TreeMap } from "./tree.ts";
 import { detectYamlIndent, emitYaml, parseYaml } from "./yaml-store.ts";
 
-export const SOPS_FORMATS = ["yaml", "json", "dotenv", "ini", "binary"] as const;
-export type SopsFormat = (typeof SOPS_FORMATS)[number];
-
-export function formatForPath(path: string): SopsFormat {
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".yaml") || lower.endsWith(".yml")) return "yaml";
-  if (lower.endsWith(".json")) return "json";
-  if (lower.endsWith(".env")) return "dotenv";
-  if (lower.endsWith(".ini")) return "ini";
-  return "binary";
-}
+export { formatForPath, SOPS_FORMATS, type SopsFormat } from "./format-names.ts";
 
 export interface EmitOptions {
   /** YAML indentation (sops' default 4) or JSON indentation in spaces (default: a tab). */
