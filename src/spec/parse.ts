@@ -95,7 +95,10 @@ export function checkAppSpec(text: string, file: string, platform?: LoadedPlatfo
     else problems.push(...partial.problems);
   }
   const teams = platform?.platform.teams?.map((t) => t.name);
-  if (teams?.length && typeof raw.team === "string" && !teams.includes(raw.team)) {
+  const registration = teamRegistration(platform?.platform.teams, raw);
+  if (registration !== undefined) {
+    problems.push({ file, ...source.positionOf(["team"]), path: "team", ...registration });
+  } else if (teams?.length && typeof raw.team === "string" && !teams.includes(raw.team)) {
     const guess = closest(raw.team, teams);
     problems.push({
       file,
@@ -254,3 +257,31 @@ export function problemsError(
 }
 
 export type { AppBody };
+
+/**
+ * The team an app belongs to is the operator's word, not the app's: when the platform file lists a
+ * team's apps, a `team:` that disagrees is refused, so a repository cannot claim another team's
+ * keys, namespaces or hosts by writing its name.
+ */
+function teamRegistration(
+  teams: readonly { name: string; apps?: readonly string[] | undefined }[] | undefined,
+  raw: Record<string, unknown>,
+): { message: string; hint: string } | undefined {
+  if (typeof raw.name !== "string" || typeof raw.team !== "string") return undefined;
+  const app = raw.name;
+  const claimed = raw.team;
+  const owner = teams?.find((t) => t.apps?.includes(app));
+  if (owner !== undefined) {
+    if (owner.name === claimed) return undefined;
+    return {
+      message: `app \`${app}\` is registered to team \`${owner.name}\` in the platform file, not \`${claimed}\``,
+      hint: `write team: ${owner.name}, or ask the platform team to move the app`,
+    };
+  }
+  const team = teams?.find((t) => t.name === claimed);
+  if (team?.apps === undefined) return undefined;
+  return {
+    message: `app \`${app}\` is not one of team \`${claimed}\`'s apps in the platform file (${team.apps.join(", ") || "none"})`,
+    hint: `ask the platform team to add ${app} to team ${claimed}'s apps`,
+  };
+}

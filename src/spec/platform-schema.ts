@@ -107,7 +107,20 @@ export const platformSchema = z.strictObject({
       policy: channelPolicySchema.optional(),
     })
     .optional(),
-  teams: z.array(z.strictObject({ name: dnsLabel, description: z.string().optional() })).optional(),
+  teams: z
+    .array(
+      z.strictObject({
+        name: dnsLabel,
+        description: z.string().optional(),
+        apps: z
+          .array(dnsLabel)
+          .optional()
+          .describe(
+            "The apps registered to this team. When given, an app's team is the one that lists it: a slipway.yaml cannot claim another team (and with it that team's keys, namespaces and hosts).",
+          ),
+      }),
+    )
+    .optional(),
   keys: keysConfigSchema.optional(),
   routing: z
     .strictObject({
