@@ -36,8 +36,11 @@ function filesUnder(dir: string, since = 0): string[] {
     for (const e of entries) {
       const path = join(d, e.name);
       if (e.isDirectory()) walk(path);
-      else if (e.isFile() && statSync(path).mtimeMs >= since && statSync(path).size < 8 * 1024 * 1024)
-        out.push(path);
+      else if (e.isFile()) {
+        // Other tests run beside this one: a file listed a moment ago may be gone (a released lock).
+        const stat = statSync(path, { throwIfNoEntry: false });
+        if (stat !== undefined && stat.mtimeMs >= since && stat.size < 8 * 1024 * 1024) out.push(path);
+      }
     }
   };
   walk(dir);
