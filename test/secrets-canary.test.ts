@@ -107,7 +107,14 @@ test("a secret value reaches the cluster's Secret and appears in no output, file
   const gitops = join(root, "gitops");
   for (const file of filesUnder(root)) assertNoCanary(file, readFileSync(file, "latin1"));
   for (const file of [...filesUnder(tmpdir(), started), ...filesUnder("/dev/shm", started)]) {
-    if (!file.startsWith(root)) assertNoCanary(file, readFileSync(file, "latin1"));
+    if (file.startsWith(root)) continue;
+    let text: string;
+    try {
+      text = readFileSync(file, "latin1");
+    } catch {
+      continue; // removed by a test running beside this one since it was listed
+    }
+    assertNoCanary(file, text);
   }
   const objects = execFileSync("git", ["rev-list", "--objects", "--all"], { cwd: gitops, encoding: "utf8" })
     .split("\n")
