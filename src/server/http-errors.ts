@@ -5,8 +5,8 @@
  * secrets).
  */
 import type { z } from "zod";
+import type { ErrorBody } from "../api/resources.ts";
 import { ErrorCode, httpStatusFor, isSlipwayError, SlipwayError } from "../core/errors.ts";
-import type { ErrorBody } from "./api-schemas.ts";
 
 export interface Logger {
   error(message: string): void;

@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the same route list and zod schemas the server runs. */
 import { z } from "zod";
-import { errorBodySchema } from "./api-schemas.ts";
+import { errorBodySchema } from "../api/resources.ts";
 import type { RouteDef } from "./route.ts";
 
 type JsonSchema = Record<string, unknown>;

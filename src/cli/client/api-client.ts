@@ -5,7 +5,6 @@
  * type slows the editor as routes grow (a pitfall the Hono docs describe).
  */
 import type { z } from "zod";
-import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import {
   appSchema,
   deploymentSchema,
@@ -13,7 +12,8 @@ import {
   pageOf,
   releaseSchema,
   whoamiSchema,
-} from "../../server/api-schemas.ts";
+} from "../../api/resources.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
 import { printable } from "../table.ts";
 
 export interface PageOptions {

@@ -1,22 +1,24 @@
 /** Apps and their releases. */
 import { z } from "zod";
-import { notFound } from "../../store/context.ts";
-import type { App } from "../../store/records.ts";
-import type { Store } from "../../store/store.ts";
 import {
   appParams,
   approvalBody,
-  approvalSchema,
-  appSchema,
   createAppBody,
   createReleaseBody,
-  pageOf,
   pageQuerySchema,
-  releaseCreatedSchema,
   releaseParams,
-  releaseSchema,
   updateAppBody,
-} from "../api-schemas.ts";
+} from "../../api/requests.ts";
+import {
+  approvalSchema,
+  appSchema,
+  pageOf,
+  releaseCreatedSchema,
+  releaseSchema,
+} from "../../api/resources.ts";
+import { notFound } from "../../store/context.ts";
+import type { App } from "../../store/records.ts";
+import type { Store } from "../../store/store.ts";
 import { actorOf, visibleTeams } from "../auth/principal.ts";
 import { type RouteDef, route } from "../route.ts";
 

@@ -1,19 +1,17 @@
 /** Targets and deployments. */
-import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { notFound } from "../../store/context.ts";
+
 import {
   appParams,
   createDeploymentBody,
   createTargetBody,
-  deploymentDetailSchema,
   deploymentParams,
-  deploymentSchema,
   deploymentStatusBody,
   deploymentsQuery,
-  pageOf,
   pageQuerySchema,
-  targetSchema,
-} from "../api-schemas.ts";
+} from "../../api/requests.ts";
+import { deploymentDetailSchema, deploymentSchema, pageOf, targetSchema } from "../../api/resources.ts";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { notFound } from "../../store/context.ts";
 import { actorOf, roleIn } from "../auth/principal.ts";
 import { type RouteDef, route } from "../route.ts";
 

@@ -1,20 +1,23 @@
 /** Teams and members, the caller's own tokens, and the read-only audit log. */
-import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+
+import {
+  createTeamBody,
+  createTokenBody,
+  pageQuerySchema,
+  setMemberBody,
+  teamParams,
+  tokenParams,
+} from "../../api/requests.ts";
 import {
   apiTokenSchema,
   auditEventSchema,
   createdTokenSchema,
-  createTeamBody,
-  createTokenBody,
   emptySchema,
   pageOf,
-  pageQuerySchema,
-  setMemberBody,
-  teamParams,
   teamSchema,
-  tokenParams,
   whoamiSchema,
-} from "../api-schemas.ts";
+} from "../../api/resources.ts";
+import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { issueToken } from "../auth/api-tokens.ts";
 import { actorOf } from "../auth/principal.ts";
 import { type RouteDef, route } from "../route.ts";
