@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the `slipway` command. Inside a checkout the TypeScript sources run directly
-// (Node strips the types); an installed package runs the compiled `dist/`, because Node does
-// not strip types under node_modules.
+// (Node strips the types); an installed package runs the bundle `npm run build` writes to
+// `dist/bundle/` (scripts/bundle.ts): Node does not strip types under node_modules, and a few
+// bundled files load far faster than the few hundred modules they hold.
 import { existsSync } from "node:fs";
 import module from "node:module";
 import { fileURLToPath } from "node:url";
@@ -21,5 +22,12 @@ module.enableCompileCache?.();
 
 const source = new URL("../src/cli/main.ts", import.meta.url);
 const useSource = existsSync(fileURLToPath(source)) && !fileURLToPath(source).includes("/node_modules/");
-const { main } = await import(useSource ? source.href : new URL("../dist/cli/main.js", import.meta.url).href);
+const bundle = new URL("../dist/bundle/main.js", import.meta.url);
+if (!useSource && !existsSync(fileURLToPath(bundle))) {
+  process.stderr.write(
+    `slipway: ${fileURLToPath(bundle)} is missing: this installation is incomplete; reinstall slipway.\n`,
+  );
+  process.exit(1);
+}
+const { main } = await import(useSource ? source.href : bundle.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -3,9 +3,8 @@
  * using the validators that `kubernetes-models` generates from the upstream OpenAPI documents.
  * A renderer bug fails here, in tests and before apply, not in the cluster.
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
+import { loadModelModule } from "./k8s-model-module.ts";
 
 interface Validatable {
   validate(): void;
@@ -15,12 +14,9 @@ type ModelClass = new (data: never) => Validatable;
 /**
  * Each model is loaded on first use: a model brings its whole schema graph (Deployment alone is
  * ~150 modules), and every CLI command pays for what it loads before it does anything, so an app
- * without routes through a Gateway never loads the Gateway API's. `require` of these ES modules
- * is synchronous (rendering is); the packages export only `import` conditions, so the path is
- * resolved as an import and required by file.
+ * without routes through a Gateway never loads the Gateway API's (see k8s-model-module.ts).
  */
-const require = createRequire(import.meta.url);
-const modelModules: Record<string, [specifier: string, name: string]> = {
+export const modelModules: Record<string, [specifier: string, name: string]> = {
   "apps/v1/Deployment": ["kubernetes-models/apps/v1/Deployment", "Deployment"],
   "autoscaling/v2/HorizontalPodAutoscaler": [
     "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
@@ -50,7 +46,7 @@ function modelFor(key: string): ModelClass | undefined {
   const entry = modelModules[key];
   if (!entry) return undefined;
   const [specifier, name] = entry;
-  const Model = (require(fileURLToPath(import.meta.resolve(specifier))) as Record<string, ModelClass>)[name];
+  const Model = loadModelModule(specifier)[name] as ModelClass | undefined;
   if (!Model) throw new Error(`${specifier} exports no ${name}`);
   loaded.set(key, Model);
   return Model;

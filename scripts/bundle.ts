@@ -1,0 +1,96 @@
+/**
+ * Bundles the CLI for the published package (`npm run build`, after `tsc`): `dist/bundle/main.js`
+ * and its chunks. An installed `slipway` would otherwise load about 500 modules (zod, yaml,
+ * kubernetes-models, the policy catalog…) before a command does anything; bundled, it loads a
+ * few dozen files. Each command stays a chunk of its own (the commands' `import()`s are split
+ * points), so `slipway --help` still loads none of them. `bin/slipway.js` runs this bundle when
+ * installed and the TypeScript sources in a checkout.
+ *
+ *   node scripts/bundle.ts [--analyze]
+ */
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { build, type Plugin } from "esbuild";
+import { modelModules } from "../src/render/k8s-schema.ts";
+
+const { values } = parseArgs({ options: { analyze: { type: "boolean", default: false } } });
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outdir = `${root}dist/bundle`;
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { main: "src/cli/main.ts" },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node24",
+  // Whitespace and syntax only: names stay, so an internal error's stack still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "eof",
+  metafile: true,
+  logLevel: "warning",
+  // Bundled CommonJS packages (pg, client-node's dependencies) call require() and read
+  // __dirname; an ES module has neither, so every chunk defines them.
+  banner: {
+    js: [
+      'import { createRequire as __slipwayCreateRequire } from "node:module";',
+      'import { dirname as __slipwayDirname } from "node:path";',
+      'import { fileURLToPath as __slipwayFileURLToPath } from "node:url";',
+      "const require = __slipwayCreateRequire(import.meta.url);",
+      "const __filename = __slipwayFileURLToPath(import.meta.url);",
+      "const __dirname = __slipwayDirname(__filename);",
+    ].join("\n"),
+  },
+  // ajv-formats asks for Node's punycode, deprecated (a warning on every run outside
+  // node_modules); the userland package of the same name and API is bundled instead.
+  alias: { punycode: "punycode/" },
+  // pg's native binding is optional and loaded only when asked for; it is not a dependency.
+  external: ["pg-native"],
+  plugins: [bundledModels()],
+});
+
+if (values.analyze) {
+  const { analyzeMetafile } = await import("esbuild");
+  console.log(await analyzeMetafile(result.metafile, { verbose: false }));
+}
+
+/**
+ * `src/render/k8s-model-module.ts` resolves a model's path at run time, which a bundler cannot
+ * follow. In the bundle it becomes one static `require` per model `k8s-schema.ts` lists: esbuild
+ * bundles each and evaluates it on its first `require`, so a model still loads on first use. The
+ * packages export only `import` conditions, so these requires resolve as imports.
+ */
+function bundledModels(): Plugin {
+  const specifiers = [...new Set(Object.values(modelModules).map(([specifier]) => specifier))];
+  const packages = /^(kubernetes-models|@kubernetes-models\/[^/]+)\//;
+  return {
+    name: "bundled-kubernetes-models",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]render[\\/]k8s-model-module\.ts$/ }, () => ({
+        loader: "js",
+        contents: [
+          "export function loadModelModule(specifier) {",
+          "  switch (specifier) {",
+          ...specifiers.map((s) => `    case ${JSON.stringify(s)}: return require(${JSON.stringify(s)});`),
+          "  }",
+          `  throw new Error("no bundled kubernetes-models module " + specifier);`,
+          "}",
+        ].join("\n"),
+      }));
+      b.onResolve({ filter: packages }, async (args) => {
+        if (args.kind !== "require-call") return undefined;
+        const found = await b.resolve(args.path, {
+          kind: "import-statement",
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+        });
+        return found.errors.length > 0 ? { errors: found.errors } : { path: found.path };
+      });
+    },
+  };
+}
