@@ -30,7 +30,20 @@ export const idSchema = z.string().regex(/^[a-z]{3,4}_[0-9a-f]{28}$/, { message:
 export const roleSchema = z.enum(["viewer", "developer", "releaser", "admin"]);
 export const tokenScopeSchema = z.enum(["api", "metrics"]);
 export const targetKindSchema = z.enum(["channel", "preview"]);
-export const deploymentStatusSchema = z.enum(["pending", "progressing", "available", "failed", "superseded"]);
+/**
+ * A deployment's life: pending → rendering → applying → progressing → available, or failed,
+ * superseded or rolled-back (final).
+ */
+export const deploymentStatusSchema = z.enum([
+  "pending",
+  "rendering",
+  "applying",
+  "progressing",
+  "available",
+  "failed",
+  "superseded",
+  "rolled-back",
+]);
 
 export const commitShaSchema = z
   .string()
