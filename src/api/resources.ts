@@ -67,9 +67,17 @@ export const releaseSchema = z.object({
   imageDigest: digestSchema,
   specHash: hashSchema,
   secretsHash: hashSchema,
+  /** When the commit was written (its author date): lead time starts here. */
   commitTime: timestampSchema.nullable(),
   createdBy: z.string(),
   createdAt: timestampSchema,
+  /** The repository and directory the release was read from; null on releases recorded without git. */
+  repository: z.string().nullable(),
+  path: z.string().nullable(),
+  /** The commit's author (`Name <email>`), committer date and message. */
+  commitAuthor: z.string().nullable(),
+  committedAt: timestampSchema.nullable(),
+  commitMessage: z.string().nullable(),
 });
 export type ApiRelease = z.infer<typeof releaseSchema>;
 

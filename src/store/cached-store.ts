@@ -122,6 +122,8 @@ export class CachedStore implements Store {
   getRelease = (id: string) => this.#read(key("getRelease", id), () => this.#inner.getRelease(id));
   listReleases = (appName: string, page: PageRequest) =>
     this.#read(key("listReleases", appName, page), () => this.#inner.listReleases(appName, page));
+  // Not cached: read rarely (a deployment starting), possibly megabytes, and byte arrays cannot be frozen.
+  getReleaseSnapshot = (releaseId: string) => this.#inner.getReleaseSnapshot(releaseId);
 
   startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     this.#write(() => this.#inner.startDeployment(actor, input));

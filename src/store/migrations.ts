@@ -243,11 +243,7 @@ export const migrations: readonly Migration[] = [
           begin perform pg_notify(${sql.lit(changeChannel)}, tg_table_schema); return null; end $$`.execute(
         db,
       );
-      for (const table of changeNotifiedTables) {
-        await sql`create trigger ${sql.id(`${table}_notify_change`)}
-          after insert or update or delete or truncate on ${sql.table(table)}
-          for each statement execute function slipway_notify_change()`.execute(db);
-      }
+      for (const table of firstNotifiedTables) await notifyChanges(db, table);
     },
   },
   {
@@ -272,13 +268,47 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 7,
+    name: "release snapshots: content-addressed files and the commit they came from",
+    async up(db, dialect) {
+      // Where a release came from and the commit's own record (lead time starts at commit_time).
+      // Null for releases recorded before the server read repositories itself.
+      for (const column of ["repository", "source_path", "commit_author", "commit_message", "committed_at"]) {
+        await db.schema.alterTable("releases").addColumn(column, "text").execute();
+      }
+      // Each distinct file content once, by its SHA-256: a spec unchanged across a hundred commits
+      // is stored once. Never updated or deleted while a release names it.
+      await db.schema
+        .createTable("snapshot_blobs")
+        .addColumn("sha256", "text", (c) => c.primaryKey())
+        .addColumn("size", "integer", (c) => c.notNull())
+        .addColumn("content", dialect === "postgres" ? "bytea" : "blob", (c) => c.notNull())
+        .execute();
+      // A release's manifest: path (relative to the app's directory) → content hash.
+      await db.schema
+        .createTable("release_files")
+        .addColumn("release_id", "text", (c) => c.notNull().references("releases.id"))
+        .addColumn("path", "text", (c) => c.notNull())
+        .addColumn("sha256", "text", (c) => c.notNull().references("snapshot_blobs.sha256"))
+        .addPrimaryKeyConstraint("release_files_pk", ["release_id", "path"])
+        .execute();
+      if (dialect === "postgres") {
+        for (const table of ["snapshot_blobs", "release_files"]) await notifyChanges(db, table);
+      }
+    },
+  },
 ];
 
-/**
- * Every table a read can come from. A migration that adds a table adds its trigger too; the
- * PostgreSQL store test checks that no table is missing one.
- */
-export const changeNotifiedTables = [
+/** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */
+async function notifyChanges(db: Transaction<Tables>, table: string): Promise<void> {
+  await sql`create trigger ${sql.id(`${table}_notify_change`)}
+    after insert or update or delete or truncate on ${sql.table(table)}
+    for each statement execute function slipway_notify_change()`.execute(db);
+}
+
+/** The tables migration 4 gave a change trigger; fixed, since that migration must not change. */
+const firstNotifiedTables = [
   "teams",
   "users",
   "memberships",
@@ -291,3 +321,9 @@ export const changeNotifiedTables = [
   "approvals",
   "audit_events",
 ] as const;
+
+/**
+ * Every table a read can come from. A migration that adds a table adds its trigger too
+ * (`notifyChanges`); the PostgreSQL store test checks that no table is missing one.
+ */
+export const changeNotifiedTables = [...firstNotifiedTables, "snapshot_blobs", "release_files"] as const;

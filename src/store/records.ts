@@ -99,11 +99,27 @@ export const releaseSchema = z.object({
   imageDigest: digestSchema,
   specHash: hashSchema,
   secretsHash: hashSchema,
+  /** When the commit was written (its author date): lead time starts here. */
   commitTime: timestampSchema.nullable(),
   createdBy: z.string(),
   createdAt: timestampSchema,
+  /**
+   * Where the release was read from, and the commit's own record. Null on releases recorded
+   * before the server read repositories itself (migration 7).
+   */
+  repository: z.string().nullable(),
+  path: z.string().nullable(),
+  commitAuthor: z.string().nullable(),
+  commitMessage: z.string().nullable(),
+  committedAt: timestampSchema.nullable(),
 });
 export type Release = z.infer<typeof releaseSchema>;
+
+/** One file of a release's snapshot: its path relative to the app's directory, and its bytes. */
+export interface SnapshotFile {
+  readonly path: string;
+  readonly content: Uint8Array;
+}
 
 export const DeploymentStatus = {
   Pending: "pending",

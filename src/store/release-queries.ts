@@ -4,6 +4,7 @@ import { getApp, getTarget } from "./app-queries.ts";
 import { appendAudit } from "./audit.ts";
 import { notFound, type StoreContext, uniquely } from "./context.ts";
 import { newId } from "./ids.ts";
+import { insertSnapshot } from "./snapshot-queries.ts";
 import { decodeCursor, toPage } from "./paging.ts";
 import {
   type Approval,
@@ -29,6 +30,11 @@ function releasesQuery(ctx: Pick<StoreContext, "db">) {
       "releases.commitTime",
       "releases.createdBy",
       "releases.createdAt",
+      "releases.repository",
+      "releases.sourcePath as path",
+      "releases.commitAuthor",
+      "releases.commitMessage",
+      "releases.committedAt",
     ]);
 }
 
@@ -59,19 +65,27 @@ export async function createRelease(
   };
   const existing = await findSame();
   if (existing) return checkSame(existing);
+  const { files, ...fields } = input;
   const release: Release = releaseSchema.parse({
+    repository: null,
+    path: null,
+    commitAuthor: null,
+    commitMessage: null,
+    committedAt: null,
+    ...fields,
     id: newId("rel"),
-    ...input,
     createdBy: actor.subject,
     createdAt: ctx.now(),
   });
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      const { appName: _appName, ...columns } = release;
+      const { appName: _appName, path, ...columns } = release;
       await trx
         .insertInto("releases")
-        .values({ ...columns, appId: app.id })
+        .values({ ...columns, sourcePath: path, appId: app.id })
         .execute();
+      // The snapshot commits with its release or not at all: no release without its files.
+      if (files !== undefined) await insertSnapshot(trx, release.id, files);
       await appendAudit(trx, {
         actor,
         action: "release.create",

@@ -13,6 +13,7 @@ import * as identity from "./identity-queries.ts";
 import type { Dialect } from "./migrations.ts";
 import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
 import * as releases from "./release-queries.ts";
+import * as snapshots from "./snapshot-queries.ts";
 import type { Actor, AuditFilter, NewApiToken, NewRelease, Store } from "./store.ts";
 import type { Tables } from "./tables.ts";
 
@@ -93,6 +94,7 @@ export class SqlStore implements Store {
   createRelease = (actor: Actor, input: NewRelease) => releases.createRelease(this.#ctx, actor, input);
   getRelease = (id: string) => releases.getRelease(this.#ctx, id);
   listReleases = (appName: string, page: PageRequest) => releases.listReleases(this.#ctx, appName, page);
+  getReleaseSnapshot = (releaseId: string) => snapshots.getReleaseSnapshot(this.#ctx, releaseId);
   startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     deployments.startDeployment(this.#ctx, actor, input);
   recordDeploymentStatus = (

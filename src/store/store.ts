@@ -26,12 +26,14 @@ import type {
   PageRequest,
   Release,
   Role,
+  SnapshotFile,
   Target,
   TargetKind,
   Team,
   TokenScope,
   User,
 } from "./records.ts";
+import type { StoredSnapshot } from "./snapshot-queries.ts";
 
 /** Who did it, for audit rows and `createdBy` columns. */
 export interface Actor {
@@ -49,6 +51,17 @@ export interface NewRelease {
   readonly specHash: string;
   readonly secretsHash: string;
   readonly commitTime: string | null;
+  /** Where it was read from and the commit's record; null (or absent) when not read from git. */
+  readonly repository?: string | null;
+  readonly path?: string | null;
+  readonly commitAuthor?: string | null;
+  readonly commitMessage?: string | null;
+  readonly committedAt?: string | null;
+  /**
+   * The release's snapshot (slipway.yaml and its secret files as SOPS ciphertext), stored
+   * content-addressed in the same transaction as the release.
+   */
+  readonly files?: readonly SnapshotFile[];
 }
 
 export interface NewApiToken {
@@ -121,6 +134,8 @@ export interface Store {
   getRelease(id: string): Promise<Release>;
   /** Newest first. */
   listReleases(appName: string, page: PageRequest): Promise<Page<Release>>;
+  /** The files stored with a release, each checked against its hash; not-found without a snapshot. */
+  getReleaseSnapshot(releaseId: string): Promise<StoredSnapshot>;
 
   startDeployment(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Deployment>;
   recordDeploymentStatus(

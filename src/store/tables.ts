@@ -38,7 +38,15 @@ export interface Tables {
     commitTime: string | null;
     createdBy: string;
     createdAt: string;
+    repository: string | null;
+    sourcePath: string | null;
+    commitAuthor: string | null;
+    commitMessage: string | null;
+    committedAt: string | null;
   };
+  /** Release files by the SHA-256 of their content (migration 7). */
+  snapshotBlobs: { sha256: string; size: number; content: Uint8Array };
+  releaseFiles: { releaseId: string; path: string; sha256: string };
   deployments: {
     id: string;
     appId: string;
