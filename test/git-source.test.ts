@@ -281,3 +281,40 @@ test("a path outside the repository is refused", async () => {
     assert.equal(code, ErrorCode.Input, path);
   }
 });
+
+test("reads only the named files at the commit: a missing one is absent, a link is refused, a linked directory hides what is behind it", async () => {
+  const { repo } = appRepository();
+  mkdirSync(join(repo, "elsewhere"));
+  writeFileSync(join(repo, "elsewhere/secret.yaml"), "outside\n");
+  symlinkSync("../../elsewhere", join(repo, "apps/cart/linked"));
+  symlinkSync("../../../README.md", join(repo, "apps/cart/secrets/readme.enc.yaml"));
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "links");
+  const commit = git(repo, "rev-parse", "HEAD");
+  const reader = source();
+  await reader.fetchCommit(repo, commit);
+  const files = await reader.readFiles(repo, commit, [
+    "apps/cart/slipway.yaml",
+    "apps/cart/secrets/develop.enc.yaml",
+    "apps/cart/secrets/missing.enc.yaml",
+    "apps/nowhere/x.yaml",
+    "apps/cart/linked/secret.yaml",
+  ]);
+  assert.deepEqual(
+    [...files].map(([path, content]) => [path, content.toString("utf8")]),
+    [
+      ["apps/cart/slipway.yaml", "name: cart\n"],
+      ["apps/cart/secrets/develop.enc.yaml", "password: ENC[...]\n"],
+    ],
+  );
+  const link = await refusal(reader.readFiles(repo, commit, ["apps/cart/secrets/readme.enc.yaml"]));
+  assert.equal(link.code, ErrorCode.Input);
+  assert.match(
+    link.message,
+    /apps\/cart\/secrets\/readme\.enc\.yaml at commit [0-9a-f]{12} is a symbolic link/,
+  );
+  const dir = await refusal(reader.readFiles(repo, commit, ["apps/cart/secrets"]));
+  assert.match(dir.message, /apps\/cart\/secrets at commit [0-9a-f]{12} is a directory, not a file/);
+  const escape = await refusal(reader.readFiles(repo, commit, ["apps/cart/../../etc/passwd"]));
+  assert.match(escape.message, /without "\.\." or "\.git"/);
+});

@@ -28,14 +28,21 @@ export interface SnapshotSource {
 }
 
 /** Throws not-found for a release without a snapshot (recorded before releases were read from git). */
-export async function loadReleaseSnapshot(store: SnapshotSource, releaseId: string): Promise<ReleaseSnapshot> {
+export async function loadReleaseSnapshot(
+  store: SnapshotSource,
+  releaseId: string,
+): Promise<ReleaseSnapshot> {
   const stored = await store.getReleaseSnapshot(releaseId);
   const files = new Map(stored.files.map((f) => [f.path, f.content]));
   const spec = files.get(SNAPSHOT_SPEC);
   if (spec === undefined) {
-    throw new SlipwayError(ErrorCode.NotFound, `release ${releaseId} has no ${SNAPSHOT_SPEC} in its snapshot`, {
-      details: { release: releaseId },
-    });
+    throw new SlipwayError(
+      ErrorCode.NotFound,
+      `release ${releaseId} has no ${SNAPSHOT_SPEC} in its snapshot`,
+      {
+        details: { release: releaseId },
+      },
+    );
   }
   return { specText: new TextDecoder("utf-8", { fatal: true }).decode(spec), files };
 }

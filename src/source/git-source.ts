@@ -182,8 +182,86 @@ export class GitSource {
         );
       }
     }
+    return this.#blobs(mirror, entries);
+  }
+
+  /**
+   * The named files (paths from the repository's root) at `commit`, which `fetchCommit` must have
+   * fetched; a path that does not exist at the commit is absent from the answer. Only those files
+   * are read, however large the repository. Each path is looked up in its directory's tree, so no
+   * pathspec magic applies and a symbolic link on any component is never followed: a link as the
+   * file is refused by name, a link as a directory makes the path absent.
+   */
+  async readFiles(
+    repository: string,
+    commit: string,
+    paths: readonly string[],
+  ): Promise<Map<string, Buffer>> {
+    checkRepository(repository, this.#allowLocal);
+    if (!commitSha.test(commit))
+      throw new SlipwayError(ErrorCode.Input, `"${commit}" is not a full commit id`);
+    const mirror = await this.#mirror(repository);
+    const byDir = new Map<string, string[]>();
+    for (const path of paths) {
+      const normalized = normalizeDir(path);
+      if (normalized === "") throw new SlipwayError(ErrorCode.Input, `"${path}" names no file`);
+      const slash = normalized.lastIndexOf("/");
+      const dir = slash === -1 ? "" : normalized.slice(0, slash);
+      byDir.set(dir, [...(byDir.get(dir) ?? []), normalized]);
+    }
+    const entries: { path: string; object: string; size: number }[] = [];
+    let total = 0;
+    for (const [dir, wanted] of byDir) {
+      // `<commit>:<dir>` names the directory's tree; a missing directory (or one that is a file or a
+      // link) is not a tree, and its files are simply not there.
+      const listing = await this.#git(mirror, ["ls-tree", "-z", "-l", `${commit}:${dir}`], "", [0, 128]);
+      for (const line of listing.toString("utf8").split("\0")) {
+        if (line === "") continue;
+        const tab = line.indexOf("\t");
+        const [mode = "", type = "", object = "", size = ""] = line.slice(0, tab).split(/\s+/);
+        const path = dir === "" ? line.slice(tab + 1) : `${dir}/${line.slice(tab + 1)}`;
+        if (!wanted.includes(path)) continue;
+        if (mode === "120000") {
+          throw new SlipwayError(
+            ErrorCode.Input,
+            `${path} at commit ${commit.slice(0, 12)} is a symbolic link; Slipway reads only regular files from a repository: commit the file itself`,
+            { details: { path, commit } },
+          );
+        }
+        if (type !== "blob") {
+          throw new SlipwayError(
+            ErrorCode.Input,
+            `${path} at commit ${commit.slice(0, 12)} is a ${type === "tree" ? "directory" : "submodule"}, not a file`,
+            { details: { path, commit } },
+          );
+        }
+        const bytes = Number(size);
+        if (bytes > this.#limits.maxFileBytes) {
+          throw tooLarge(
+            `${path} at commit ${commit.slice(0, 12)} is ${bytes} bytes`,
+            this.#limits.maxFileBytes,
+          );
+        }
+        total += bytes;
+        if (total > this.#limits.maxTotalBytes) {
+          throw tooLarge(
+            `the files read at commit ${commit.slice(0, 12)} add up to more`,
+            this.#limits.maxTotalBytes,
+          );
+        }
+        entries.push({ path, object, size: bytes });
+      }
+    }
+    const files = await this.#blobs(mirror, entries);
+    return new Map(files.map((f) => [f.path, f.content]));
+  }
+
+  /** One `cat-file --batch` for all blobs: raw content, no filters, no attributes. */
+  async #blobs(
+    mirror: string,
+    entries: readonly { path: string; object: string; size: number }[],
+  ): Promise<SourceFile[]> {
     if (entries.length === 0) return [];
-    // One `cat-file --batch` for all blobs: raw content, no filters, no attributes.
     const batch = await this.#git(
       mirror,
       ["cat-file", "--batch"],

@@ -4,7 +4,6 @@ import { getApp, getTarget } from "./app-queries.ts";
 import { appendAudit } from "./audit.ts";
 import { notFound, type StoreContext, uniquely } from "./context.ts";
 import { newId } from "./ids.ts";
-import { insertSnapshot } from "./snapshot-queries.ts";
 import { decodeCursor, toPage } from "./paging.ts";
 import {
   type Approval,
@@ -14,6 +13,7 @@ import {
   type Release,
   releaseSchema,
 } from "./records.ts";
+import { insertSnapshot } from "./snapshot-queries.ts";
 import type { Actor, NewRelease } from "./store.ts";
 
 function releasesQuery(ctx: Pick<StoreContext, "db">) {
