@@ -53,7 +53,7 @@ export function deployment(ctx: RenderContext, checksum: string): KubeObject {
   };
 }
 
-function podSpec(ctx: RenderContext): Record<string, unknown> {
+export function podSpec(ctx: RenderContext): Record<string, unknown> {
   const { spec } = ctx;
   const preStop = spec.shutdown?.preStopDelaySeconds ?? DEFAULT_PRESTOP_SECONDS;
   const grace = spec.shutdown?.terminationGracePeriodSeconds ?? Math.max(DEFAULT_GRACE_SECONDS, preStop + 10);
