@@ -19,44 +19,41 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = `${root}dist/bundle`;
 
 rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: { main: "src/cli/main.ts" },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node24",
-  // Whitespace and syntax only: names stay, so an internal error's stack still reads.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: "eof",
-  metafile: true,
-  logLevel: "warning",
-  // Bundled CommonJS packages (pg, client-node's dependencies) call require() and read
-  // __dirname; an ES module has neither, so every chunk defines them.
-  banner: {
-    js: [
-      'import { createRequire as __slipwayCreateRequire } from "node:module";',
-      'import { dirname as __slipwayDirname } from "node:path";',
-      'import { fileURLToPath as __slipwayFileURLToPath } from "node:url";',
-      "const require = __slipwayCreateRequire(import.meta.url);",
-      "const __filename = __slipwayFileURLToPath(import.meta.url);",
-      "const __dirname = __slipwayDirname(__filename);",
-    ].join("\n"),
-  },
-  // ajv-formats asks for Node's punycode, deprecated (a warning on every run outside
-  // node_modules); the userland package of the same name and API is bundled instead.
-  alias: { punycode: "punycode/" },
-  // pg's native binding is optional and loaded only when asked for; it is not a dependency.
-  external: ["pg-native"],
-  plugins: [bundledModels()],
-});
-
+// esbuild has printed its errors by the time it rejects: exit without a stack on top of them.
+const result = await bundle().catch(() => process.exit(1));
 if (values.analyze) {
   const { analyzeMetafile } = await import("esbuild");
   console.log(await analyzeMetafile(result.metafile, { verbose: false }));
+}
+
+function bundle() {
+  return build({
+    absWorkingDir: root,
+    entryPoints: { main: "src/cli/main.ts" },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node24",
+    // Whitespace and syntax only: names stay, so an internal error's stack still reads.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: "eof",
+    metafile: true,
+    logLevel: "warning",
+    // Bundled CommonJS packages (pg, client-node's dependencies) require() Node's own modules;
+    // an ES module has no require, so every chunk makes one.
+    banner: {
+      js: 'import { createRequire as __slipwayCreateRequire } from "node:module"; const require = __slipwayCreateRequire(import.meta.url);',
+    },
+    // ajv-formats asks for Node's punycode, deprecated (a warning on every run outside
+    // node_modules); the userland package of the same name and API is bundled instead.
+    alias: { punycode: "punycode/" },
+    // pg's native binding is optional and loaded only when asked for; it is not a dependency.
+    external: ["pg-native"],
+    plugins: [bundledModels()],
+  });
 }
 
 /**
