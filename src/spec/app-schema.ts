@@ -8,12 +8,12 @@ import { appPolicySchema } from "../policy/config.ts";
 import {
   annotationMap,
   dnsLabel,
-  envName,
   labelMap,
   percentOrCount,
   quantity,
   quantityValue,
 } from "./common-schema.ts";
+import { envMap, podBodyShape } from "./pod-schema.ts";
 
 /** The API server refuses a ConfigMap whose values hold more than 1 MiB in all. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -87,6 +87,22 @@ const route = z.strictObject({
     .union([z.boolean(), z.strictObject({ secretName: dnsLabel.max(253) })])
     .optional()
     .describe("true for TLS with a certificate Secret named after the route; or name the Secret."),
+  protocol: z
+    .enum(["http", "grpc"])
+    .optional()
+    .describe("grpc: a GRPCRoute with Gateway API, backend-protocol GRPC with ingress-nginx (default http)."),
+  annotations: z
+    .record(
+      z
+        .string()
+        .regex(
+          /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+          "must be a valid annotation key (optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
+        ),
+      z.string(),
+    )
+    .optional()
+    .describe("On this route's Ingress or HTTPRoute, e.g. nginx.ingress.kubernetes.io/proxy-body-size."),
 });
 
 const secretFile = z.strictObject({
@@ -100,7 +116,10 @@ const secretFile = z.strictObject({
 });
 
 const configFile = z.strictObject({
-  path: z.string().startsWith("/", "must be an absolute path in the container"),
+  path: z
+    .string()
+    .startsWith("/", "must be an absolute path in the container")
+    .refine((p) => !p.endsWith("/"), "must name a file, e.g. /etc/app/config.yaml, not a directory"),
   content: z.string(),
 });
 
@@ -143,12 +162,30 @@ const appBodyShape = {
         port: z.number().int().min(1).max(65535),
         protocol: z.enum(["TCP", "UDP"]).optional(),
         expose: z.boolean().optional().describe("Include in the Service (default true)."),
+        servicePort: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe("The Service's port when it differs from the container's (default: port)."),
+        appProtocol: z
+          .string()
+          .regex(
+            /^([a-z0-9.-]+\/)?[a-z0-9][-a-z0-9_.]*$/,
+            "must be an application protocol such as http, kubernetes.io/h2c or kubernetes.io/ws",
+          )
+          .optional()
+          .describe(
+            "The Service port's appProtocol (kubernetes.io/h2c for gRPC, kubernetes.io/ws for websockets).",
+          ),
       }),
     )
+    .superRefine(uniquePorts)
     .optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
-  env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+  env: envMap.optional(),
   configFiles: z
     .array(configFile)
     .superRefine((files, ctx) => {
@@ -198,7 +235,21 @@ const appBodyShape = {
       maxUnavailable: percentOrCount.optional(),
       progressDeadlineSeconds: z.number().int().min(1).optional(),
       revisionHistoryLimit: z.number().int().min(0).optional(),
+      minReadySeconds: z.number().int().min(0).optional(),
+      strategy: z
+        .enum(["RollingUpdate", "Recreate"])
+        .optional()
+        .describe(
+          "Recreate stops every old pod before starting new ones (e.g. one writer of a ReadWriteOnce volume).",
+        ),
     })
+    .refine(
+      (r) => r.strategy !== "Recreate" || (r.maxSurge === undefined && r.maxUnavailable === undefined),
+      {
+        message: "Recreate has no maxSurge or maxUnavailable; remove them or use RollingUpdate",
+        path: ["strategy"],
+      },
+    )
     .optional(),
   health: z
     .strictObject({
@@ -248,6 +299,7 @@ const appBodyShape = {
   labels: labelMap.optional(),
   annotations: annotationMap.optional(),
   policy: appPolicySchema.optional(),
+  ...podBodyShape,
 };
 
 const appBody = z.strictObject(appBodyShape);
@@ -293,6 +345,55 @@ export type AppSpec = z.infer<typeof appSpecSchema>;
 /** Fields an environment may override: everything but identity. */
 export const overridableFields = Object.keys(appBodyShape);
 export { appBody };
+
+/** Port names are unique, and so is each (port, protocol) pair in the container and in the Service. */
+function uniquePorts(
+  ports: readonly {
+    name: string;
+    port: number;
+    protocol?: string | undefined;
+    servicePort?: number | undefined;
+    expose?: boolean | undefined;
+  }[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const seen = new Map<string, number>();
+  ports.forEach((p, i) => {
+    const protocol = p.protocol ?? "TCP";
+    const keys: [string, string, string][] = [
+      [
+        `name ${p.name}`,
+        "name",
+        `port name \`${p.name}\` is already used by ports[${seen.get(`name ${p.name}`)}]`,
+      ],
+      [
+        `container ${p.port}/${protocol}`,
+        "port",
+        `${p.port}/${protocol} is already the container port of ports[${seen.get(`container ${p.port}/${protocol}`)}]`,
+      ],
+    ];
+    if (p.expose !== false) {
+      const sp = p.servicePort ?? p.port;
+      keys.push([
+        `service ${sp}/${protocol}`,
+        p.servicePort === undefined ? "port" : "servicePort",
+        `${sp}/${protocol} is already a Service port (ports[${seen.get(`service ${sp}/${protocol}`)}])`,
+      ]);
+    }
+    const reported = new Set<string>();
+    for (const [key, field, message] of keys) {
+      if (!seen.has(key)) seen.set(key, i);
+      else if (!reported.has(field)) {
+        reported.add(field);
+        ctx.addIssue({
+          code: "custom",
+          path: [i, field],
+          message: `${message}; the API server refuses a repeat`,
+        });
+      }
+    }
+  });
+}
 
 /** Bytes of `text` in UTF-8, without encoding it. */
 function utf8Length(text: string): number {

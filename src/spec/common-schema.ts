@@ -49,7 +49,11 @@ export const percentOrCount = z.union([
 
 export const envName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a valid environment variable name (letters, digits, '_')");
+  // Kubernetes' own rule for every supported version: dots and dashes are fine (`spring.profiles.active`).
+  .regex(
+    /^[-._a-zA-Z][-._a-zA-Z0-9]*$/,
+    "must be a valid environment variable name (letters, digits, '_', '-' or '.', not starting with a digit)",
+  );
 
 export function durationSeconds(text: string): number {
   let total = 0;

@@ -37,7 +37,11 @@ export function lookupIn(
 function wantsText(schema: z.ZodType): boolean {
   const s = unwrap(schema);
   if (s instanceof z.ZodString) return true;
-  if (s instanceof z.ZodUnion) return (s.options as z.ZodType[]).every((o) => wantsText(o));
+  // A scalar in a union with a map (an env value or a reference): the scalar options decide.
+  if (s instanceof z.ZodUnion) {
+    const scalars = (s.options as z.ZodType[]).filter((o) => !isStructure(unwrap(o)));
+    return scalars.length > 0 && scalars.every((o) => wantsText(o));
+  }
   if (s instanceof z.ZodPipe) {
     const input = unwrap(s.in as z.ZodType);
     // `union(string, number, …).transform(String)`, possibly piped on into a checked string.
@@ -50,6 +54,10 @@ function wantsText(schema: z.ZodType): boolean {
     return wantsText(input) && unwrap(s.out as z.ZodType) instanceof z.ZodString;
   }
   return false;
+}
+
+function isStructure(s: z.ZodType): boolean {
+  return s instanceof z.ZodObject || s instanceof z.ZodArray || s instanceof z.ZodRecord;
 }
 
 function setAt(root: unknown, path: FieldPath, text: string): void {

@@ -70,6 +70,17 @@ const cluster = z
       .string()
       .regex(/^v?1\.[0-9]+(\.[0-9]+)?$/, "must be a version such as 1.37")
       .optional(),
+    capabilities: z
+      .strictObject({
+        serviceMonitor: z
+          .boolean()
+          .optional()
+          .describe(
+            "The cluster has the Prometheus Operator's ServiceMonitor CRD: apps with metrics get one.",
+          ),
+      })
+      .optional()
+      .describe("APIs the cluster has beyond Kubernetes' own."),
   })
   .refine((c) => (c.kubeconfig === undefined) !== (c.gitops === undefined), {
     message: "a cluster needs exactly one of kubeconfig or gitops",
@@ -137,6 +148,31 @@ export const platformSchema = z.strictObject({
         .describe(
           "Hosts apps may route besides <app>.<channel domain> (and names under it); the only way to a wildcard.",
         ),
+    })
+    .optional(),
+  monitoring: z
+    .strictObject({
+      namespace: dnsLabel
+        .optional()
+        .describe(
+          "Where Prometheus runs, let in to apps' metrics ports; without it, namespaces labelled slipway.dev/monitoring=true.",
+        ),
+      serviceMonitorLabels: labelMap
+        .optional()
+        .describe("Labels your Prometheus selects ServiceMonitors by."),
+    })
+    .optional(),
+  rbac: z
+    .strictObject({
+      clusterRules: z
+        .array(
+          z.strictObject({
+            team: dnsLabel,
+            apps: z.array(dnsLabel).optional().describe("Only these apps of the team; all when omitted."),
+          }),
+        )
+        .optional()
+        .describe("Who may give their account cluster-wide permissions (rbac.clusterRules)."),
     })
     .optional(),
   labels: labelMap.optional().describe("Labels added to every rendered object."),
