@@ -26,6 +26,20 @@ export function gateRender(
     today,
   });
   if (!verdict.passed) throw policyBlocked(verdict, result.target.name);
+  printVerdictSummary(
+    verdict,
+    { specFile: app.source.file, name: result.target.name, arg: targetArg(result) },
+    io,
+  );
+  return verdict;
+}
+
+/** Warn-mode findings, expired and refused waivers: one line on stderr pointing at `slipway check`. */
+export function printVerdictSummary(
+  verdict: Verdict,
+  target: { readonly specFile: string; readonly name: string; readonly arg: string },
+  io: CliIo,
+): void {
   const { error, warning } = verdict.counts;
   if (error + warning > 0 || verdict.expiredWaivers.length > 0 || verdict.refusedWaivers.length > 0) {
     const expired = verdict.expiredWaivers.length
@@ -35,11 +49,10 @@ export function gateRender(
       ? `, ${verdict.refusedWaivers.length} refused waiver(s)`
       : "";
     io.err(
-      `policy (${verdict.mode} on ${result.target.name}): ${error} error(s), ${warning} warning(s)${expired}${refused}; ` +
-        `details: slipway check --app ${app.source.file.replace(/\/?slipway\.yaml$/, "") || "."} --target ${targetArg(result)}\n`,
+      `policy (${verdict.mode} on ${target.name}): ${error} error(s), ${warning} warning(s)${expired}${refused}; ` +
+        `details: slipway check --app ${target.specFile.replace(/\/?slipway\.yaml$/, "") || "."} --target ${target.arg}\n`,
     );
   }
-  return verdict;
 }
 
 function targetArg(result: RenderResult): string {

@@ -107,6 +107,20 @@ export interface DeployTarget {
   apply(request: ApplyRequest): Promise<ApplyResult>;
 }
 
+/**
+ * Turns a rendered Secret into an encrypted form a GitOps repository may hold. Declared here, with
+ * the other ports of a deploy, so an adapter (the GitOps target) implements it and the core does
+ * not import the adapter.
+ */
+export interface SecretSealer {
+  /**
+   * Contract: when `previous` (the encrypted copy the repository holds) decrypts to the values of
+   * `plain`, return `previous` itself. SOPS encryption is randomized, so re-encrypting an
+   * unchanged Secret would otherwise make a commit on every deploy.
+   */
+  seal(plain: KubeObject, previous: KubeObject | undefined): Promise<KubeObject>;
+}
+
 /** Counts per action, for summaries ("2 created, 1 updated"). */
 export function countChanges(changes: readonly ObjectChange[]): Record<ChangeAction, number> {
   const counts: Record<ChangeAction, number> = { create: 0, update: 0, delete: 0, unchanged: 0 };

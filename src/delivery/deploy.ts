@@ -20,13 +20,12 @@ import type { Rule } from "../policy/types.ts";
 import type { Verdict } from "../policy/verdict.ts";
 import { SECRET_FILE_ANNOTATION } from "../render/config.ts";
 import { type RenderResult, render } from "../render/render.ts";
-import { openDocument } from "../secrets/format/sops-file.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
-import { secretEntries } from "../secrets/values.ts";
 import type { AppSpec } from "../spec/app-schema.ts";
 import { type LoadedPlatform, parseAppSpec } from "../spec/parse.ts";
 import type { ApplyResult, DeployProgress, DeployScope, DeployTarget } from "./deploy-target.ts";
 import { materializeSecrets } from "./materialize-secrets.ts";
+import { sopsSecretSources } from "./sops-secret-sources.ts";
 
 /** The encrypted files an app's slipway.yaml names, by the path written there (relative to the app). */
 export interface AppFiles {
@@ -41,6 +40,11 @@ export interface AppSource {
   readonly files: AppFiles;
 }
 
+export interface ReleaseRef {
+  readonly commit: string;
+  readonly id?: string;
+}
+
 export interface DeployInput {
   readonly app: AppSource;
   /** The operator's platform: the only source of channels, clusters, policy and teams. */
@@ -49,10 +53,16 @@ export interface DeployInput {
   readonly customRules?: readonly Rule[];
   /** A channel name, or `preview:<branch>`. */
   readonly target: string;
-  /** `repository@sha256:…`, or the digest alone (the spec's repository is used). */
-  readonly image: string;
-  /** The source commit, and the release id when the server recorded one (labelled on objects). */
-  readonly release: { readonly commit: string; readonly id?: string };
+  /**
+   * `repository@sha256:…`, or the digest alone (the spec's repository is used). Only a diff leaves
+   * it out, to see the spec's own tag.
+   */
+  readonly image?: string;
+  /**
+   * The source commit, and the release id when the server recorded one (labelled on objects).
+   * A diff may leave it out; a deploy without one records the commit as `unknown`.
+   */
+  readonly release?: ReleaseRef;
   /**
    * The team the app is registered under, when the caller knows it (the server does). It must be
    * the team slipway.yaml names; without it, the spec's team is used. Either way it must be one of
@@ -93,7 +103,7 @@ export interface DeployRecorder {
 
 export interface DeployPorts {
   /** The destination of a platform cluster (`clusters:` entry): a cluster API or a GitOps repository. */
-  readonly target: (cluster: string, scope: DeployScope) => DeployTarget | Promise<DeployTarget>;
+  readonly target: (cluster: string, scope: Required<DeployScope>) => DeployTarget | Promise<DeployTarget>;
   /**
    * The operator's key ring narrowed to the app's team and app, so another team's secret files do
    * not open. Called only when the app has secrets: an app without any deploys with no key set up.
@@ -121,7 +131,7 @@ export interface PreparedRelease {
   readonly spec: AppSpec;
   /** The policy verdict (passed: a blocking one stops before secrets are opened). */
   readonly verdict: Verdict;
-  readonly release: DeployInput["release"];
+  readonly release: ReleaseRef | undefined;
 }
 
 export interface DeployOutcome {
@@ -139,17 +149,16 @@ export async function prepareRelease(input: DeployInput, ports: DeployPorts): Pr
     app,
     platform: input.platform,
     target: input.target,
-    image: input.image,
-    ...(input.release.id === undefined ? {} : { release: input.release.id }),
+    ...(input.image === undefined ? {} : { image: input.image }),
+    ...(input.release?.id === undefined ? {} : { release: input.release.id }),
   });
   const verdict = gate(result, input, today(ports));
   const scope = { app: result.spec.name, target: result.target.name, team };
   const objects = hasSecrets(result.objects)
-    ? await materializeSecrets(result.objects, {
-        read: (file) => input.app.files.read(file),
-        open: async (bytes, file) =>
-          secretEntries(await openDocument(bytes, { file, keys: ports.keys({ team, app: scope.app }) })),
-      })
+    ? await materializeSecrets(
+        result.objects,
+        sopsSecretSources(input.app.files, () => ports.keys({ team, app: scope.app })),
+      )
     : result.objects;
   const target = await ports.target(result.target.cluster, scope);
   return {
@@ -194,7 +203,7 @@ export async function applyRelease(
       scope: prepared.scope,
       objects,
       prune: options.prune === true,
-      release: { commit: prepared.release.commit, image: prepared.image },
+      release: { commit: prepared.release?.commit ?? "unknown", image: prepared.image },
       wait,
       ...(options.rollbackOnFailure === true ? { rollbackOnFailure: true } : {}),
       ...(options.forceConflicts === true ? { forceConflicts: true } : {}),

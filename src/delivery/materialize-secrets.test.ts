@@ -16,6 +16,7 @@ import { AgeKeyBackend } from "../secrets/backends/age.ts";
 import { encryptDocument, openDocument } from "../secrets/format/sops-file.ts";
 import { KeyRing } from "../secrets/key-ring.ts";
 import { secretEntries } from "../secrets/values.ts";
+import { appDirectoryFiles } from "../source/app-directory.ts";
 import { defaultPlatform, parseAppSpec } from "../spec/parse.ts";
 import { MAX_SECRET_BYTES, materializeSecrets, SECRETS_CHECKSUM_ANNOTATION } from "./materialize-secrets.ts";
 import { sopsSecretSealer } from "./sops-secret-sealer.ts";
@@ -57,7 +58,7 @@ const podAnnotations = (objects: KubeObject[]) =>
 
 test("decrypted values fill the Secret in memory; nested keys join with '.'; the input objects stay valueless", async () => {
   const { dir, objects } = await appWithSecret(`DATABASE_PASSWORD: ${CANARY}\nsmtp:\n  user: mailer\n`);
-  const filled = await materializeSecrets(objects, sopsSecretSources(dir, keys));
+  const filled = await materializeSecrets(objects, sopsSecretSources(appDirectoryFiles(dir), keys));
   const data = secretOf(filled).data as Record<string, string>;
   assert.equal(Buffer.from(data.DATABASE_PASSWORD!, "base64").toString(), CANARY);
   assert.equal(Buffer.from(data["smtp.user"]!, "base64").toString(), "mailer");
@@ -69,47 +70,57 @@ test("decrypted values fill the Secret in memory; nested keys join with '.'; the
 test("a changed secret rolls the pods: the checksum on the pod template changes", async () => {
   const one = await appWithSecret("TOKEN: one\n");
   const two = await appWithSecret("TOKEN: two\n");
-  const a = podAnnotations(await materializeSecrets(one.objects, sopsSecretSources(one.dir, keys)));
-  const b = podAnnotations(await materializeSecrets(two.objects, sopsSecretSources(two.dir, keys)));
+  const a = podAnnotations(
+    await materializeSecrets(one.objects, sopsSecretSources(appDirectoryFiles(one.dir), keys)),
+  );
+  const b = podAnnotations(
+    await materializeSecrets(two.objects, sopsSecretSources(appDirectoryFiles(two.dir), keys)),
+  );
   assert.notEqual(a[SECRETS_CHECKSUM_ANNOTATION], b[SECRETS_CHECKSUM_ANNOTATION]);
 });
 
 test("a Secret over 1 MiB is refused before apply, naming the Secret and its size but no value", async () => {
   const { dir, objects } = await appWithSecret(`BLOB: ${"x".repeat(MAX_SECRET_BYTES)}\n`);
-  await assert.rejects(materializeSecrets(objects, sopsSecretSources(dir, keys)), (error: SlipwayError) => {
-    assert.equal(error.code, "SLIPWAY_E_TOO_LARGE");
-    assert.match(error.message, /Secret shop-app from app\.enc\.yaml holds 1048\d+ bytes/);
-    assert.ok(!error.message.includes("xxxx"));
-    return true;
-  });
+  await assert.rejects(
+    materializeSecrets(objects, sopsSecretSources(appDirectoryFiles(dir), keys)),
+    (error: SlipwayError) => {
+      assert.equal(error.code, "SLIPWAY_E_TOO_LARGE");
+      assert.match(error.message, /Secret shop-app from app\.enc\.yaml holds 1048\d+ bytes/);
+      assert.ok(!error.message.includes("xxxx"));
+      return true;
+    },
+  );
 });
 
 test("a missing file, a wrong key and a file outside the app are clear errors without values", async () => {
   const { dir, objects } = await appWithSecret(`PASSWORD: ${CANARY}\n`);
   await assert.rejects(
-    materializeSecrets(objects, sopsSecretSources(join(dir, "nowhere"), keys)),
+    materializeSecrets(objects, sopsSecretSources(appDirectoryFiles(join(dir, "nowhere")), keys)),
     /does not exist/,
   );
   const stranger = new KeyRing([new AgeKeyBackend([await generateIdentity()])]);
-  await assert.rejects(materializeSecrets(objects, sopsSecretSources(dir, stranger)), (error: Error) => {
-    assert.match(error.message, /no master key could unwrap the data key/);
-    assert.ok(!JSON.stringify(error).includes(CANARY) && !String(error.stack).includes(CANARY));
-    return true;
-  });
+  await assert.rejects(
+    materializeSecrets(objects, sopsSecretSources(appDirectoryFiles(dir), stranger)),
+    (error: Error) => {
+      assert.match(error.message, /no master key could unwrap the data key/);
+      assert.ok(!JSON.stringify(error).includes(CANARY) && !String(error.stack).includes(CANARY));
+      return true;
+    },
+  );
   const escaping = objects.map((o) =>
     o.kind === "Secret"
       ? { ...o, metadata: { ...o.metadata, annotations: { "slipway.dev/secret-file": "../x.enc.yaml" } } }
       : o,
   );
   await assert.rejects(
-    materializeSecrets(escaping, sopsSecretSources(dir, keys)),
+    materializeSecrets(escaping, sopsSecretSources(appDirectoryFiles(dir), keys)),
     /must be inside the app directory/,
   );
 });
 
 test("sealing for GitOps encrypts data only, decrypts back to the values, and keeps an unchanged copy", async () => {
   const { dir, objects } = await appWithSecret(`PASSWORD: ${CANARY}\n`);
-  const filled = secretOf(await materializeSecrets(objects, sopsSecretSources(dir, keys)));
+  const filled = secretOf(await materializeSecrets(objects, sopsSecretSources(appDirectoryFiles(dir), keys)));
   const sealer = sopsSecretSealer({ recipients: [{ type: "age", recipient }], keys });
   const sealed = await sealer.seal(filled, undefined);
   assert.ok(!JSON.stringify(sealed).includes(CANARY));

@@ -8,10 +8,10 @@
  */
 import { parse, stringify } from "yaml";
 import type { KubeObject } from "../core/kube-object.ts";
-import type { SecretSealer } from "../gitops/gitops-target.ts";
 import { encryptDocument } from "../secrets/format/sops-file.ts";
 import type { MasterKeySpec } from "../secrets/key-backend.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
+import type { SecretSealer } from "./deploy-target.ts";
 import { SECRET_SOURCE_ANNOTATION } from "./materialize-secrets.ts";
 
 export interface SopsSecretSealerOptions {

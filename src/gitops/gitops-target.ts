@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
+import type { SecretSealer } from "../delivery/deploy-target.ts";
 import {
   type ApplyRequest,
   type ApplyResult,
@@ -46,15 +47,7 @@ import {
   type WorkingCopy,
 } from "./working-copy.ts";
 
-/** Turns a rendered Secret into its SOPS-encrypted form for the repository. */
-export interface SecretSealer {
-  /**
-   * Contract: when `previous` (the encrypted copy the repository holds) decrypts to the values of
-   * `plain`, return `previous` itself. SOPS encryption is randomized, so re-encrypting an
-   * unchanged Secret would otherwise make a commit on every deploy.
-   */
-  seal(plain: KubeObject, previous: KubeObject | undefined): Promise<KubeObject>;
-}
+export type { SecretSealer };
 
 export interface GitOpsTargetOptions {
   /** Slipway's checkout of the GitOps repository; created when missing. */

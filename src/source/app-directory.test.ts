@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isSlipwayError } from "../core/errors.ts";
-import { KeyRing } from "../secrets/key-ring.ts";
-import { sopsSecretSources } from "./sops-secret-sources.ts";
+import { appDirectoryFiles } from "./app-directory.ts";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "slipway-secret-source-"));
 
@@ -26,7 +25,7 @@ function appWithLinks(): { app: string; outside: string } {
 }
 
 const readError = (app: string, file: string) =>
-  sopsSecretSources(app, new KeyRing([]))
+  appDirectoryFiles(app)
     .read(file)
     .then(
       () => assert.fail(`${file} was read`),
@@ -62,7 +61,7 @@ test("a secret file under a linked directory is refused; a regular file inside t
     /^secret file linked-dir\/shadow \(named in slipway\.yaml\) is a symbolic link, lies under one/,
   );
 
-  const bytes = await sopsSecretSources(app, new KeyRing([])).read("secrets/develop.enc.yaml");
+  const bytes = await appDirectoryFiles(app).read("secrets/develop.enc.yaml");
   assert.equal(new TextDecoder().decode(bytes), "API_KEY: ENC[…]\n");
 
   const absent = await readError(app, "secrets/prod.enc.yaml");

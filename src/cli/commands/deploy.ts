@@ -96,8 +96,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
           "--rollback-on-failure needs --wait: a failed rollout is only seen by waiting for it",
         );
       }
-      const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
-      const where = prepared.target.describe();
+      const deploy = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
+      const { prepared } = deploy;
+      const where = prepared.destination;
       if (rollbackOnFailure && prepared.target.undo === "git-revert") {
         throw new SlipwayError(
           ErrorCode.Input,
@@ -106,12 +107,13 @@ export function registerDeploy(program: Command, io: CliIo): void {
             "Roll back there by reverting the deploy's commit (git revert) and pushing it; deploy without --rollback-on-failure.",
         );
       }
-      const request = { scope: prepared.scope, objects: prepared.objects, prune: opts.prune === true };
 
       if (opts.dryRun === true) {
         // Notes (e.g. waiting for another deploy's lock) go to stderr: stdout is the plan.
         const changes = await prepared.target.plan({
-          ...request,
+          scope: prepared.scope,
+          objects: prepared.objects,
+          prune: opts.prune === true,
           onProgress: (e) => {
             if (e.type === "note") io.err(`note: ${e.text}\n`);
           },
@@ -121,7 +123,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
         return;
       }
 
-      const commit = await sourceCommit(prepared.appDir, opts.commit);
+      const commit = await sourceCommit(deploy.appDir, opts.commit);
       const title = `${prepared.scope.app} → ${prepared.scope.target} (${where})`;
       // JSON output is data for a program: no progress lines mixed into it.
       const display =
@@ -136,14 +138,17 @@ export function registerDeploy(program: Command, io: CliIo): void {
         image: prepared.image,
       };
       try {
-        result = await prepared.target.apply({
-          ...request,
-          release: { commit, image: prepared.image },
-          wait: opts.wait === true,
-          ...(rollbackOnFailure ? { rollbackOnFailure } : {}),
-          ...(opts.forceConflicts === true ? { forceConflicts: true } : {}),
-          ...(display === undefined ? {} : { onProgress: display.onProgress }),
-        });
+        const outcome = await deploy.apply(
+          {
+            prune: opts.prune === true,
+            wait: opts.wait === true,
+            rollbackOnFailure,
+            forceConflicts: opts.forceConflicts === true,
+          },
+          commit,
+          display?.onProgress,
+        );
+        result = outcome.result;
       } catch (error) {
         display?.abort();
         // The outcome of a failed rollout is data too (was it rolled back, why did it fail); the

@@ -38,7 +38,7 @@ export function registerDiff(program: Command, io: CliIo): void {
           import("../deploy/prepare.ts"),
           import("../deploy/print-plan.ts"),
         ]);
-        const prepared = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
+        const { prepared } = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
         const changes = await prepared.target.plan({
           scope: prepared.scope,
           objects: prepared.objects,
@@ -48,9 +48,8 @@ export function registerDiff(program: Command, io: CliIo): void {
             if (e.type === "note") io.err(`note: ${e.text}\n`);
           },
         });
-        if (format === "json")
-          io.out(json({ target: prepared.target.describe(), changes: planJson(changes) }));
-        else printPlan(io, changes, prepared.target.describe());
+        if (format === "json") io.out(json({ target: prepared.destination, changes: planJson(changes) }));
+        else printPlan(io, changes, prepared.destination);
         const c = countChanges(changes);
         if (opts.exitCode === true && c.create + c.update + c.delete > 0) io.setExitCode(1);
       },

@@ -1,30 +1,25 @@
 /**
- * What `deploy` and `diff` share: load the app and the platform, render for the target, put the
- * secret values in (decrypted in memory from the app's SOPS files), and find where the target's
- * objects go.
+ * The CLI's side of `deploy` and `diff`: the app from its directory, the operator's platform and
+ * keys from flags and the environment, and the adapters they name — then the one deployment use
+ * case (`delivery/deploy.ts`) does the rest. A composition root: adapters are built here, lazily.
  */
-import type { KubeObject } from "../../core/kube-object.ts";
-import type { DeployScope, DeployTarget } from "../../delivery/deploy-target.ts";
-import { materializeSecrets } from "../../delivery/materialize-secrets.ts";
-import { sopsSecretSources } from "../../delivery/sops-secret-sources.ts";
-import { SECRET_FILE_ANNOTATION } from "../../render/config.ts";
-import { render } from "../../render/render.ts";
+import {
+  type ApplyOptions,
+  applyRelease,
+  type DeployOutcome,
+  type DeployPorts,
+  type PreparedRelease,
+  prepareRelease,
+} from "../../delivery/deploy.ts";
+import type { DeployProgress } from "../../delivery/deploy-target.ts";
 import { keyRingFromEnv } from "../../secrets/backends/from-env.ts";
 import type { KeyRing } from "../../secrets/key-ring.ts";
-import { loadAppAndPlatform } from "../../spec/files.ts";
+import { appSourceFromDirectory } from "../../source/app-directory.ts";
+import { loadPlatformFile } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
-import { gateRender } from "../policy-gate.ts";
+import { readCustomRules } from "../manifest-input.ts";
+import { printVerdictSummary } from "../policy-gate.ts";
 import { deployTargetFor } from "./targets.ts";
-
-export interface PreparedDeploy {
-  readonly scope: DeployScope;
-  /** With secret values: hand these only to a target, never to a printer. */
-  readonly objects: KubeObject[];
-  readonly target: DeployTarget;
-  readonly appDir: string;
-  /** The image the render pinned. */
-  readonly image: string;
-}
 
 export interface PrepareInput {
   readonly app: string;
@@ -38,38 +33,59 @@ export interface PrepareInput {
   readonly io: CliIo;
 }
 
-export async function prepareDeploy(input: PrepareInput): Promise<PreparedDeploy> {
-  const { app, platform, appDir } = loadAppAndPlatform(input.app, input.platform, input.env);
-  const result = render({
-    app,
-    platform,
-    target: input.target,
-    ...(input.image === undefined ? {} : { image: input.image }),
-  });
-  // Policy sees the objects before secrets are filled in, so no finding can quote a value.
-  gateRender(result, app, platform, input.io);
+export interface CliDeploy {
+  readonly prepared: PreparedRelease;
+  readonly appDir: string;
+  /** Applies what was prepared as `commit`, with the same ports; `progress` feeds a display. */
+  apply(
+    options: ApplyOptions,
+    commit: string,
+    progress?: (event: DeployProgress) => void,
+  ): Promise<DeployOutcome>;
+}
+
+export async function prepareDeploy(input: PrepareInput): Promise<CliDeploy> {
+  const platform = loadPlatformFile(input.platform, input.env);
+  const { source, appDir } = appSourceFromDirectory(input.app);
   // Built only when needed: an app without secrets deploys without any key configured.
   let ring: KeyRing | undefined;
-  const keys = () => {
+  const ports: DeployPorts = {
     // The operator's keys, narrowed to the app's team: another team's file does not open here.
-    ring ??= keyRingFromEnv(input.env, {
-      keys: platform.platform.keys,
-      teams: platform.platform.teams?.map((t) => t.name),
-      scope: { team: result.spec.team, app: result.spec.name },
-    });
-    return ring;
+    keys: (scope) => {
+      ring ??= keyRingFromEnv(input.env, {
+        keys: platform.platform.keys,
+        teams: platform.platform.teams?.map((t) => t.name),
+        scope,
+      });
+      return ring;
+    },
+    target: (cluster, scope) =>
+      deployTargetFor(platform, cluster, {
+        cwd: input.cwd,
+        keys: () => ports.keys({ team: scope.team, app: scope.app }),
+        env: input.env,
+      }),
   };
-  const hasSecrets = result.objects.some(
-    (o) => o.metadata.annotations?.[SECRET_FILE_ANNOTATION] !== undefined,
+  const prepared = await prepareRelease(
+    {
+      app: source,
+      platform,
+      customRules: readCustomRules(platform),
+      target: input.target,
+      ...(input.image === undefined ? {} : { image: input.image }),
+    },
+    ports,
   );
-  const objects = hasSecrets
-    ? await materializeSecrets(result.objects, sopsSecretSources(appDir, keys()))
-    : result.objects;
+  const summaryTarget = { specFile: source.spec.file, name: prepared.scope.target, arg: input.target };
+  printVerdictSummary(prepared.verdict, summaryTarget, input.io);
   return {
-    scope: { app: result.spec.name, target: result.target.name, team: result.spec.team },
-    objects,
-    target: await deployTargetFor(platform, result.target.cluster, { cwd: input.cwd, keys, env: input.env }),
+    prepared,
     appDir,
-    image: result.image.reference,
+    apply: (options, commit, progress) =>
+      applyRelease(
+        { ...prepared, release: { commit } },
+        options,
+        progress === undefined ? ports : { ...ports, progress },
+      ),
   };
 }
