@@ -232,7 +232,11 @@ export function storeContract(kind: DatabaseKind, options: { readCache?: boolean
       assert.equal(other.sequence, 1, "sequences count per target");
       const second = await store.startDeployment(alice, { releaseId: release.id, targetName: "develop" });
       assert.equal(second.sequence, 2);
-      assert.equal((await store.getDeployment(first.id)).status, "superseded");
+      assert.equal((await store.getDeployment(first.id)).status, "available", "it runs until replaced");
+      const third = await store.startDeployment(alice, { releaseId: release.id, targetName: "develop" });
+      assert.equal((await store.getDeployment(second.id)).status, "superseded", "obsolete before it started");
+      await store.recordDeploymentStatus(alice, { deploymentId: third.id, status: "available", message: "" });
+      assert.equal((await store.getDeployment(first.id)).status, "superseded", "replaced on the target");
       assert.deepEqual(
         (await store.deploymentEvents(first.id)).map((e) => e.status),
         ["pending", "progressing", "available", "superseded"],
@@ -240,9 +244,9 @@ export function storeContract(kind: DatabaseKind, options: { readCache?: boolean
       const develop = await store.listDeployments({ appName: "app-b", targetName: "develop" }, { limit: 10 });
       assert.deepEqual(
         develop.items.map((d) => d.id),
-        [second.id, first.id],
+        [third.id, second.id, first.id],
       );
-      assert.equal((await store.listDeployments({ appName: "app-b" }, { limit: 10 })).items.length, 3);
+      assert.equal((await store.listDeployments({ appName: "app-b" }, { limit: 10 })).items.length, 4);
       await assert.rejects(
         store.startDeployment(alice, { releaseId: release.id, targetName: "nope" }),
         rejectsWith(ErrorCode.NotFound),

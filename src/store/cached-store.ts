@@ -15,6 +15,8 @@
  * budget; reads outnumber writes by orders of magnitude on a platform's API (dashboards, CLIs and
  * CI polling the same apps, releases and deployments).
  */
+import type { EventFilter } from "./event-queries.ts";
+import type { ClaimRequest, JobWrite } from "./job-queries.ts";
 import type { PageRequest, Role, TargetKind } from "./records.ts";
 import type { Actor, AuditFilter, NewApiToken, NewRelease, Store } from "./store.ts";
 
@@ -136,6 +138,19 @@ export class CachedStore implements Store {
     );
   deploymentEvents = (deploymentId: string) =>
     this.#read(key("deploymentEvents", deploymentId), () => this.#inner.deploymentEvents(deploymentId));
+  enqueueDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+    this.#write(() => this.#inner.enqueueDeployment(actor, input));
+  claimJobs = (request: ClaimRequest) => this.#write(() => this.#inner.claimJobs(request));
+  renewJobLease = (input: Parameters<Store["renewJobLease"]>[0]) =>
+    this.#write(() => this.#inner.renewJobLease(input));
+  recordJobStatus = (input: Parameters<Store["recordJobStatus"]>[0]) =>
+    this.#write(() => this.#inner.recordJobStatus(input));
+  releaseJob = (input: JobWrite) => this.#write(() => this.#inner.releaseJob(input));
+  // Leases move every few seconds; whoever asks about a job wants it as it is now.
+  getJob = (deploymentId: string) => this.#inner.getJob(deploymentId);
+  listEvents = (filter: EventFilter) =>
+    this.#read(key("listEvents", filter), () => this.#inner.listEvents(filter));
+  lastEventSeq = () => this.#read(key("lastEventSeq"), () => this.#inner.lastEventSeq());
 
   recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     this.#write(() => this.#inner.recordApproval(actor, input));

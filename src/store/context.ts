@@ -5,12 +5,15 @@
 import type { Kysely } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { CompiledQueries } from "./compiled.ts";
+import type { Dialect } from "./migrations.ts";
 import type { Tables } from "./tables.ts";
 
 export interface StoreContext {
   readonly db: Kysely<Tables>;
   /** The hot read paths' queries, compiled once (see `compiled.ts`). */
   readonly compiled: CompiledQueries;
+  /** For the few statements only one database has (row locks: `for update skip locked`). */
+  readonly dialect: Dialect;
   now(): string;
   isUniqueViolation(error: unknown): boolean;
 }

@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql, type Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { jobsMigration } from "./job-migration.ts";
 import type { Tables } from "./tables.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -298,6 +299,7 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  jobsMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */
@@ -326,4 +328,10 @@ const firstNotifiedTables = [
  * Every table a read can come from. A migration that adds a table adds its trigger too
  * (`notifyChanges`); the PostgreSQL store test checks that no table is missing one.
  */
-export const changeNotifiedTables = [...firstNotifiedTables, "snapshot_blobs", "release_files"] as const;
+export const changeNotifiedTables = [
+  ...firstNotifiedTables,
+  "snapshot_blobs",
+  "release_files",
+  "deployment_jobs",
+  "counters",
+] as const;

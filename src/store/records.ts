@@ -121,15 +121,33 @@ export interface SnapshotFile {
   readonly content: Uint8Array;
 }
 
+/**
+ * A deployment's life: pending (queued) → rendering → applying → progressing → available, or
+ * failed / superseded (a newer one made it obsolete before it started, or replaced it once
+ * available) / rolled-back (its rollout failed and the previous revision was put back, or a later
+ * rollback replaced it). Failed, superseded and rolled-back are final.
+ */
 export const DeploymentStatus = {
   Pending: "pending",
+  Rendering: "rendering",
+  Applying: "applying",
   Progressing: "progressing",
   Available: "available",
   Failed: "failed",
   Superseded: "superseded",
+  RolledBack: "rolled-back",
 } as const;
 export type DeploymentStatus = (typeof DeploymentStatus)[keyof typeof DeploymentStatus];
-export const deploymentStatusSchema = z.enum(["pending", "progressing", "available", "failed", "superseded"]);
+export const deploymentStatusSchema = z.enum([
+  "pending",
+  "rendering",
+  "applying",
+  "progressing",
+  "available",
+  "failed",
+  "superseded",
+  "rolled-back",
+]);
 
 export const deploymentSchema = z.object({
   id: z.string(),
@@ -147,12 +165,46 @@ export const deploymentSchema = z.object({
 export type Deployment = z.infer<typeof deploymentSchema>;
 
 export const deploymentEventSchema = z.object({
+  /** Position in the store's one event sequence: gap-free and in commit order (resumable streams). */
+  seq: z.number().int().positive(),
   deploymentId: z.string(),
   status: deploymentStatusSchema,
   message: z.string(),
   at: timestampSchema,
 });
 export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
+
+/** A deployment event with what a stream needs to scope and show it (`GET /api/v1/events`). */
+export const statusEventSchema = deploymentEventSchema.extend({
+  appName: nameSchema,
+  targetName: nameSchema,
+  teamName: nameSchema,
+  releaseId: z.string(),
+});
+export type StatusEvent = z.infer<typeof statusEventSchema>;
+
+/** The engine's hold on one deployment (migration 8, `job-queries.ts`). */
+export const jobSchema = z.object({
+  deploymentId: z.string(),
+  state: z.enum(["queued", "running", "done"]),
+  deadlineAt: timestampSchema.nullable(),
+  leaseOwner: z.string().nullable(),
+  leaseExpiresAt: timestampSchema.nullable(),
+  /** Bumped by every claim; a write naming an older fence is refused. */
+  fence: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  /** The fence of the claim that recorded it was about to write to the target; null: none did. */
+  applyFence: z.number().int().positive().nullable(),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+/** A job this replica now holds: work on it only while the lease is renewed. */
+export interface ClaimedJob {
+  readonly job: Job;
+  readonly deadlineAt: string;
+  /** Another replica held it and stopped renewing its lease (killed, partitioned, frozen). */
+  readonly takenOverFrom: string | null;
+}
 
 export const approvalSchema = z.object({
   id: z.string(),

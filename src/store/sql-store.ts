@@ -9,7 +9,11 @@ import { listAudit } from "./audit.ts";
 import { CompiledQueries } from "./compiled.ts";
 import type { StoreContext } from "./context.ts";
 import * as deployments from "./deployment-queries.ts";
+import type { EventFilter } from "./event-queries.ts";
+import * as events from "./event-queries.ts";
 import * as identity from "./identity-queries.ts";
+import type { ClaimRequest, JobWrite } from "./job-queries.ts";
+import * as jobs from "./job-queries.ts";
 import type { Dialect } from "./migrations.ts";
 import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
 import * as releases from "./release-queries.ts";
@@ -43,6 +47,7 @@ export class SqlStore implements Store {
     this.#ctx = {
       db: options.db,
       compiled: new CompiledQueries(options.db),
+      dialect: options.dialect,
       now: () => clock().toISOString(),
       isUniqueViolation: options.isUniqueViolation,
     };
@@ -105,6 +110,16 @@ export class SqlStore implements Store {
   listDeployments = (filter: { appName: string; targetName?: string | undefined }, page: PageRequest) =>
     deployments.listDeployments(this.#ctx, filter, page);
   deploymentEvents = (deploymentId: string) => deployments.deploymentEvents(this.#ctx, deploymentId);
+  enqueueDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+    deployments.startDeployment(this.#ctx, actor, { ...input, job: true });
+  claimJobs = (request: ClaimRequest) => jobs.claimJobs(this.#ctx, request);
+  renewJobLease = (input: JobWrite & { leaseMs: number }) => jobs.renewJobLease(this.#ctx, input);
+  recordJobStatus = (input: JobWrite & { status: DeploymentStatus; message: string; leaseMs: number }) =>
+    jobs.recordJobStatus(this.#ctx, input);
+  releaseJob = (input: JobWrite) => jobs.releaseJob(this.#ctx, input);
+  getJob = (deploymentId: string) => jobs.getJob(this.#ctx, deploymentId);
+  listEvents = (filter: EventFilter) => events.listEvents(this.#ctx, filter);
+  lastEventSeq = () => events.lastEventSeq(this.#ctx);
   recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     releases.recordApproval(this.#ctx, actor, input);
   listApprovals = (releaseId: string) => releases.listApprovals(this.#ctx, releaseId);

@@ -13,20 +13,25 @@
  * - Deployments to one (app, target) are serialized: each gets the next sequence number, and
  *   starting one supersedes the previous live one, even with writers in different processes.
  */
+import type { EventFilter } from "./event-queries.ts";
+import type { ClaimRequest, JobWrite } from "./job-queries.ts";
 import type {
   ApiToken,
   App,
   Approval,
   AuditEvent,
+  ClaimedJob,
   Deployment,
   DeploymentEvent,
   DeploymentStatus,
+  Job,
   Membership,
   Page,
   PageRequest,
   Release,
   Role,
   SnapshotFile,
+  StatusEvent,
   Target,
   TargetKind,
   Team,
@@ -149,6 +154,26 @@ export interface Store {
     page: PageRequest,
   ): Promise<Page<Deployment>>;
   deploymentEvents(deploymentId: string): Promise<readonly DeploymentEvent[]>;
+
+  /**
+   * Like `startDeployment`, and queues a job the engine runs (`src/engine/`). Jobs: at most one
+   * running per (app, target), claimed with an expiring lease and a fence that every engine write
+   * names (`job-queries.ts`, ADR 0010).
+   */
+  enqueueDeployment(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Deployment>;
+  claimJobs(request: ClaimRequest): Promise<readonly ClaimedJob[]>;
+  /** False when the claim no longer holds the job: stop working on it. */
+  renewJobLease(input: JobWrite & { leaseMs: number }): Promise<boolean>;
+  /** The engine's status write, refused (conflict, `lost`) when the claim no longer holds the job. */
+  recordJobStatus(
+    input: JobWrite & { status: DeploymentStatus; message: string; leaseMs: number },
+  ): Promise<Deployment>;
+  releaseJob(input: JobWrite): Promise<void>;
+  getJob(deploymentId: string): Promise<Job | undefined>;
+  /** Deployment events in the store-wide sequence, oldest first. */
+  listEvents(filter: EventFilter): Promise<readonly StatusEvent[]>;
+  /** The newest event's number; 0 when there is none. */
+  lastEventSeq(): Promise<number>;
 
   recordApproval(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Approval>;
   listApprovals(releaseId: string): Promise<readonly Approval[]>;

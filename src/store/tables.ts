@@ -59,7 +59,35 @@ export interface Tables {
     availableAt: string | null;
     updatedAt: string;
   };
-  deploymentEvents: { id: string; deploymentId: string; status: string; message: string; at: string };
+  deploymentEvents: {
+    id: string;
+    deploymentId: string;
+    status: string;
+    message: string;
+    at: string;
+    /** Migration 8: the event's place in the one store-wide sequence (commit order). */
+    seq: number;
+  };
+  /** Migration 8: named counters; `events` numbers deployment events in commit order. */
+  counters: { name: string; value: number };
+  /** Migration 8: the engine's work, one row per deployment it runs (see `job-queries.ts`). */
+  deploymentJobs: {
+    deploymentId: string;
+    appId: string;
+    targetId: string;
+    /** queued → running → done. */
+    state: string;
+    deadlineAt: string | null;
+    leaseOwner: string | null;
+    leaseExpiresAt: string | null;
+    /** Bumped by every claim: writes of an older claim are refused (a fencing token). */
+    fence: number;
+    attempts: number;
+    /** The fence of the claim that recorded it was about to write to the target. */
+    applyFence: number | null;
+    createdAt: string;
+    updatedAt: string;
+  };
   approvals: { id: string; releaseId: string; targetId: string; approvedBy: string; createdAt: string };
   auditEvents: {
     id: string;

@@ -1,0 +1,68 @@
+/**
+ * Migration 8: what the deployment engine needs (ADR 0010). Jobs with expiring leases and a
+ * fencing token, and one store-wide sequence of deployment events in commit order, so that an
+ * event stream resumed from a number never misses an event committed after it.
+ */
+import { sql, type Transaction } from "kysely";
+import type { Dialect, Migration } from "./migrations.ts";
+import type { Tables } from "./tables.ts";
+
+export const jobsMigration: Migration = {
+  version: 8,
+  name: "deployment jobs with leases, event sequence",
+  async up(db: Transaction<Tables>, dialect: Dialect) {
+    await db.schema
+      .createTable("deployment_jobs")
+      .addColumn("deployment_id", "text", (c) => c.primaryKey().references("deployments.id"))
+      .addColumn("app_id", "text", (c) => c.notNull().references("apps.id"))
+      .addColumn("target_id", "text", (c) => c.notNull().references("targets.id"))
+      .addColumn("state", "text", (c) => c.notNull())
+      // Set by the first claim: a job waiting its turn behind another is not running out of time.
+      .addColumn("deadline_at", "text")
+      .addColumn("lease_owner", "text")
+      .addColumn("lease_expires_at", "text")
+      .addColumn("fence", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("apply_fence", "integer")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+    // The claim query scans unfinished jobs only; finished ones pile up forever (history is kept).
+    await db.schema
+      .createIndex("deployment_jobs_open")
+      .on("deployment_jobs")
+      .columns(["state", "app_id", "target_id"])
+      .execute();
+    await db.schema
+      .createTable("counters")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("value", "integer", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .alterTable("deployment_events")
+      .addColumn("seq", "integer", (c) => c.notNull().defaultTo(0))
+      .execute();
+    // Events written before this migration get numbers in the order they were written (their ids
+    // sort by time); a per-row loop because SQLite and PostgreSQL spell UPDATE … FROM differently.
+    const old = await db.selectFrom("deploymentEvents").select("id").orderBy("id").execute();
+    let seq = 0;
+    for (const row of old) {
+      seq++;
+      await db.updateTable("deploymentEvents").set({ seq }).where("id", "=", row.id).execute();
+    }
+    await db.insertInto("counters").values({ name: "events", value: seq }).execute();
+    await db.schema
+      .createIndex("deployment_events_seq")
+      .on("deployment_events")
+      .column("seq")
+      .unique()
+      .execute();
+    if (dialect === "postgres") {
+      for (const table of ["deployment_jobs", "counters"]) {
+        await sql`create trigger ${sql.id(`${table}_notify_change`)}
+          after insert or update or delete or truncate on ${sql.table(table)}
+          for each statement execute function slipway_notify_change()`.execute(db);
+      }
+    }
+  },
+};

@@ -1,0 +1,4 @@
+import { jobContract } from "./job-contract.ts";
+
+jobContract("sqlite");
+jobContract("postgres");
