@@ -150,6 +150,38 @@ export const platformSchema = z.strictObject({
         ),
     })
     .optional(),
+  dora: z
+    .strictObject({
+      productionChannel: dnsLabel
+        .optional()
+        .describe("The channel the DORA numbers count; default: the last channel."),
+      failure: z
+        .strictObject({
+          statuses: z
+            .array(z.string().regex(/^[a-z][a-z-]{0,39}$/, "must be a deployment status such as failed"))
+            .min(1)
+            .optional()
+            .describe(
+              "A production deployment reaching one of these is a failed change; default [failed, rolled-back].",
+            ),
+          rollbacks: z
+            .boolean()
+            .optional()
+            .describe("A production deployment a rollback replaced is a failed change; default true."),
+        })
+        .optional(),
+      rework: z
+        .strictObject({
+          fixForwardWithin: duration
+            .optional()
+            .describe(
+              "The first deployment after a failure, not a rollback, within this is a fix-forward; default 24h.",
+            ),
+        })
+        .optional(),
+    })
+    .optional()
+    .describe("What the DORA numbers count (docs/dora.md)."),
   monitoring: z
     .strictObject({
       namespace: dnsLabel
