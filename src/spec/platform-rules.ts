@@ -68,6 +68,16 @@ export function platformRuleProblems(platform: Platform, source: YamlSource): Pr
 
   if (platform.previews) checkCluster(platform.previews.cluster, ["previews", "cluster"]);
 
+  const production = platform.dora?.productionChannel;
+  if (production !== undefined && !seen.has(production)) {
+    const guess = closest(production, [...seen]);
+    at(
+      ["dora", "productionChannel"],
+      `channel \`${production}\` is not one of the channels`,
+      guess ? `did you mean \`${guess}\`?` : `the channels: ${[...seen].join(", ")}`,
+    );
+  }
+
   const owners = new Map<string, number>();
   (platform.routing?.hosts ?? []).forEach((grant, i) => {
     const first = owners.get(grant.host);
