@@ -3,9 +3,10 @@
  * `helm --help` and `kubectl version --client` in the same run. Every command pays Node's start
  * and its module loading before it does anything, so this is the floor of every CLI figure.
  *
- * The measured slipway is the package as `npm pack` ships it (after `npm run build` compiles
- * `dist/`; `--skip-build` packs `dist/` as it is), unpacked into a temporary `node_modules/slipway` whose dependencies are this checkout's (the
- * lockfile's versions), and run through its `bin/slipway.js` with the pinned Node. The command
+ * The measured slipway is the package as `npm pack` ships it: the CLI bundle `npm run build`
+ * writes to `dist/bundle/` (`--skip-build` packs it as it is), unpacked into a temporary
+ * `node_modules/slipway` whose dependencies are this checkout's (the lockfile's versions), and run
+ * through its `bin/slipway.js` with the pinned Node. The command
  * runs are interleaved (one of each per round) so that a busy machine slows every side alike; the
  * first rounds warm the disk and Node's compile cache, as a user's earlier runs would have.
  *
@@ -74,6 +75,13 @@ const cases: Case[] = [
   { key: "node_ms", label: "node -e 0", command: node, args: ["-e", "0"] },
   { key: "cli_help_ms", label: "slipway --help", command: node, args: [bin, "--help"] },
   { key: "cli_cmd_help_ms", label: "slipway render --help", command: node, args: [bin, "render", "--help"] },
+  { key: "cli_check_help_ms", label: "slipway check --help", command: node, args: [bin, "check", "--help"] },
+  {
+    key: "cli_secrets_help_ms",
+    label: "slipway secrets --help",
+    command: node,
+    args: [bin, "secrets", "--help"],
+  },
   {
     key: "cli_validate_ms",
     label: "slipway validate --app",
@@ -138,6 +146,8 @@ const helm = figures.helm_help_ms ?? 1;
 const targets: Record<string, number> = {
   cli_help_ms: 100,
   cli_cmd_help_ms: 100,
+  cli_check_help_ms: 100,
+  cli_secrets_help_ms: 100,
   cli_validate_ms: 150,
   cli_render_ms: 150,
   cli_check_ms: 150,

@@ -111,7 +111,14 @@ export async function buildProgram(
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
+    .exitOverride()
+    // A command parses each schema about once, and zod's fast path (a function it generates and
+    // compiles per object schema on first use) costs more to build than it saves: about 10 ms of
+    // a render's 150. The server, which parses for as long as it runs, keeps it. Set before the
+    // action loads any schema, since zod reads the setting when a schema is built.
+    .hook("preAction", async (_program, command) => {
+      if (command.name() !== "serve") (await import("zod")).config({ jitless: true });
+    });
   if (options.everyCommand === true) {
     for (const register of await Promise.all(Object.values(commands).map((c) => c.load())))
       register(program, io);
