@@ -1,3 +1,4 @@
+import { list } from "../access.ts";
 import { changed, deployment, firstContainer } from "../fixtures.ts";
 import { defineRule, perContainer, quoted } from "../rule-kit.ts";
 import { serviceWorkloadKinds } from "../workload.ts";
@@ -12,12 +13,19 @@ export const readinessProbe = defineRule({
   kinds: serviceWorkloadKinds,
   check: (o) =>
     perContainer(o, "app", (c) =>
-      c.container.readinessProbe === undefined
+      // A container without ports serves no traffic (a queue worker): readiness gates nothing.
+      c.container.readinessProbe === undefined && list(c.container.ports).length > 0
         ? { path: `${c.path}.readinessProbe`, message: `container ${quoted(c.name)} has no readiness probe` }
         : undefined,
     ),
   examples: {
-    pass: [deployment()],
+    pass: [
+      deployment(),
+      changed(deployment("worker"), (d) => {
+        delete firstContainer(d).readinessProbe;
+        delete firstContainer(d).ports;
+      }),
+    ],
     fail: [changed(deployment(), (d) => void delete firstContainer(d).readinessProbe)],
     expect: {
       object: "Deployment/shop/web",
