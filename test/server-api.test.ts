@@ -107,15 +107,26 @@ for (const kind of ["sqlite", "postgres"] as const)
       assert.equal(dep.status, 201);
       const deployment = (await dep.json()) as { id: string; sequence: number };
       assert.equal(deployment.sequence, 1);
+      const refused = await h.call("POST", `/api/v1/deployments/${deployment.id}/status`, {
+        as: "releaser",
+        body: { status: "failed", message: "" },
+      });
+      assert.equal(refused.status, 409, "the engine runs it and records its status itself");
+      assert.match((await errorOf(refused)).message, /being run by the server's engine/);
+      // A deployment run elsewhere (a CLI's own deploy, recorded here) reports its own progress.
+      const outside = await h.store.startDeployment(systemActor, {
+        releaseId: rel.id,
+        targetName: "staging",
+      });
       for (const status of ["progressing", "available"]) {
-        const s = await h.call("POST", `/api/v1/deployments/${deployment.id}/status`, {
+        const s = await h.call("POST", `/api/v1/deployments/${outside.id}/status`, {
           as: "releaser",
           body: { status, message: status },
         });
         assert.equal(s.status, 200);
       }
       const detail = (await (
-        await h.call("GET", `/api/v1/deployments/${deployment.id}`, { as: "viewer" })
+        await h.call("GET", `/api/v1/deployments/${outside.id}`, { as: "viewer" })
       ).json()) as {
         status: string;
         availableAt: string | null;
@@ -133,9 +144,9 @@ for (const kind of ["sqlite", "postgres"] as const)
       assert.deepEqual(audit.items.map((e) => `${e.action} by ${e.actor}`).slice(0, 5), [
         "deployment.status by test:releaser",
         "deployment.status by test:releaser",
+        "deployment.start by system",
         "deployment.start by test:releaser",
         "release.create by test:developer",
-        "app.create by test:admin",
       ]);
     });
 

@@ -54,7 +54,7 @@ export const deploymentRoutes: readonly RouteDef[] = [
   route({
     method: "post",
     path: "/api/v1/apps/:app/deployments",
-    summary: "Deploy a release of the app to a target",
+    summary: "Deploy a release of the app to a target: queued, then run by the server's engine",
     params: appParams,
     body: createDeploymentBody,
     response: deploymentSchema,
@@ -78,7 +78,11 @@ export const deploymentRoutes: readonly RouteDef[] = [
           },
         );
       }
-      return store.startDeployment(actorOf(principal), { releaseId: body.release, targetName: body.target });
+      // Queued for the engine, which renders, gates, applies and tracks it (`src/engine/`).
+      return store.enqueueDeployment(actorOf(principal), {
+        releaseId: body.release,
+        targetName: body.target,
+      });
     },
   }),
   route({
