@@ -88,13 +88,30 @@ function objectsAsValues(objects: readonly KubeObject[], image: string): Record<
   const out: Record<string, unknown> = {};
   for (const object of objects) {
     const copy = structuredClone(object);
-    const containers = (
-      copy.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined
-    )?.template?.spec?.containers;
-    for (const c of containers ?? []) if (c.image === image) c.image = IMAGE_PLACEHOLDER;
+    placeholdImage(copy.spec, image);
     out[`${object.kind.toLowerCase()}-${object.metadata.name}`] = copy;
   }
   return out;
+}
+
+/**
+ * Every container of the app's image, wherever its pod template sits (a Deployment's, a CronJob's
+ * job template) and whichever list it is in (init containers and sidecars too), takes the image
+ * from `.Values.image`; containers of other images keep theirs.
+ */
+function placeholdImage(node: unknown, image: string): void {
+  if (Array.isArray(node)) {
+    for (const item of node) placeholdImage(item, image);
+    return;
+  }
+  if (node === null || typeof node !== "object") return;
+  const record = node as Record<string, unknown>;
+  for (const key of ["containers", "initContainers"]) {
+    const list = record[key];
+    if (!Array.isArray(list)) continue;
+    for (const c of list as { image?: string }[]) if (c.image === image) c.image = IMAGE_PLACEHOLDER;
+  }
+  for (const value of Object.values(record)) placeholdImage(value, image);
 }
 
 /** The smallest values overlay that turns `base` into `target` under Helm's merge rules. */

@@ -5,6 +5,7 @@
  */
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import { loadModelModule } from "./k8s-model-module.ts";
+import { serviceMonitorProblems } from "./monitoring.ts";
 
 interface Validatable {
   validate(): void;
@@ -29,6 +30,24 @@ export const modelModules: Record<string, [specifier: string, name: string]> = {
   ],
   "policy/v1/PodDisruptionBudget": ["kubernetes-models/policy/v1/PodDisruptionBudget", "PodDisruptionBudget"],
   "v1/ConfigMap": ["kubernetes-models/v1/ConfigMap", "ConfigMap"],
+  "v1/PersistentVolumeClaim": ["kubernetes-models/v1/PersistentVolumeClaim", "PersistentVolumeClaim"],
+  "rbac.authorization.k8s.io/v1/Role": ["kubernetes-models/rbac.authorization.k8s.io/v1/Role", "Role"],
+  "rbac.authorization.k8s.io/v1/RoleBinding": [
+    "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding",
+    "RoleBinding",
+  ],
+  "rbac.authorization.k8s.io/v1/ClusterRole": [
+    "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole",
+    "ClusterRole",
+  ],
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": [
+    "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+    "ClusterRoleBinding",
+  ],
+  "gateway.networking.k8s.io/v1/GRPCRoute": [
+    "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute",
+    "GRPCRoute",
+  ],
   "v1/Namespace": ["kubernetes-models/v1/Namespace", "Namespace"],
   "v1/Secret": ["kubernetes-models/v1/Secret", "Secret"],
   "v1/Service": ["kubernetes-models/v1/Service", "Service"],
@@ -54,6 +73,9 @@ function modelFor(key: string): ModelClass | undefined {
 
 /** Problems of one object, as `Kind/ns/name: /json/path message` lines; empty when valid. */
 export function schemaProblems(object: KubeObject): string[] {
+  // No OpenAPI model ships for the Prometheus Operator's CRD: its shape is checked by hand.
+  if (object.apiVersion === "monitoring.coreos.com/v1" && object.kind === "ServiceMonitor")
+    return serviceMonitorProblems(object);
   const Model = modelFor(`${object.apiVersion}/${object.kind}`);
   if (!Model) return [`${objectRef(object)}: no schema known for ${object.apiVersion} ${object.kind}`];
   try {

@@ -3,6 +3,7 @@ import type { KubeObject } from "../core/kube-object.ts";
 import { metadata, type RenderContext, RenderProblem, RenderProblems, resolvePort } from "./context.ts";
 import { hostRefusal } from "./hosts.ts";
 import { LABEL } from "./labels.ts";
+import { monitoringIngress } from "./monitoring.ts";
 import { dnsLabel } from "./names.ts";
 
 export function service(ctx: RenderContext): KubeObject | undefined {
@@ -17,9 +18,10 @@ export function service(ctx: RenderContext): KubeObject | undefined {
       selector: { ...ctx.labels.selector },
       ports: ports.map((p) => ({
         name: p.name,
-        port: p.port,
+        port: p.servicePort ?? p.port,
         targetPort: p.name,
         protocol: p.protocol ?? "TCP",
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
       })),
     },
   };
@@ -165,6 +167,8 @@ export function networkPolicy(ctx: RenderContext): KubeObject | undefined {
       ports: portList,
     });
   }
+  const scrape = monitoringIngress(ctx);
+  if (scrape) ingress.push(scrape);
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

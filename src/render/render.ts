@@ -15,10 +15,13 @@ import { namespace, serviceAccount } from "./identity.ts";
 import { type ImageRef, resolveImage } from "./image.ts";
 import { schemaProblems } from "./k8s-schema.ts";
 import { labelsFor } from "./labels.ts";
+import { serviceMonitor } from "./monitoring.ts";
 import { networkPolicy, routes, service } from "./network.ts";
 import { deployment } from "./pod.ts";
+import { rbacObjects } from "./rbac.ts";
 import { autoscaler, disruptionBudget } from "./scaling.ts";
 import { type RenderTarget, resolveTarget } from "./target.ts";
+import { persistentClaims } from "./volumes.ts";
 
 export interface RenderInput {
   readonly app: LoadedApp;
@@ -42,8 +45,13 @@ export interface RenderResult {
 export const KIND_ORDER = [
   "Namespace",
   "ServiceAccount",
+  "Role",
+  "RoleBinding",
+  "ClusterRole",
+  "ClusterRoleBinding",
   "ConfigMap",
   "Secret",
+  "PersistentVolumeClaim",
   "Service",
   "Deployment",
   "HorizontalPodAutoscaler",
@@ -51,6 +59,7 @@ export const KIND_ORDER = [
   "Ingress",
   "HTTPRoute",
   "NetworkPolicy",
+  "ServiceMonitor",
 ] as const;
 
 export function render(input: RenderInput): RenderResult {
@@ -84,14 +93,17 @@ export function render(input: RenderInput): RenderResult {
   const objects = [
     build(() => namespace(ctx)),
     build(() => serviceAccount(ctx)),
+    ...(build(() => rbacObjects(ctx)) ?? []),
     config,
     ...secretObjects,
+    ...(build(() => persistentClaims(ctx)) ?? []),
     build(() => service(ctx)),
     build(() => deployment(ctx, configChecksum(config, secretObjects))),
     build(() => autoscaler(ctx)),
     build(() => disruptionBudget(ctx)),
     build(() => routes(ctx)),
     build(() => networkPolicy(ctx)),
+    build(() => serviceMonitor(ctx)),
   ].filter((o): o is KubeObject => o !== undefined);
   if (refused.length > 0) throw locatedRenderError(input.app, target, refused);
   const invalid = objects.flatMap(schemaProblems);

@@ -41,13 +41,22 @@ export function autoscaler(ctx: RenderContext): KubeObject | undefined {
   };
 }
 
-/** Only for workloads that run two or more pods; allows one eviction at a time, never blocks all. */
+/**
+ * By default only for workloads that run two or more pods, allowing one eviction at a time so it
+ * never blocks all; `disruptionBudget` chooses another bound, or none (`enabled: false`).
+ */
 export function disruptionBudget(ctx: RenderContext): KubeObject | undefined {
-  if (effectiveMinReplicas(ctx.spec) < 2) return undefined;
+  const chosen = ctx.spec.disruptionBudget ?? {};
+  if (chosen.enabled === false) return undefined;
+  if (chosen.enabled !== true && effectiveMinReplicas(ctx.spec) < 2) return undefined;
+  const bound =
+    chosen.minAvailable !== undefined
+      ? { minAvailable: chosen.minAvailable }
+      : { maxUnavailable: chosen.maxUnavailable ?? 1 };
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
     metadata: metadata(ctx, ctx.names.app),
-    spec: { maxUnavailable: 1, selector: { matchLabels: { ...ctx.labels.selector } } },
+    spec: { ...bound, selector: { matchLabels: { ...ctx.labels.selector } } },
   };
 }
