@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build, type Plugin } from "esbuild";
 import { modelModules } from "../src/render/k8s-schema.ts";
+import { packageVersion, readStaticFile, staticFiles } from "../src/server/web/files.ts";
 
 const { values } = parseArgs({ options: { analyze: { type: "boolean", default: false } } });
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -52,7 +53,7 @@ function bundle() {
     alias: { punycode: "punycode/" },
     // pg's native binding is optional and loaded only when asked for; it is not a dependency.
     external: ["pg-native"],
-    plugins: [bundledModels()],
+    plugins: [bundledModels(), bundledStatusPage()],
   });
 }
 
@@ -87,6 +88,31 @@ function bundledModels(): Plugin {
           importer: args.importer,
         });
         return found.errors.length > 0 ? { errors: found.errors } : { path: found.path };
+      });
+    },
+  };
+}
+
+/**
+ * `src/server/web/files.ts` reads the status page's files and package.json from disk beside it; an
+ * installed package has no `src/`, and a chunk has no path to it. In the bundle that module holds
+ * their contents instead.
+ */
+function bundledStatusPage(): Plugin {
+  return {
+    name: "bundled-status-page",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]server[\\/]web[\\/]files\.ts$/ }, () => {
+        const contents = Object.fromEntries(staticFiles.map((name) => [name, readStaticFile(name)]));
+        return {
+          loader: "js",
+          contents: [
+            `export const staticFiles = ${JSON.stringify(staticFiles)};`,
+            `const contents = ${JSON.stringify(contents)};`,
+            "export function readStaticFile(name) { return contents[name]; }",
+            `export function packageVersion() { return ${JSON.stringify(packageVersion())}; }`,
+          ].join("\n"),
+        };
       });
     },
   };
