@@ -5,13 +5,21 @@ import { apiRoutes } from "../src/server/app.ts";
 import { issueToken } from "../src/server/auth/api-tokens.ts";
 import { systemActor } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
+import { appSpec, commitFiles, imageAt, newRepository } from "./support/release-repos.ts";
 
-const digest = `sha256:${"ab".repeat(32)}`;
+// A release is read from a commit of the app's repository; v2/ holds the same app, changed.
+const releaseRepo = newRepository();
 const release = {
-  commit: "0123abc",
-  imageDigest: digest,
-  specHash: "1".repeat(64),
-  secretsHash: "2".repeat(64),
+  repository: releaseRepo,
+  commit: commitFiles(
+    releaseRepo,
+    {
+      "slipway.yaml": appSpec({ secrets: [] }),
+      "v2/slipway.yaml": appSpec({ secrets: [], extra: "replicas: 2\n" }),
+    },
+    "checkout",
+  ),
+  image: imageAt(0xab),
 };
 
 async function errorOf(
@@ -94,7 +102,7 @@ for (const kind of ["sqlite", "postgres"] as const)
       assert.equal(again.created, false);
       const changed = await h.call("POST", "/api/v1/apps/checkout/releases", {
         as: "developer",
-        body: { ...release, specHash: "3".repeat(64) },
+        body: { ...release, path: "v2" },
       });
       assert.equal(changed.status, 409);
       assert.match((await errorOf(changed)).message, /immutable/);

@@ -14,6 +14,7 @@ import { issueToken } from "../src/server/auth/api-tokens.ts";
 import { type Role, roleRank } from "../src/store/records.ts";
 import { systemActor } from "../src/store/store.ts";
 import { type Caller, createHarness, type Harness } from "./support/api-harness.ts";
+import { appSpec, commitFiles, imageAt, newRepository } from "./support/release-repos.ts";
 
 type Needs = "anyone" | "platform-admin" | Role;
 
@@ -76,6 +77,13 @@ const callers: readonly Caller[] = ["viewer", "developer", "releaser", "admin", 
 describe("authorization matrix", () => {
   let h: Harness;
   let releaseId = "";
+  // What POST /apps/owned/releases reads: a repository with the app at one commit.
+  const ownedRepo = newRepository();
+  const ownedCommit = commitFiles(
+    ownedRepo,
+    { "slipway.yaml": appSpec({ name: "owned", secrets: [] }) },
+    "owned",
+  );
   let n = 0;
   const fresh = () => `m${++n}`;
 
@@ -109,12 +117,7 @@ describe("authorization matrix", () => {
     "GET /api/v1/apps/:app/releases": async () => ({ path: "/api/v1/apps/owned/releases" }),
     "POST /api/v1/apps/:app/releases": async () => ({
       path: "/api/v1/apps/owned/releases",
-      body: {
-        commit: (++n).toString(16).padStart(7, "0"),
-        imageDigest: `sha256:${"d".repeat(64)}`,
-        specHash: "1".repeat(64),
-        secretsHash: "2".repeat(64),
-      },
+      body: { repository: ownedRepo, commit: ownedCommit, image: imageAt(++n % 256) },
     }),
     "GET /api/v1/releases/:release": async () => ({ path: `/api/v1/releases/${releaseId}` }),
     "POST /api/v1/releases/:release/approvals": async () => ({

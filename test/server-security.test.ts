@@ -8,12 +8,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { systemActor } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
+import { appSpec, commitFiles, imageAt, newRepository } from "./support/release-repos.ts";
 
+// A release is read from a commit of the app's repository.
+const releaseRepo = newRepository();
 const release = {
-  commit: "0123abc",
-  imageDigest: `sha256:${"ab".repeat(32)}`,
-  specHash: "1".repeat(64),
-  secretsHash: "2".repeat(64),
+  repository: releaseRepo,
+  commit: commitFiles(releaseRepo, { "slipway.yaml": appSpec({ secrets: [] }) }, "checkout"),
+  image: imageAt(0xab),
 };
 
 async function errorOf(response: Response): Promise<{ code: string; message: string }> {
@@ -178,7 +180,7 @@ for (const kind of ["sqlite", "postgres"] as const)
 
       const byDeveloper = await h.call("POST", "/api/v1/apps/checkout/releases", {
         as: "developer",
-        body: { ...release, commit: "4567def" },
+        body: { ...release, image: imageAt(0xcd) },
       });
       const { release: theirs } = (await byDeveloper.json()) as { release: { id: string } };
       const deployed = await h.call("POST", "/api/v1/apps/checkout/deployments", {

@@ -5,15 +5,11 @@
 import { z } from "zod";
 import {
   appNameSchema,
-  commitShaSchema,
   deploymentStatusSchema,
-  digestSchema,
-  hashSchema,
   idSchema,
   nameSchema,
   roleSchema,
   targetKindSchema,
-  timestampSchema,
   tokenScopeSchema,
 } from "./values.ts";
 
@@ -41,12 +37,17 @@ export const updateAppBody = z.strictObject({
   description: z.string().max(1000),
 });
 
+/** A release is read by the server from the repository at the commit; the image is named by digest. */
 export const createReleaseBody = z.strictObject({
-  commit: commitShaSchema,
-  imageDigest: digestSchema,
-  specHash: hashSchema,
-  secretsHash: hashSchema,
-  commitTime: timestampSchema.optional(),
+  /** An https:// or ssh:// URL (a local path only where the server allows it). */
+  repository: z.string().min(1).max(2048),
+  /** The app's directory in the repository (holding slipway.yaml); "" for its root. */
+  path: z.string().max(1024).default(""),
+  commit: z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, {
+    message: "must be a full commit id: 40 (or 64) lower-case hex digits, as `git rev-parse HEAD` prints",
+  }),
+  /** `<repository>@sha256:<digest>`; a tag alone is refused. */
+  image: z.string().min(1).max(512),
 });
 
 export const createTargetBody = z.strictObject({ name: nameSchema, kind: targetKindSchema });

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import type { Store } from "../store/store.ts";
 import type { Authenticator } from "./auth/authenticate.ts";
 import { authorize, authorizeMetrics, refuseNarrowScope } from "./auth/principal.ts";
@@ -15,13 +16,21 @@ import { openApiDocument } from "./openapi.ts";
 import type { RouteDef } from "./route.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
+import { releaseRoutes } from "./routes/releases.ts";
 import { teamRoutes } from "./routes/teams.ts";
 import { mountStatusPage } from "./web/status-page.ts";
 
-export const apiRoutes: readonly RouteDef[] = [...appRoutes, ...deploymentRoutes, ...teamRoutes];
+export const apiRoutes: readonly RouteDef[] = [
+  ...appRoutes,
+  ...releaseRoutes,
+  ...deploymentRoutes,
+  ...teamRoutes,
+];
 
 export interface ApiDeps {
   readonly store: Store;
+  /** Where releases are read from (`POST /apps/:app/releases`); without it, that route refuses. */
+  readonly releaseSources?: ReleaseSources | undefined;
   readonly authenticate: Authenticator;
   readonly logger: Logger;
   readonly bodyLimit?: number;
@@ -101,14 +110,14 @@ export function createApi(deps: ApiDeps): Hono {
         def.body === undefined
           ? undefined
           : parse(def.body, await readJsonBody(c.req.raw, bodyLimit), "body");
-      const input = { params, query, body, store: deps.store };
+      const input = { params, query, body, store: deps.store, releaseSources: deps.releaseSources };
       const team = def.team === undefined ? undefined : await def.team(input);
       authorize(principal, def.access, team, def.concealed?.(params));
       const result = await def.handle({ ...input, principal });
       // A change may have revoked a token or moved a role: cached principals must not outlive it.
       if (def.method !== "get") deps.authenticate.invalidate();
       const checked = def.method === "get" && !checkReads ? result : def.response.parse(result);
-      return c.body(serialize(checked), def.status ?? 200, jsonHeaders);
+      return c.body(serialize(checked), def.statusOf?.(result) ?? def.status ?? 200, jsonHeaders);
     });
   }
   return app;

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { displayRepository, GitSource } from "../source/git-source.ts";
 import { CachedStore } from "../store/cached-store.ts";
 import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
@@ -29,6 +30,11 @@ export interface ServerOptions {
   readonly oidc?: OidcConfig | undefined;
   /** Where users reach the server (e.g. `https://slipway.example.com`); https turns on HSTS. */
   readonly publicUrl?: string | undefined;
+  /**
+   * Let releases read repositories from this machine's disk (absolute paths, file:// URLs). Off
+   * by default: on a shared server a local path reads the server's own files. On with --demo.
+   */
+  readonly allowLocalRepositories?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -89,6 +95,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
       checkReadResponses: false,
       publicUrl: options.publicUrl,
+      releaseSources: {
+        // A bare mirror per repository under the data directory, fetched incrementally.
+        repositories: new GitSource({
+          cacheDir: join(dataDir, "repositories"),
+          allowLocal: options.allowLocalRepositories === true || options.demo,
+        }),
+        platform: async () => (await import("../spec/files.ts")).loadPlatformFile(undefined, process.env),
+        show: displayRepository,
+      },
     });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const fetch = (request: Request, env: unknown) => requests.track(() => app.fetch(request, env));

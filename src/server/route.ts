@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { SlipwayError } from "../core/errors.ts";
+import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import type { Store } from "../store/store.ts";
 import type { Access, Principal } from "./auth/principal.ts";
 
@@ -16,6 +17,8 @@ export interface HandlerInput<P, Q, B> {
   readonly query: Q;
   readonly body: B;
   readonly store: Store;
+  /** Reads repositories for releases; undefined on a server that does not (it then says so). */
+  readonly releaseSources: ReleaseSources | undefined;
 }
 
 export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
@@ -28,6 +31,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
   readonly body?: z.ZodType<B>;
   readonly response: z.ZodType<R>;
   readonly status?: 200 | 201;
+  /** The status of this result when it varies (201 created, 200 the same thing found again). */
+  readonly statusOf?: (result: R) => 200 | 201;
   readonly access: Access;
   /** The team that owns what the request touches, for team-scoped access; may throw not-found. */
   readonly team?: (input: Omit<HandlerInput<P, Q, B>, "principal">) => Promise<string>;

@@ -126,6 +126,10 @@ export class CachedStore implements Store {
     this.#read(key("listReleases", appName, page), () => this.#inner.listReleases(appName, page));
   // Not cached: read rarely (a deployment starting), possibly megabytes, and byte arrays cannot be frozen.
   getReleaseSnapshot = (releaseId: string) => this.#inner.getReleaseSnapshot(releaseId);
+  findRelease = (appName: string, identity: { commitSha: string; imageDigest: string }) =>
+    this.#read(key("findRelease", appName, identity.commitSha, identity.imageDigest), () =>
+      this.#inner.findRelease(appName, identity),
+    );
 
   startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     this.#write(() => this.#inner.startDeployment(actor, input));

@@ -106,6 +106,20 @@ export async function createRelease(
   return { release, created: true };
 }
 
+/** The release of `appName` at (commit, digest), if there is one: what creating it again would return. */
+export async function findRelease(
+  ctx: StoreContext,
+  appName: string,
+  identity: { commitSha: string; imageDigest: string },
+): Promise<Release | undefined> {
+  const row = await releasesQuery(ctx)
+    .where("apps.name", "=", appName)
+    .where("releases.commitSha", "=", identity.commitSha)
+    .where("releases.imageDigest", "=", identity.imageDigest)
+    .executeTakeFirst();
+  return row === undefined ? undefined : releaseSchema.parse(row);
+}
+
 export async function getRelease(ctx: StoreContext, id: string): Promise<Release> {
   const row = await releasesQuery(ctx).where("releases.id", "=", id).executeTakeFirst();
   if (row === undefined) throw notFound("release", id);

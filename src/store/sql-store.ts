@@ -100,6 +100,8 @@ export class SqlStore implements Store {
   getRelease = (id: string) => releases.getRelease(this.#ctx, id);
   listReleases = (appName: string, page: PageRequest) => releases.listReleases(this.#ctx, appName, page);
   getReleaseSnapshot = (releaseId: string) => snapshots.getReleaseSnapshot(this.#ctx, releaseId);
+  findRelease = (appName: string, identity: { commitSha: string; imageDigest: string }) =>
+    releases.findRelease(this.#ctx, appName, identity);
   startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     deployments.startDeployment(this.#ctx, actor, input);
   recordDeploymentStatus = (

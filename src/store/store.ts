@@ -141,6 +141,11 @@ export interface Store {
   listReleases(appName: string, page: PageRequest): Promise<Page<Release>>;
   /** The files stored with a release, each checked against its hash; not-found without a snapshot. */
   getReleaseSnapshot(releaseId: string): Promise<StoredSnapshot>;
+  /** The release of an app at (commit, digest), if it exists. */
+  findRelease(
+    appName: string,
+    identity: { commitSha: string; imageDigest: string },
+  ): Promise<Release | undefined>;
 
   startDeployment(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Deployment>;
   recordDeploymentStatus(

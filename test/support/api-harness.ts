@@ -3,6 +3,7 @@
  * platform admin, an outsider (admin of another team) and their tokens: what the HTTP tests need.
  */
 import type { Hono } from "hono";
+import type { ReleaseSources } from "../../src/delivery/release-from-git.ts";
 import { createApi } from "../../src/server/app.ts";
 import { issueToken } from "../../src/server/auth/api-tokens.ts";
 import { authenticator } from "../../src/server/auth/authenticate.ts";
@@ -11,6 +12,7 @@ import { CachedStore } from "../../src/store/cached-store.ts";
 import type { Role } from "../../src/store/records.ts";
 import { type Store, systemActor } from "../../src/store/store.ts";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.ts";
+import { testReleaseSources } from "./release-repos.ts";
 
 export const roles: readonly Role[] = ["viewer", "developer", "releaser", "admin"];
 export type Caller = Role | "platform-admin" | "outsider";
@@ -19,6 +21,8 @@ export interface Harness {
   readonly app: Hono;
   /** The API's store, read cache included, as the server has it. */
   readonly store: Store;
+  /** Where the store lives, for reading it behind the store's back. */
+  readonly database: TestDatabase;
   readonly tokens: Readonly<Record<Caller, string>>;
   readonly logs: string[];
   /** Sends JSON (or a raw string) with the caller's token. */
@@ -39,7 +43,13 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { kind?: DatabaseKind; oidc?: OidcVerifier; publicUrl?: string } = {},
+  options: {
+    kind?: DatabaseKind;
+    oidc?: OidcVerifier;
+    publicUrl?: string;
+    /** Default: local repositories allowed, the built-in platform. */
+    releaseSources?: ReleaseSources;
+  } = {},
 ): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase(options.kind ?? "sqlite");
   const store = new CachedStore(await database.open());
@@ -64,10 +74,12 @@ export async function createHarness(
     authenticate: authenticator({ store, oidc: options.oidc }),
     logger: { error: (m) => logs.push(m), info: (m) => logs.push(m) },
     publicUrl: options.publicUrl,
+    releaseSources: options.releaseSources ?? testReleaseSources(),
   });
   return {
     app,
     store,
+    database,
     tokens,
     logs,
     call: (method, path, o = {}) => {

@@ -15,6 +15,7 @@ interface ServeFlags {
   oidcIssuer?: string;
   oidcAudience?: string;
   readCache: boolean;
+  allowLocalRepositories?: boolean;
 }
 
 export function registerServe(program: Command, io: CliIo): void {
@@ -31,6 +32,10 @@ export function registerServe(program: Command, io: CliIo): void {
     .option("--examples <dir>", "where --demo finds the example apps", "examples")
     .option("--oidc-issuer <url>", "accept OIDC tokens from this issuer (single sign-on)")
     .option("--oidc-audience <aud>", "the audience OIDC tokens must carry (the client id)")
+    .option(
+      "--allow-local-repositories",
+      "let releases read repositories on this machine's disk (absolute paths, file:// URLs); on with --demo (env SLIPWAY_ALLOW_LOCAL_REPOSITORIES=1)",
+    )
     .option(
       "--no-read-cache",
       "answer every read from the database (diagnosis, benchmarks); by default repeated reads are served from memory until the state changes",
@@ -51,6 +56,8 @@ export function registerServe(program: Command, io: CliIo): void {
         listen: flags.listen,
         demo: flags.demo === true,
         readCache: flags.readCache,
+        allowLocalRepositories:
+          flags.allowLocalRepositories === true || io.env.SLIPWAY_ALLOW_LOCAL_REPOSITORIES === "1",
         examplesDir: flags.examples,
         oidc:
           flags.oidcIssuer && flags.oidcAudience

@@ -6,7 +6,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
-import { decryptValue, encryptValue, type Plain, plainBytes } from "./aes-value.ts";
+import { decryptValue, encryptValue, isEncryptedValue, type Plain, plainBytes } from "./aes-value.ts";
 import { type Selectors, shouldBeEncrypted } from "./selectors.ts";
 import type { Branch, Comment, MapEntry, Scalar, TreeList, TreeMap, TreeValue } from "./tree.ts";
 
@@ -168,4 +168,22 @@ export function decryptBranches(
 function ivOf(text: string): Uint8Array | undefined {
   const m = /,iv:([^,]+),/.exec(text);
   return m?.[1] ? Buffer.from(m[1], "base64") : undefined;
+}
+
+/**
+ * The paths of values the file's selectors say are encrypted but that are not `ENC[…]` envelopes:
+ * plaintext in a file that claims to be encrypted. Checked without any key, so a server can refuse
+ * to store such a file before anything could open it.
+ */
+export function plaintextValues(branches: readonly Branch[], options: WalkOptions): string[] {
+  const found: string[] = [];
+  for (const branch of branches) {
+    walkMap(branch, [], [], (leaf, path, stack) => {
+      if (leaf.kind === "null" || leaf.kind === "comment") return leaf;
+      if (!shouldBeEncrypted(options, path, stack, false)) return leaf;
+      if (leaf.kind !== "str" || !isEncryptedValue(leaf.value)) found.push(displayPath(path));
+      return leaf;
+    });
+  }
+  return found;
 }

@@ -1,21 +1,6 @@
-/** Apps and their releases. */
-import { z } from "zod";
-import {
-  appParams,
-  approvalBody,
-  createAppBody,
-  createReleaseBody,
-  pageQuerySchema,
-  releaseParams,
-  updateAppBody,
-} from "../../api/requests.ts";
-import {
-  approvalSchema,
-  appSchema,
-  pageOf,
-  releaseCreatedSchema,
-  releaseSchema,
-} from "../../api/resources.ts";
+/** Apps (their releases: `releases.ts`). */
+import { appParams, createAppBody, pageQuerySchema, updateAppBody } from "../../api/requests.ts";
+import { appSchema, pageOf } from "../../api/resources.ts";
 import { notFound } from "../../store/context.ts";
 import type { App } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
@@ -88,69 +73,5 @@ export const appRoutes: readonly RouteDef[] = [
         expectedVersion: body.version,
         description: body.description,
       }),
-  }),
-  route({
-    method: "get",
-    path: "/api/v1/apps/:app/releases",
-    summary: "An app's releases, newest first",
-    params: appParams,
-    query: pageQuerySchema,
-    response: pageOf(releaseSchema),
-    access: { scope: "team", role: "viewer" },
-    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
-    concealed: ({ app }) => notFound("app", app),
-    handle: ({ store, params, query }) => store.listReleases(params.app, query),
-  }),
-  route({
-    method: "post",
-    path: "/api/v1/apps/:app/releases",
-    summary:
-      "Record a release (CI reports a built image); the same commit and digest again is the same release",
-    params: appParams,
-    body: createReleaseBody,
-    response: releaseCreatedSchema,
-    status: 201,
-    access: { scope: "team", role: "developer" },
-    team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
-    concealed: ({ app }) => notFound("app", app),
-    handle: ({ store, principal, params, body }) =>
-      store.createRelease(actorOf(principal), {
-        appName: params.app,
-        commitSha: body.commit,
-        imageDigest: body.imageDigest,
-        specHash: body.specHash,
-        secretsHash: body.secretsHash,
-        commitTime: body.commitTime ?? null,
-      }),
-  }),
-  route({
-    method: "get",
-    path: "/api/v1/releases/:release",
-    summary: "One release with its approvals",
-    params: releaseParams,
-    response: releaseSchema.extend({ approvals: z.array(approvalSchema) }),
-    access: { scope: "team", role: "viewer" },
-    team: async ({ params, store }) =>
-      (await store.getApp((await store.getRelease(params.release)).appName)).teamName,
-    concealed: ({ release }) => notFound("release", release),
-    handle: async ({ store, params }) => ({
-      ...(await store.getRelease(params.release)),
-      approvals: [...(await store.listApprovals(params.release))],
-    }),
-  }),
-  route({
-    method: "post",
-    path: "/api/v1/releases/:release/approvals",
-    summary: "Approve a release for a target",
-    params: releaseParams,
-    body: approvalBody,
-    response: approvalSchema,
-    status: 201,
-    access: { scope: "team", role: "releaser" },
-    team: async ({ params, store }) =>
-      (await store.getApp((await store.getRelease(params.release)).appName)).teamName,
-    concealed: ({ release }) => notFound("release", release),
-    handle: ({ store, principal, params, body }) =>
-      store.recordApproval(actorOf(principal), { releaseId: params.release, targetName: body.target }),
   }),
 ];
