@@ -142,6 +142,10 @@ export class CachedStore implements Store {
     );
   deploymentEvents = (deploymentId: string) =>
     this.#read(key("deploymentEvents", deploymentId), () => this.#inner.deploymentEvents(deploymentId));
+  listHistory = (appName: string, page: PageRequest) =>
+    this.#read(key("listHistory", appName, page), () => this.#inner.listHistory(appName, page));
+  listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
+    this.#read(key("listDeliveryRecords", filter), () => this.#inner.listDeliveryRecords(filter));
   enqueueDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     this.#write(() => this.#inner.enqueueDeployment(actor, input));
   claimJobs = (request: ClaimRequest) => this.#write(() => this.#inner.claimJobs(request));

@@ -8,7 +8,15 @@ import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { Page } from "./records.ts";
 
-export type PagedList = "teams" | "tokens" | "apps" | "targets" | "releases" | "deployments" | "audit";
+export type PagedList =
+  | "teams"
+  | "tokens"
+  | "apps"
+  | "targets"
+  | "releases"
+  | "deployments"
+  | "audit"
+  | "history";
 
 const cursorSchema = z.object({ l: z.string(), k: z.string() });
 

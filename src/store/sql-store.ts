@@ -11,6 +11,7 @@ import type { StoreContext } from "./context.ts";
 import * as deployments from "./deployment-queries.ts";
 import type { EventFilter } from "./event-queries.ts";
 import * as events from "./event-queries.ts";
+import * as history from "./history-queries.ts";
 import * as identity from "./identity-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
 import * as jobs from "./job-queries.ts";
@@ -112,6 +113,9 @@ export class SqlStore implements Store {
   listDeployments = (filter: { appName: string; targetName?: string | undefined }, page: PageRequest) =>
     deployments.listDeployments(this.#ctx, filter, page);
   deploymentEvents = (deploymentId: string) => deployments.deploymentEvents(this.#ctx, deploymentId);
+  listHistory = (appName: string, page: PageRequest) => history.listHistory(this.#ctx, appName, page);
+  listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
+    history.listDeliveryRecords(this.#ctx, filter);
   enqueueDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     deployments.startDeployment(this.#ctx, actor, { ...input, job: true });
   claimJobs = (request: ClaimRequest) => jobs.claimJobs(this.#ctx, request);

@@ -13,6 +13,8 @@
  * - Deployments to one (app, target) are serialized: each gets the next sequence number, and
  *   starting one supersedes the previous live one, even with writers in different processes.
  */
+import type { DoraDeployment } from "../delivery/dora.ts";
+import type { HistoryItem } from "../delivery/history.ts";
 import type { EventFilter } from "./event-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
 import type {
@@ -159,6 +161,19 @@ export interface Store {
     page: PageRequest,
   ): Promise<Page<Deployment>>;
   deploymentEvents(deploymentId: string): Promise<readonly DeploymentEvent[]>;
+
+  /** An app's releases and deployments as one timeline, newest first; history is never pruned. */
+  listHistory(appName: string, page: PageRequest): Promise<Page<HistoryItem>>;
+  /**
+   * Every deployment to one target, of one app or of a team's apps, started before `until`, with
+   * its release's commit and its status changes (only those before `until`): what DORA counts.
+   */
+  listDeliveryRecords(filter: {
+    appName?: string | undefined;
+    teamName?: string | undefined;
+    targetName: string;
+    until: string;
+  }): Promise<readonly DoraDeployment[]>;
 
   /**
    * Like `startDeployment`, and queues a job the engine runs (`src/engine/`). Jobs: at most one
