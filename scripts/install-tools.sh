@@ -36,7 +36,7 @@ for arg in "$@"; do
     *) groups+=("$arg") ;;
   esac
 done
-[[ ${#groups[@]} -gt 0 ]] || groups=(control-plane kwok sops age helm kube-score oidc)
+[[ ${#groups[@]} -gt 0 ]] || groups=(control-plane kwok sops age helm kube-score oidc chromium)
 
 # Builds of Kubernetes take minutes on two cores that other work shares: stay out of its way.
 gobuild() { nice -n 10 go "$@"; }
@@ -145,6 +145,18 @@ build_oidc() {
   mv "$1/server" "$1/oidc-server"
 }
 
+# The status page's browser test drives Debian's Chromium (a package, not a Go build): installed
+# with apt-get where this runs as root, else named with the command that installs it.
+install_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "install Chromium (apt-get) for the browser test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && return 0
+  fi
+  echo "install-tools: the browser test needs Chromium at /usr/bin/chromium: sudo apt-get install -y chromium" >&2
+  exit 1
+}
+
 total_start=$(date +%s)
 if [[ $regen == 1 || ! -f $wrapper/go.mod ]]; then regen_wrapper; fi
 for g in "${groups[@]}"; do
@@ -156,7 +168,8 @@ for g in "${groups[@]}"; do
     helm) step "helm $HELM_VERSION" "$cache/helm/$HELM_VERSION" build_helm ;;
     kube-score) step "kube-score $KUBE_SCORE_VERSION" "$cache/kube-score/$KUBE_SCORE_VERSION" build_kube_score ;;
     oidc) step "OpenID provider $OIDC_VERSION" "$cache/oidc/$OIDC_VERSION" build_oidc ;;
-    *) echo "install-tools: unknown group '$g' (control-plane kwok sops age helm kube-score oidc)" >&2; exit 2 ;;
+    chromium) install_chromium ;;
+    *) echo "install-tools: unknown group '$g' (control-plane kwok sops age helm kube-score oidc chromium)" >&2; exit 2 ;;
   esac
 done
 echo "tools   ready in $(($(date +%s) - total_start)) s; binaries linked in $cache/bin"
