@@ -4,14 +4,10 @@
  * platform file names. The I/O edge around the pure parsers in `src/policy`.
  */
 import { readdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import { builtinRules } from "../policy/catalog.ts";
-import { parseCustomRules, type RuleFile } from "../policy/custom/parse.ts";
 import { type ParseOptions, parseManifests, type SourcedObject } from "../policy/manifests.ts";
-import type { Rule } from "../policy/types.ts";
 import { displayPath, readUserFile } from "../spec/files.ts";
-import type { LoadedPlatform } from "../spec/parse.ts";
 import type { CliIo } from "./io.ts";
 
 const manifestFile = /\.(ya?ml|json)$/i;
@@ -89,36 +85,5 @@ export async function readManifestInputs(
   return out;
 }
 
-export function readRuleFiles(dir: string): RuleFile[] {
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (error) {
-    throw new SlipwayError(
-      ErrorCode.PlatformInvalid,
-      `custom rules directory ${displayPath(dir)} does not exist`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!isDir)
-    throw new SlipwayError(
-      ErrorCode.PlatformInvalid,
-      `custom rules path ${displayPath(dir)} is not a directory`,
-    );
-  return filesBelow(dir)
-    .filter((f) => !f.endsWith(".json"))
-    .map((path) => ({ path: displayPath(path), text: readUserFile(path, "custom rule file") }));
-}
-
-/**
- * The custom rules of a platform: the directory its `policy.customRules` names, relative to the
- * platform file. Render, deploy and check call this, so they all run the same catalog.
- */
-export function readCustomRules(platform: LoadedPlatform): Rule[] {
-  const dir = platform.platform.policy?.customRules;
-  if (dir === undefined) return [];
-  const base = platform.source?.file ? dirname(resolve(platform.source.file)) : process.cwd();
-  return parseCustomRules(readRuleFiles(resolve(base, dir)), new Set(builtinRules.map((r) => r.id)));
-}
+// The platform's custom rules are read where the server reads them too.
+export { readCustomRules, readRuleFiles } from "../source/platform-files.ts";

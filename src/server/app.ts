@@ -47,6 +47,8 @@ export interface ApiDeps {
    * Responses of changes are always checked.
    */
   readonly checkReadResponses?: boolean;
+  /** Whether the server runs on an older platform because the file failed to reload (`/readyz`). */
+  readonly platformStatus?: () => { readonly stale: boolean };
 }
 
 export function createApi(deps: ApiDeps): Hono {
@@ -85,7 +87,13 @@ export function createApi(deps: ApiDeps): Hono {
     } catch (error) {
       throw new SlipwayError(ErrorCode.Unavailable, "the database does not answer", { cause: error });
     }
-    return c.json({ status: "ready" });
+    // Still ready on a stale platform (the last good one serves), but an operator can see it here;
+    // the log says which file failed and why.
+    const stale = deps.platformStatus?.().stale === true;
+    return c.json({
+      status: "ready",
+      ...(deps.platformStatus ? { platform: stale ? "stale" : "current" } : {}),
+    });
   });
   // Route names, traffic and memory are an operator's business: platform administrators, or a
   // scraper's token of scope metrics.

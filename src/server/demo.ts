@@ -3,18 +3,21 @@
  * channels, so a newcomer's first command shows a populated platform. Idempotent: a second start
  * finds everything in place (releases are unique per commit and digest) and adds nothing.
  *
- * Where a `DeployTarget` is handed in (the GitOps directory, by the composition root), each demo
- * deployment is also rendered and written there, exactly as a real deploy would be.
+ * Each demo deployment goes through the one deployment use case, as any deploy does: rendered for
+ * its channel, held to the channel's policy (an app the policy blocks is recorded as failed, with
+ * the findings, and nothing is written), its secrets decrypted in memory with the demo key and
+ * sealed again for the GitOps repository, then applied through the target handed in.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
-import type { DeployTarget } from "../delivery/deploy-target.ts";
-import { render } from "../render/render.ts";
-import { APP_FILE, loadApp, loadPlatformFile, PLATFORM_FILE } from "../spec/files.ts";
-import type { LoadedApp } from "../spec/parse.ts";
+import { type DeployPorts, type DeployRecorder, deployRelease } from "../delivery/deploy.ts";
+import { appSourceFromDirectory } from "../source/app-directory.ts";
+import type { PlatformWithRules } from "../source/platform-files.ts";
+import { APP_FILE } from "../spec/files.ts";
+import { parseAppSpec } from "../spec/parse.ts";
 import { canonicalJson, sha256Hex } from "../store/ids.ts";
-import type { Deployment, Release } from "../store/records.ts";
+import { type Deployment, deploymentStatusSchema, type Release } from "../store/records.ts";
 import { type Actor, type Store, systemActor } from "../store/store.ts";
 
 const demoActor: Actor = { ...systemActor, subject: "demo" };
@@ -31,30 +34,37 @@ const plan: readonly { release: 0 | 1; channel: string; status: "available" | "p
 export interface DemoResult {
   readonly apps: readonly string[];
   readonly deployments: number;
+  /** Deployments the use case refused (policy, secrets), as `app → channel: reason`. */
+  readonly refused: readonly string[];
 }
 
-export async function seedDemo(
-  store: Store,
-  options: { examplesDir: string; deployTarget?: DeployTarget; log?: (line: string) => void },
-): Promise<DemoResult> {
+export interface DemoOptions {
+  readonly examplesDir: string;
+  /** The server's platform (for the demo, the examples' platform file). */
+  readonly platform: PlatformWithRules;
+  /** Where deployments go and the keys that open the examples' secrets (the composition root's). */
+  readonly ports: Pick<DeployPorts, "target" | "keys">;
+  readonly log?: (line: string) => void;
+}
+
+export async function seedDemo(store: Store, options: DemoOptions): Promise<DemoResult> {
   if (!existsSync(options.examplesDir)) {
     throw new SlipwayError(
       ErrorCode.Input,
       `--demo reads the example apps from ${options.examplesDir}, which does not exist: run it in a Slipway checkout or pass --examples <dir>`,
     );
   }
-  const platformFile = join(options.examplesDir, PLATFORM_FILE);
-  const platform = loadPlatformFile(existsSync(platformFile) ? platformFile : undefined, undefined);
+  const { platform, customRules } = options.platform;
   const channels = platform.platform.channels.map((c) => c.name);
-  for (const name of channels) await ensure(() => store.createTarget(demoActor, { name, kind: "channel" }));
   const apps = readdirSync(options.examplesDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(options.examplesDir, entry.name, APP_FILE)))
     .map((entry) => entry.name)
     .sort();
   let deployments = 0;
+  const refused: string[] = [];
   for (const dir of apps) {
-    const loaded = loadApp(join(options.examplesDir, dir), platform);
-    const { spec } = loaded;
+    const { source } = appSourceFromDirectory(join(options.examplesDir, dir));
+    const { spec } = parseAppSpec(source.spec.text, source.spec.file, platform);
     await ensure(() => store.createTeam(demoActor, spec.team));
     await ensure(() =>
       store.createApp(demoActor, {
@@ -63,14 +73,13 @@ export async function seedDemo(
         description: spec.description ?? "",
       }),
     );
-    const specText = readFileSync(join(options.examplesDir, dir, APP_FILE), "utf8");
     const releases: Release[] = [];
     for (const n of [1, 2]) {
       const { release } = await store.createRelease(demoActor, {
         appName: spec.name,
         commitSha: sha256Hex(`${spec.name} commit ${n}`).slice(0, 40),
         imageDigest: `sha256:${sha256Hex(`${spec.name} image ${n}`)}`,
-        specHash: sha256Hex(specText),
+        specHash: sha256Hex(source.spec.text),
         secretsHash: sha256Hex(canonicalJson(spec.secrets ?? [])),
         commitTime: new Date(Date.UTC(2026, 0, n, 9)).toISOString(),
       });
@@ -85,13 +94,27 @@ export async function seedDemo(
         releaseId: release.id,
         targetName: step.channel,
       });
-      if (options.deployTarget)
-        await writeToTarget(options.deployTarget, loaded, platform, deployment, release);
-      await store.recordDeploymentStatus(demoActor, {
-        deploymentId: deployment.id,
-        status: "progressing",
-        message: "rolling out",
-      });
+      deployments++;
+      try {
+        await deployRelease(
+          {
+            app: source,
+            platform,
+            customRules,
+            target: step.channel,
+            image: `${spec.image.repository}@${release.imageDigest}`,
+            release: { commit: release.commitSha, id: release.id },
+            team: spec.team,
+          },
+          { prune: true, wait: false },
+          { ...options.ports, recorder: recorderFor(store, deployment) },
+        );
+      } catch (error) {
+        if (!isSlipwayError(error)) throw error;
+        // Recorded as failed by the use case; the demo shows it and goes on with the others.
+        refused.push(`${spec.name} → ${step.channel}: ${error.message.split("\n")[0]}`);
+        continue;
+      }
       if (step.status === "available") {
         await store.recordDeploymentStatus(demoActor, {
           deploymentId: deployment.id,
@@ -99,29 +122,25 @@ export async function seedDemo(
           message: "all replicas available",
         });
       }
-      deployments++;
     }
     options.log?.(`demo: ${spec.name} (team ${spec.team}) with 2 releases`);
   }
-  return { apps, deployments };
+  for (const line of refused) options.log?.(`demo: refused ${line}`);
+  return { apps, deployments, refused };
 }
 
-async function writeToTarget(
-  target: DeployTarget,
-  app: LoadedApp,
-  platform: ReturnType<typeof loadPlatformFile>,
-  deployment: Deployment,
-  release: Release,
-): Promise<void> {
-  const image = `${app.spec.image.repository}@${release.imageDigest}`;
-  const rendered = render({ app, platform, target: deployment.targetName, image, release: release.id });
-  await target.apply({
-    scope: { app: app.spec.name, target: deployment.targetName },
-    objects: rendered.objects,
-    prune: true,
-    release: { commit: release.commitSha, image },
-    wait: false,
-  });
+/** The use case's status changes into the deployment's history, for the statuses the store keeps. */
+function recorderFor(store: Store, deployment: Deployment): DeployRecorder {
+  return {
+    async record({ status, message }) {
+      if (!deploymentStatusSchema.safeParse(status).success) return;
+      await store.recordDeploymentStatus(demoActor, {
+        deploymentId: deployment.id,
+        status: status as Deployment["status"],
+        message,
+      });
+    },
+  };
 }
 
 /** Creates something unless it already exists (a second demo start). */

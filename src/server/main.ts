@@ -3,11 +3,14 @@
  * target and binds the HTTP core to a socket (`@hono/node-server`). `slipway serve` calls
  * `startServer`; everything below it takes its dependencies handed in.
  */
+import { type Stats, unwatchFile, watchFile } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { displayRepository, GitSource } from "../source/git-source.ts";
+import { loadPlatformWithRules } from "../source/platform-files.ts";
+import { PLATFORM_ENV, PLATFORM_FILE } from "../spec/files.ts";
 import { CachedStore } from "../store/cached-store.ts";
 import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
@@ -15,6 +18,7 @@ import { createApi } from "./app.ts";
 import { authenticator } from "./auth/authenticate.ts";
 import { type OidcConfig, oidcVerifier } from "./auth/oidc.ts";
 import { bootstrapAdmin } from "./bootstrap.ts";
+import { PlatformState } from "./platform-state.ts";
 
 export interface ServerOptions {
   /** Holds the SQLite file and the GitOps directory. */
@@ -27,6 +31,13 @@ export interface ServerOptions {
   /** Serve repeated reads from memory until the state version moves (default: yes). */
   readonly readCache?: boolean;
   readonly examplesDir?: string;
+  /**
+   * The platform file: the server's one source of channels and clusters. Without it,
+   * $SLIPWAY_PLATFORM, else the built-in default (with --demo, the examples' platform file).
+   */
+  readonly platformFile?: string | undefined;
+  /** Where the platform file and the key ring read their settings ($SLIPWAY_PLATFORM, SOPS_AGE_KEY_FILE …). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly oidc?: OidcConfig | undefined;
   /** Where users reach the server (e.g. `https://slipway.example.com`); https turns on HSTS. */
   readonly publicUrl?: string | undefined;
@@ -44,6 +55,8 @@ export interface RunningServer {
   readonly store: Store;
   /** The bootstrap admin token, on the first start only. */
   readonly adminToken: string | undefined;
+  /** The platform in use (the last platform file that validated) and whether a reload failed. */
+  readonly platform: PlatformState;
   close(): Promise<void>;
 }
 
@@ -74,17 +87,58 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   let server: ReturnType<typeof serve>;
   const requests = new InFlight();
+  const env = options.env ?? process.env;
+  const examplesDir = options.examplesDir ?? resolve("examples");
+  let platform: PlatformState | undefined;
+  let unwatch = () => {};
   try {
+    // The demo's platform is the examples' own file, named explicitly; anything else is the operator's.
+    const platformFile =
+      options.platformFile ??
+      (options.demo ? join(examplesDir, PLATFORM_FILE) : env[PLATFORM_ENV] || undefined);
+    const state = await PlatformState.open({
+      load: () => loadPlatformWithRules(platformFile, {}),
+      store,
+      log: options.log,
+      file: platformFile,
+    });
+    platform = state;
+    options.log(`platform: ${platformFile ?? "built-in default"}`);
+    if (platformFile !== undefined) unwatch = watchPlatformFile(platformFile, platform);
     if (options.demo) {
-      // The demo needs the spec loader, the renderer and git; a plain server does not load them.
-      const [{ seedDemo }, { GitOpsTarget }] = await Promise.all([
+      // The demo needs the renderer, the SOPS format and git; a plain server does not load them.
+      const [{ seedDemo }, { GitOpsTarget }, { sopsSecretSealer }, { keyRingFromEnv }] = await Promise.all([
         import("./demo.ts"),
         import("../gitops/gitops-target.ts"),
+        import("../delivery/sops-secret-sealer.ts"),
+        import("../secrets/backends/from-env.ts"),
       ]);
       const gitopsDir = join(dataDir, "gitops");
+      const demoPlatform = platform.current().platform.platform;
+      // The examples' secrets open with the demo key beside them, narrowed to each app's team.
+      const demoKeys = (scope: { team: string; app: string }) =>
+        keyRingFromEnv(
+          { ...env, SOPS_AGE_KEY_FILE: join(examplesDir, "demo-age-key.txt") },
+          { keys: demoPlatform.keys, teams: demoPlatform.teams?.map((t) => t.name), scope },
+        );
       const result = await seedDemo(store, {
-        examplesDir: options.examplesDir ?? resolve("examples"),
-        deployTarget: new GitOpsTarget({ dir: gitopsDir }),
+        examplesDir,
+        platform: platform.current(),
+        ports: {
+          keys: demoKeys,
+          // The demo has no cluster: every channel is committed to the data directory's GitOps
+          // repository, its Secrets sealed for the recipients the platform names for GitOps.
+          target: (_cluster, scope) =>
+            new GitOpsTarget({
+              dir: gitopsDir,
+              sealer: sopsSecretSealer({
+                recipients: demoPlatform.clusters
+                  .flatMap((c) => c.gitops?.sops?.age ?? [])
+                  .map((recipient) => ({ type: "age" as const, recipient })),
+                keys: demoKeys(scope),
+              }),
+            }),
+        },
         log: options.log,
       });
       options.log(`demo: ${result.apps.length} apps; manifests in the GitOps directory ${gitopsDir}`);
@@ -94,6 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
       logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
       checkReadResponses: false,
+      platformStatus: () => state.status(),
       publicUrl: options.publicUrl,
       releaseSources: {
         // A bare mirror per repository under the data directory, fetched incrementally.
@@ -101,7 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           cacheDir: join(dataDir, "repositories"),
           allowLocal: options.allowLocalRepositories === true || options.demo,
         }),
-        platform: async () => (await import("../spec/files.ts")).loadPlatformFile(undefined, process.env),
+        platform: async () => state.current().platform,
         show: displayRepository,
       },
     });
@@ -115,6 +170,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
     });
   } catch (error) {
+    unwatch();
     await store.close();
     throw error;
   }
@@ -127,7 +183,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${shownHost}:${address.port}`,
     store,
     adminToken,
+    platform,
     close: async () => {
+      unwatch();
       // Stop accepting, let requests in flight finish (up to 5 s), then close the store: a request
       // must never find the database already gone.
       const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
@@ -144,6 +202,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await store.close();
     },
   };
+}
+
+/**
+ * Re-reads the platform file when it changes on disk. Polling the file's status, not an inotify
+ * watch: editors and Kubernetes ConfigMap mounts replace the file (a rename, a symlink swap), which
+ * an inotify watch on the old file never reports. SIGHUP reloads at once (see `slipway serve`).
+ */
+function watchPlatformFile(file: string, platform: PlatformState): () => void {
+  const path = resolve(file);
+  const onChange = (now: Stats, before: Stats) => {
+    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino)
+      void platform.reload();
+  };
+  watchFile(path, { interval: 2_000, persistent: false }, onChange);
+  return () => unwatchFile(path, onChange);
 }
 
 /** Counts the requests being handled, so that closing can wait until none is. */

@@ -12,6 +12,7 @@ interface ServeFlags {
   listen: string;
   demo?: boolean;
   examples: string;
+  platform?: string;
   oidcIssuer?: string;
   oidcAudience?: string;
   readCache: boolean;
@@ -30,6 +31,10 @@ export function registerServe(program: Command, io: CliIo): void {
     .option("--listen <addr>", "host:port to listen on", "127.0.0.1:8080")
     .option("--demo", "register the example apps with releases deployed to a few channels")
     .option("--examples <dir>", "where --demo finds the example apps", "examples")
+    .option(
+      "--platform <file>",
+      "the platform file, the server's one source of channels and clusters (default: $SLIPWAY_PLATFORM, else built-in defaults; with --demo, the examples' platform file); re-read when it changes or on SIGHUP, and a file that fails validation keeps the last good one",
+    )
     .option("--oidc-issuer <url>", "accept OIDC tokens from this issuer (single sign-on)")
     .option("--oidc-audience <aud>", "the audience OIDC tokens must carry (the client id)")
     .option(
@@ -59,6 +64,8 @@ export function registerServe(program: Command, io: CliIo): void {
         allowLocalRepositories:
           flags.allowLocalRepositories === true || io.env.SLIPWAY_ALLOW_LOCAL_REPOSITORIES === "1",
         examplesDir: flags.examples,
+        platformFile: flags.platform,
+        env: io.env,
         oidc:
           flags.oidcIssuer && flags.oidcAudience
             ? { issuer: flags.oidcIssuer, audience: flags.oidcAudience }
@@ -80,6 +87,9 @@ export function registerServe(program: Command, io: CliIo): void {
         banner.push("Open it in a browser and paste an API token to see the apps.");
       }
       io.out(`${banner.join("\n")}\n`);
+      // SIGHUP re-reads the platform file now (it is also re-read when it changes on disk).
+      const reload = () => void server.platform.reload();
+      process.on("SIGHUP", reload);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);
@@ -89,6 +99,7 @@ export function registerServe(program: Command, io: CliIo): void {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
       });
+      process.off("SIGHUP", reload);
       io.err("shutting down\n");
       await server.close();
     });
