@@ -4,7 +4,7 @@ import type { AppSpec } from "../spec/app-schema.ts";
 import type { Platform } from "../spec/platform-schema.ts";
 import type { ImageRef } from "./image.ts";
 import type { LabelSet } from "./labels.ts";
-import { dnsLabel } from "./names.ts";
+import { dnsLabel, partName } from "./names.ts";
 import type { RenderTarget } from "./target.ts";
 
 export interface RenderContext {
@@ -26,7 +26,10 @@ export function namesFor(spec: AppSpec) {
     app: spec.name,
     serviceAccount: spec.serviceAccount?.name ?? spec.name,
     configMap: dnsLabel(`${spec.name}-config`),
-    secret: (name: string) => dnsLabel(`${spec.name}-${name}`),
+    // `<app>-<name>` is one to one only while names hold no dash (app `cart` secret `api-keys`
+    // and app `cart-api` secret `keys` would meet); a dashed name gets `<app>--<name>`.
+    secret: (name: string) =>
+      name.includes("-") ? partName(spec.name, name) : dnsLabel(`${spec.name}-${name}`),
   };
 }
 

@@ -58,7 +58,7 @@ shutdown: { preStopDelaySeconds: 12, terminationGracePeriodSeconds: 55 }
 routes:
   - { host: full.example.com, paths: [/api, /v2], port: http, tls: true }
 securityContext: { runAsNonRoot: true, runAsUser: 10123, runAsGroup: 10124, fsGroup: 10125, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, addCapabilities: [NET_BIND_SERVICE] }
-serviceAccount: { name: full-runner, automountToken: true, annotations: { iam.example.com/role: full-role } }
+serviceAccount: { name: full--runner, automountToken: true, annotations: { iam.example.com/role: full-role } }
 networkPolicy: { enabled: true, callers: [gateway-app, billing] }
 dependencies: [{ name: full-db, type: postgres, version: "16" }]
 labels: { example.com/tier: backend }
@@ -131,7 +131,7 @@ test("every value of a fully-populated spec reaches the rendered objects", () =>
     "runAsGroup: 10124",
     "fsGroup: 10125",
     "NET_BIND_SERVICE",
-    "full-runner",
+    "full--runner",
     "iam.example.com/role: full-role",
     "gateway-app",
     "billing",

@@ -19,6 +19,9 @@ type ModelClass = new (data: never) => Validatable;
  */
 export const modelModules: Record<string, [specifier: string, name: string]> = {
   "apps/v1/Deployment": ["kubernetes-models/apps/v1/Deployment", "Deployment"],
+  "apps/v1/StatefulSet": ["kubernetes-models/apps/v1/StatefulSet", "StatefulSet"],
+  "batch/v1/CronJob": ["kubernetes-models/batch/v1/CronJob", "CronJob"],
+  "batch/v1/Job": ["kubernetes-models/batch/v1/Job", "Job"],
   "autoscaling/v2/HorizontalPodAutoscaler": [
     "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
     "HorizontalPodAutoscaler",

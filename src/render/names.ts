@@ -29,6 +29,18 @@ export function dnsLabel(text: string, max = DNS_LABEL_MAX): string {
   return `${head}-${suffix}`;
 }
 
+/**
+ * `<app>--<part>`, cut to `max` characters with a hash of the whole when longer. App names hold no
+ * `--` (the app schema refuses it), so the first `--` says where the app ends: no such name of one
+ * app is the name of another app, or of another app's part (render/parts.ts).
+ */
+export function partName(app: string, part: string, max = DNS_LABEL_MAX): string {
+  const full = `${app}--${part}`;
+  if (full.length <= max) return full;
+  const suffix = shortHash(full);
+  return `${full.slice(0, max - suffix.length - 1).replace(/-+$/, "")}-${suffix}`;
+}
+
 /** `text` itself when it already is a DNS label of at most `max` characters, else `dnsLabel(text)`. */
 export function asDnsLabel(text: string, max = DNS_LABEL_MAX): string {
   return text.length <= max && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text) ? text : dnsLabel(text, max);

@@ -1,10 +1,11 @@
 /** Service, Ingress or Gateway API HTTPRoute, and the NetworkPolicy that lets in only routes and callers. */
 import type { KubeObject } from "../core/kube-object.ts";
-import { metadata, type RenderContext, RenderProblem, RenderProblems, resolvePort } from "./context.ts";
+import { metadata, type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
 import { hostRefusal } from "./hosts.ts";
 import { LABEL } from "./labels.ts";
 import { monitoringIngress } from "./monitoring.ts";
 import { dnsLabel } from "./names.ts";
+import { duplicatePaths, routeBackend } from "./route-checks.ts";
 
 export function service(ctx: RenderContext): KubeObject | undefined {
   const ports = (ctx.spec.ports ?? []).filter((p) => p.expose !== false);
@@ -31,6 +32,8 @@ interface ResolvedRoute {
   host: string;
   paths: string[];
   port: { name: string; port: number };
+  /** The Service of the process the route reaches. */
+  service: string;
   tlsSecret?: string;
 }
 
@@ -40,7 +43,7 @@ function resolveRoutes(ctx: RenderContext): ResolvedRoute[] {
     return why ? [new RenderProblem(`routes[${i}].host`, why)] : [];
   });
   if (refused.length > 0) throw new RenderProblems(refused);
-  return (ctx.spec.routes ?? []).map((r, i) => {
+  const resolved = (ctx.spec.routes ?? []).map((r, i): ResolvedRoute => {
     const host = r.host ?? ctx.target.defaultHost;
     if (!host) {
       throw new RenderProblem(
@@ -48,18 +51,18 @@ function resolveRoutes(ctx: RenderContext): ResolvedRoute[] {
         `needs a host: the target ${ctx.target.name} has no domain in the platform file (set host, or a domain on the channel)`,
       );
     }
-    const port = resolvePort(ctx, r.port, `routes[${i}].port`);
-    const exposed = (ctx.spec.ports ?? []).find((p) => p.name === port.name);
-    if (exposed?.expose === false)
-      throw new RenderProblem(`routes[${i}].port`, `routes to port ${port.name}, which has expose: false`);
+    const { service, port } = routeBackend(ctx, r, i);
     const tlsSecret =
       r.tls === true
         ? dnsLabel(`${host.replace(/^\*\./, "wildcard.").replace(/\./g, "-")}-tls`, 253)
         : r.tls
           ? r.tls.secretName
           : undefined;
-    return { host, paths: r.paths ?? ["/"], port, ...(tlsSecret ? { tlsSecret } : {}) };
+    return { host, paths: r.paths ?? ["/"], port, service, ...(tlsSecret ? { tlsSecret } : {}) };
   });
+  const duplicates = duplicatePaths(resolved);
+  if (duplicates.length > 0) throw new RenderProblems(duplicates);
+  return resolved;
 }
 
 export function routes(ctx: RenderContext): KubeObject | undefined {
@@ -71,10 +74,10 @@ export function routes(ctx: RenderContext): KubeObject | undefined {
   const annotations: Record<string, string> = {};
   if (tls.length && routing.tlsIssuer) annotations["cert-manager.io/cluster-issuer"] = routing.tlsIssuer;
   // One rule per host, paths in the order written; hosts merge when several routes share one.
-  const byHost = new Map<string, { path: string; port: string }[]>();
+  const byHost = new Map<string, { path: string; port: string; service: string }[]>();
   for (const r of resolved) {
     const list = byHost.get(r.host) ?? [];
-    for (const path of r.paths) list.push({ path, port: r.port.name });
+    for (const path of r.paths) list.push({ path, port: r.port.name, service: r.service });
     byHost.set(r.host, list);
   }
   const tlsBySecret = new Map<string, string[]>();
@@ -91,7 +94,7 @@ export function routes(ctx: RenderContext): KubeObject | undefined {
           paths: paths.map((p) => ({
             path: p.path,
             pathType: "Prefix",
-            backend: { service: { name: ctx.names.app, port: { name: p.port } } },
+            backend: { service: { name: p.service, port: { name: p.port } } },
           })),
         },
       })),
@@ -126,7 +129,7 @@ function httpRoute(ctx: RenderContext, resolved: ResolvedRoute[]): KubeObject {
       hostnames: [...new Set(resolved.map((r) => r.host))],
       rules: resolved.map((r) => ({
         matches: r.paths.map((path) => ({ path: { type: "PathPrefix", value: path } })),
-        backendRefs: [{ name: ctx.names.app, port: r.port.port }],
+        backendRefs: [{ name: r.service, port: r.port.port }],
       })),
     },
   };

@@ -11,14 +11,19 @@ import type { AppSpec } from "../spec/app-schema.ts";
 import { type LoadedApp, type LoadedPlatform, resolveAppSpec } from "../spec/parse.ts";
 import { configMap, secrets } from "./config.ts";
 import { namesFor, type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
+import { cronJobObjects } from "./cronjobs.ts";
+import { hookJobObjects, orderForPreDeployJobs } from "./hook-jobs.ts";
 import { namespace, serviceAccount } from "./identity.ts";
 import { type ImageRef, resolveImage } from "./image.ts";
 import { schemaProblems } from "./k8s-schema.ts";
 import { labelsFor } from "./labels.ts";
 import { serviceMonitor } from "./monitoring.ts";
 import { networkPolicy, routes, service } from "./network.ts";
+import { placeByKind } from "./parts.ts";
 import { deployment } from "./pod.ts";
+import { processObjects } from "./processes.ts";
 import { rbacObjects } from "./rbac.ts";
+import { previewRoutes } from "./route-checks.ts";
 import { autoscaler, disruptionBudget } from "./scaling.ts";
 import { type RenderTarget, resolveTarget } from "./target.ts";
 import { persistentClaims } from "./volumes.ts";
@@ -54,6 +59,9 @@ export const KIND_ORDER = [
   "PersistentVolumeClaim",
   "Service",
   "Deployment",
+  "StatefulSet",
+  "CronJob",
+  "Job",
   "HorizontalPodAutoscaler",
   "PodDisruptionBudget",
   "Ingress",
@@ -66,7 +74,11 @@ export function render(input: RenderInput): RenderResult {
   const platform = input.platform.platform;
   const base = input.app.spec;
   const target = resolveTarget(input.target, platform, base);
-  const spec = resolveAppSpec(input.app, input.platform, target.environment);
+  const spec = previewRoutes(
+    resolveAppSpec(input.app, input.platform, target.environment),
+    input.app,
+    target,
+  );
   const image = resolveImage(spec, input.image);
   const ctx: RenderContext = {
     spec,
@@ -90,7 +102,7 @@ export function render(input: RenderInput): RenderResult {
   };
   const config = build(() => configMap(ctx));
   const secretObjects = build(() => secrets(ctx)) ?? [];
-  const objects = [
+  let objects = [
     build(() => namespace(ctx)),
     build(() => serviceAccount(ctx)),
     ...(build(() => rbacObjects(ctx)) ?? []),
@@ -105,6 +117,11 @@ export function render(input: RenderInput): RenderResult {
     build(() => networkPolicy(ctx)),
     build(() => serviceMonitor(ctx)),
   ].filter((o): o is KubeObject => o !== undefined);
+  const checksum = configChecksum(config, secretObjects);
+  const parts = [processObjects, cronJobObjects, hookJobObjects].flatMap(
+    (make) => build(() => make(ctx, checksum)) ?? [],
+  );
+  objects = orderForPreDeployJobs(placeByKind(objects, parts, KIND_ORDER));
   if (refused.length > 0) throw locatedRenderError(input.app, target, refused);
   const invalid = objects.flatMap(schemaProblems);
   if (invalid.length > 0) {

@@ -14,6 +14,7 @@ import {
   quantityValue,
 } from "./common-schema.ts";
 import { envMap, podBodyShape } from "./pod-schema.ts";
+import { partProblems, workloadShapes } from "./workloads-schema.ts";
 
 /** The API server refuses a ConfigMap whose values hold more than 1 MiB in all. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -72,6 +73,21 @@ const externalMetric = z.strictObject({
   averageValue: quantity.describe("Target value per pod, e.g. 100 requests per pod."),
 });
 
+/**
+ * Ingress `Prefix` and Gateway `PathPrefix` match path segments literally: `/api/*` would match
+ * only a segment named `*`. The API server also refuses `//`, `/./`, `/../` and a trailing `/.`.
+ */
+const routePath = z
+  .string()
+  .startsWith("/", "must start with '/'")
+  .refine((p) => !/[*?]/.test(p), {
+    message:
+      "paths are prefixes matched segment by segment: `*` matches only itself; write `/api` for everything under /api",
+  })
+  .refine((p) => !/\/\/|\/\.\.?(\/|$)|%2f/i.test(p), {
+    message: "must not hold `//`, `/./`, `/../`, a trailing `/.` or `%2F` (the API server refuses them)",
+  });
+
 const route = z.strictObject({
   host: z
     .string()
@@ -81,8 +97,11 @@ const route = z.strictObject({
     )
     .optional()
     .describe("Host name; when omitted the channel's domain gives <app>.<domain>."),
-  paths: z.array(z.string().startsWith("/", "must start with '/'")).min(1).optional(),
+  paths: z.array(routePath).min(1).optional(),
   port: portRef.optional(),
+  process: dnsLabel
+    .optional()
+    .describe("The process (under processes) whose Service this route reaches; the main one when omitted."),
   tls: z
     .union([z.boolean(), z.strictObject({ secretName: dnsLabel.max(253) })])
     .optional()
@@ -106,7 +125,12 @@ const route = z.strictObject({
 });
 
 const secretFile = z.strictObject({
-  name: dnsLabel.max(30).describe("Short name; the Secret is <app>-<name>."),
+  name: dnsLabel
+    .max(30)
+    .refine((n) => n !== "tls" && !n.includes("--"), {
+      message: "may not be `tls` (the certificate Secrets of routes end in -tls) nor hold `--`",
+    })
+    .describe("Short name; the Secret is <app>-<name>, or <app>--<name> when the name holds a dash."),
   file: z
     .string()
     .min(1)
@@ -139,7 +163,7 @@ const dependency = z.strictObject({
   version: z.string().optional(),
 });
 
-const appBodyShape = {
+const mainShape = {
   image: z
     .strictObject({
       repository: z
@@ -302,6 +326,19 @@ const appBodyShape = {
   ...podBodyShape,
 };
 
+const appBodyShape = {
+  ...mainShape,
+  ...workloadShapes({
+    env: mainShape.env,
+    resources: mainShape.resources,
+    ports: mainShape.ports,
+    health: mainShape.health,
+    replicas: mainShape.replicas,
+    autoscaling: mainShape.autoscaling,
+    rollout: mainShape.rollout,
+  }),
+};
+
 const appBody = z.strictObject(appBodyShape);
 export type AppBody = z.infer<typeof appBody>;
 
@@ -322,6 +359,10 @@ export const appSpecObject = z.strictObject({
     .refine(
       (n) => !n.includes("-pr-") && !n.endsWith("-pr"),
       "app names may not hold `-pr-` nor end in `-pr`: that marks preview namespaces",
+    )
+    .refine(
+      (n) => !n.includes("--"),
+      "app names may not hold `--`: it separates an app from its parts in names (<app>--worker)",
     ),
   team: dnsLabel,
   description: z.string().optional(),
@@ -331,14 +372,21 @@ export const appSpecObject = z.strictObject({
 
 export const appSpecSchema = appSpecObject.superRefine((spec, ctx) => {
   // An app runs under its own account: one app naming another's would take over its identity.
+  // `<app>-<suffix>` would be the account of app `<app>-<suffix>`; app names hold no `--`, so
+  // `<app>--<suffix>` is no other app's.
   const account = spec.serviceAccount?.name;
-  if (account !== undefined && account !== spec.name && !account.startsWith(`${spec.name}-`)) {
+  if (account !== undefined && account !== spec.name && !account.startsWith(`${spec.name}--`)) {
+    const dashed = account.startsWith(`${spec.name}-`);
+    const suffix = dashed ? account.slice(spec.name.length + 1) : "<suffix>";
     ctx.addIssue({
       code: "custom",
       path: ["serviceAccount", "name"],
-      message: `\`${account}\` is not this app's account: use \`${spec.name}\` or \`${spec.name}-<suffix>\``,
+      message: dashed
+        ? `\`${account}\` is the default account of an app named ${account}: use \`${spec.name}--${suffix}\` (app names hold no \`--\`, so no other app has it)`
+        : `\`${account}\` is not this app's account: use \`${spec.name}\` or \`${spec.name}--${suffix}\``,
     });
   }
+  for (const issue of partProblems(spec)) ctx.addIssue({ code: "custom", ...issue });
 });
 
 export type AppSpec = z.infer<typeof appSpecSchema>;

@@ -168,13 +168,16 @@ test("a team the platform does not list is refused, with the nearest name", () =
   assert.match(problem?.hint ?? "", /did you mean `commerce`/);
 });
 
-test("a service account is the app's own or <app>-<suffix>", () => {
+test("a service account is the app's own or <app>--<suffix>, never another app's default", () => {
   const [problem] = appProblems("serviceAccount: { name: finance-runner }\n");
   assert.equal(problem?.path, "serviceAccount.name");
-  assert.match(problem?.message ?? "", /not this app's account: use `cart` or `cart-<suffix>`/);
+  assert.match(problem?.message ?? "", /not this app's account: use `cart` or `cart--<suffix>`/);
   const [viaOverride] = appProblems("environments:\n  stable:\n    serviceAccount: { name: ledger }\n");
   assert.match(viaOverride?.path ?? "", /serviceAccount/);
-  parseAppSpec(`${HEAD}serviceAccount: { name: cart-runner }\n`, "s.yaml", PLATFORM);
+  // `cart-runner` is the account app `cart-runner` gets by default: two apps in one namespace.
+  const [taken] = appProblems("serviceAccount: { name: cart-runner }\n");
+  assert.match(taken?.message ?? "", /default account of an app named cart-runner: use `cart--runner`/);
+  parseAppSpec(`${HEAD}serviceAccount: { name: cart--runner }\n`, "s.yaml", PLATFORM);
 });
 
 test("app names may not hold -pr-, which marks preview namespaces", () => {

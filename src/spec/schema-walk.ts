@@ -23,6 +23,10 @@ export function deepPartial(schema: z.ZodType): z.ZodType {
     }
     return described(z.strictObject(shape));
   }
+  // Entries of a map (processes, cronJobs, env …) are partial too, and `null` removes one.
+  if (schema instanceof z.ZodRecord) {
+    return described(z.record(schema.keyType, deepPartial(schema.valueType as z.ZodType).nullable()));
+  }
   return schema;
 }
 
