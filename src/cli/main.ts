@@ -63,6 +63,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     description: "Log in to a Slipway server with an API token (read from stdin unless --token is given).",
     load: async () => (await import("./commands/login.ts")).registerLogin,
   },
+  release: {
+    term: "release",
+    description: "Create a release from a commit of the app's repository and an image digest.",
+    load: async () => (await import("./commands/release.ts")).registerRelease,
+  },
   releases: {
     term: "releases [options] <app>",
     description: "List an app's releases, newest first.",

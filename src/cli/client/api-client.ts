@@ -5,11 +5,13 @@
  * type slows the editor as routes grow (a pitfall the Hono docs describe).
  */
 import type { z } from "zod";
+import type { createReleaseBody } from "../../api/requests.ts";
 import {
   appSchema,
   deploymentSchema,
   errorBodySchema,
   pageOf,
+  releaseCreatedSchema,
   releaseSchema,
   whoamiSchema,
 } from "../../api/resources.ts";
@@ -41,6 +43,10 @@ export class ApiClient {
   listReleases(app: string, page: PageOptions = {}) {
     return this.#get(`/api/v1/apps/${encodeURIComponent(app)}/releases`, { ...page }, pageOf(releaseSchema));
   }
+  /** `created` is false when the same commit and image already made a release (it is returned). */
+  createRelease(app: string, body: z.input<typeof createReleaseBody>) {
+    return this.#send("POST", `/api/v1/apps/${encodeURIComponent(app)}/releases`, body, releaseCreatedSchema);
+  }
   listDeployments(app: string, filter: { target?: string | undefined }, page: PageOptions = {}) {
     return this.#get(
       `/api/v1/apps/${encodeURIComponent(app)}/deployments`,
@@ -49,18 +55,28 @@ export class ApiClient {
     );
   }
 
-  async #get<T>(
+  #get<T>(
     path: string,
     query: { readonly [key: string]: string | number | undefined },
     schema: z.ZodType<T>,
   ): Promise<T> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const url = `${this.#server}${path}${params.size > 0 ? `?${params}` : ""}`;
+    return this.#send("GET", `${path}${params.size > 0 ? `?${params}` : ""}`, undefined, schema);
+  }
+
+  async #send<T>(method: "GET" | "POST", path: string, request: unknown, schema: z.ZodType<T>): Promise<T> {
+    const url = `${this.#server}${path}`;
     let response: Response;
     try {
       response = await this.#fetch(url, {
-        headers: { authorization: `Bearer ${this.#token}`, accept: "application/json" },
+        method,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          accept: "application/json",
+          ...(request === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(request === undefined ? {} : { body: JSON.stringify(request) }),
       });
     } catch (error) {
       throw unreachable(this.#server, error);
