@@ -8,7 +8,7 @@
  * A write is counted only when the server changed the object (its resourceVersion moved).
  */
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
-import { type KubeObject, objectRef } from "../core/kube-object.ts";
+import { type KubeObject, keptFromPrune, objectRef } from "../core/kube-object.ts";
 import { ChangeAction, type DeployProgress, type ObjectChange } from "../delivery/deploy-target.ts";
 import { planChanges } from "../delivery/plan-changes.ts";
 import type { ApiClient } from "./api-client.ts";
@@ -30,6 +30,9 @@ export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: "v1", kind: "ServiceAccount" },
   { apiVersion: "v1", kind: "ConfigMap" },
   { apiVersion: "v1", kind: "Secret" },
+  { apiVersion: "v1", kind: "PersistentVolumeClaim" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
   { apiVersion: "v1", kind: "Service" },
   { apiVersion: "apps/v1", kind: "Deployment" },
   { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
@@ -37,6 +40,7 @@ export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
   { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" },
+  { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute" },
 ];
 
 /** Never pruned: a namespace holds other apps' and other people's objects. */
@@ -187,11 +191,12 @@ async function applyTarget(
     // unchanged one is not re-sent) but never deleted.
     const desiredRefs = new Set(objects.map(objectRef));
     const handBack = new Set(req.handBack ?? []);
+    // Objects that hold data (keptFromPrune) are compared when rendered, never deleted when not.
     const current = inScope.filter(
       (o) =>
         appliedBySlipway(o) &&
         !handBack.has(objectRef(o)) &&
-        (!NEVER_PRUNE.has(o.kind) || desiredRefs.has(objectRef(o))),
+        ((!NEVER_PRUNE.has(o.kind) && !keptFromPrune(o)) || desiredRefs.has(objectRef(o))),
     );
     const plan = planChanges(objects, current, {
       scope: req.scope,

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from "../core/kube-object.ts";
 import { metadata, type RenderContext, RenderProblem } from "./context.ts";
-import { dnsLabel } from "./names.ts";
+import { asDnsLabel } from "./names.ts";
 
 type Rule = NonNullable<NonNullable<import("../spec/app-schema.ts").AppSpec["rbac"]>["rules"]>[number];
 
@@ -26,13 +26,13 @@ export function rbacObjects(ctx: RenderContext): KubeObject[] {
   }
   for (const role of [...new Set(rbac.clusterRoles ?? [])].sort()) {
     out.push(
-      binding(ctx, "RoleBinding", dnsLabel(`${sa}--${role}`), { kind: "ClusterRole", name: role }, subject),
+      binding(ctx, "RoleBinding", asDnsLabel(`${sa}--${role}`), { kind: "ClusterRole", name: role }, subject),
     );
   }
   if (rbac.clusterRules?.length) {
     refuseUngranted(ctx);
     // Cluster-wide names: the namespace and the account together are one app in one target.
-    const name = dnsLabel(`${ctx.target.namespace}--${sa}`);
+    const name = asDnsLabel(`${ctx.target.namespace}--${sa}`);
     const { namespace: _ns, ...meta } = metadata(ctx, name);
     out.push({
       apiVersion: "rbac.authorization.k8s.io/v1",

@@ -18,11 +18,12 @@ import { type ImageRef, resolveImage } from "./image.ts";
 import { schemaProblems } from "./k8s-schema.ts";
 import { labelsFor } from "./labels.ts";
 import { serviceMonitor } from "./monitoring.ts";
-import { networkPolicy, routes, service } from "./network.ts";
+import { networkPolicy, service } from "./network.ts";
 import { placeByKind } from "./parts.ts";
 import { deployment } from "./pod.ts";
 import { processObjects } from "./processes.ts";
 import { rbacObjects } from "./rbac.ts";
+import { routeObjects } from "./route-groups.ts";
 import { previewRoutes } from "./route-checks.ts";
 import { autoscaler, disruptionBudget } from "./scaling.ts";
 import { type RenderTarget, resolveTarget } from "./target.ts";
@@ -66,6 +67,7 @@ export const KIND_ORDER = [
   "PodDisruptionBudget",
   "Ingress",
   "HTTPRoute",
+  "GRPCRoute",
   "NetworkPolicy",
   "ServiceMonitor",
 ] as const;
@@ -113,7 +115,7 @@ export function render(input: RenderInput): RenderResult {
     build(() => deployment(ctx, configChecksum(config, secretObjects))),
     build(() => autoscaler(ctx)),
     build(() => disruptionBudget(ctx)),
-    build(() => routes(ctx)),
+    ...(build(() => routeObjects(ctx)) ?? []),
     build(() => networkPolicy(ctx)),
     build(() => serviceMonitor(ctx)),
   ].filter((o): o is KubeObject => o !== undefined);

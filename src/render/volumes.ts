@@ -7,7 +7,7 @@
  * mount inside a read-only one (a secret's directory), are refused at the field that adds the second,
  * because the API server (or the kubelet) would refuse the pod.
  */
-import type { KubeObject } from "../core/kube-object.ts";
+import { KEEP_ANNOTATION, type KubeObject } from "../core/kube-object.ts";
 import type { AppSpec } from "../spec/app-schema.ts";
 import { configFileKeys } from "./config.ts";
 import { metadata, type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
@@ -15,9 +15,7 @@ import { metadata, type RenderContext, RenderProblem, RenderProblems } from "./c
 type Volume = NonNullable<AppSpec["volumes"]>[number];
 type Json = Record<string, unknown>;
 
-/** Keep a claim (and its data) when it leaves the spec: the cluster's prune skips it (apply-set.ts). */
-export const KEEP_ANNOTATION = "slipway.dev/keep";
-/** The same consent for Helm, Argo CD and Flux, which read their own annotations. */
+/** A claim (and its data) stays when it leaves the spec (KEEP_ANNOTATION); the same for Helm, Argo CD and Flux, which read their own annotations. */
 const KEEP_FOR_OTHERS: Readonly<Record<string, string>> = {
   "helm.sh/resource-policy": "keep",
   "argocd.argoproj.io/sync-options": "Prune=false",
