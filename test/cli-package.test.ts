@@ -5,8 +5,9 @@
  * the test control plane (the Kubernetes client, watches and SOPS decryption, bundled).
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import {
   existsSync,
   mkdirSync,
@@ -130,6 +131,43 @@ test("the installed slipway exports a Helm chart", () => {
   assert.equal(exported.status, 0, exported.stderr);
   assert.match(readFileSync(join(out, "Chart.yaml"), "utf8"), /^name: cart$/m);
   assert.ok(existsSync(join(out, "values-stable.yaml")));
+});
+
+test("the installed slipway serves its API with the demo apps (SQLite, GitOps directory)", async (t) => {
+  const server = spawn(
+    process.execPath,
+    [
+      bin,
+      "serve",
+      "--demo",
+      "--examples",
+      examples,
+      "--listen",
+      "127.0.0.1:0",
+      "--data",
+      join(root, "server"),
+    ],
+    { cwd: project, env: withoutPlatform, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  t.after(() => server.kill());
+  let output = "";
+  server.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  server.stderr.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = once(server, "exit");
+  while (!/listening on http:\/\/[\d.:]+\n[\s\S]*slw_[\w-]+\n/.test(output)) {
+    const stopped = await Promise.race([exited, new Promise((r) => setTimeout(r, 100, undefined))]);
+    assert.equal(stopped, undefined, `serve exited: ${output}`);
+  }
+  const url = /listening on (http:\/\/[\d.:]+)/.exec(output)?.[1];
+  const token = /slw_[\w-]+/.exec(output)?.[0];
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  const apps = await fetch(`${url}/api/v1/apps`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(apps.status, 200);
+  assert.match(await apps.text(), /"cart"/);
 });
 
 test("a render loads only the package's own bundle, none of its dependencies' modules", () => {
