@@ -208,6 +208,68 @@ export function storeContract(kind: DatabaseKind, options: { readCache?: boolean
       await assert.rejects(store.getRelease("rel_nope"), rejectsWith(ErrorCode.NotFound));
     });
 
+    test("a release's snapshot is written with it and read back byte for byte; a failed write leaves no release", async () => {
+      const spec = new TextEncoder().encode("name: app-b\n");
+      const binary = Uint8Array.from([0, 255, 10, 13, 0x80, 0x7f]);
+      const input = {
+        appName: "app-b",
+        commitSha: "c".repeat(40),
+        imageDigest: `sha256:${hex("b")}`,
+        specHash: hex("3"),
+        secretsHash: hex("4"),
+        commitTime: "2026-01-02T10:00:00.000Z",
+        repository: "https://git.example.com/shop.git",
+        path: "apps/b",
+        commitAuthor: "Ada <ada@example.test>",
+        commitMessage: "b: café\n\nbody",
+        committedAt: "2026-01-02T10:05:00.000Z",
+        files: [
+          { path: "slipway.yaml", content: spec },
+          { path: "secrets/x.enc", content: binary },
+        ],
+      };
+      const { release } = await store.createRelease(alice, input);
+      assert.equal(release.repository, "https://git.example.com/shop.git");
+      assert.equal(release.path, "apps/b");
+      assert.equal(release.commitMessage, "b: café\n\nbody");
+      assert.deepEqual(await store.getRelease(release.id), release);
+      assert.deepEqual(
+        await store.findRelease("app-b", { commitSha: input.commitSha, imageDigest: input.imageDigest }),
+        release,
+      );
+      const snapshot = await store.getReleaseSnapshot(release.id);
+      assert.deepEqual(
+        snapshot.files.map((f) => [f.path, Buffer.from(f.content).toString("hex")]),
+        [
+          ["secrets/x.enc", "00ff0a0d807f"],
+          ["slipway.yaml", Buffer.from(spec).toString("hex")],
+        ],
+      );
+      // Another release with the same contents shares them.
+      const other = await store.createRelease(alice, { ...input, imageDigest: `sha256:${hex("d")}` });
+      assert.deepEqual(
+        (await store.getReleaseSnapshot(other.release.id)).files.map((f) => f.sha256),
+        snapshot.files.map((f) => f.sha256),
+      );
+      // One transaction: a snapshot that cannot be written leaves no release behind.
+      const broken = {
+        ...input,
+        imageDigest: `sha256:${hex("e")}`,
+        files: [input.files[0]!, input.files[0]!],
+      };
+      await assert.rejects(store.createRelease(alice, broken));
+      assert.equal(
+        await store.findRelease("app-b", { commitSha: input.commitSha, imageDigest: broken.imageDigest }),
+        undefined,
+      );
+      // A release recorded without its files has no snapshot to deploy from.
+      const { files: _files, ...withoutFiles } = input;
+      const bare = await store.createRelease(alice, { ...withoutFiles, imageDigest: `sha256:${hex("f")}` });
+      assert.equal(bare.release.repository, "https://git.example.com/shop.git");
+      await assert.rejects(store.getReleaseSnapshot(bare.release.id), rejectsWith(ErrorCode.NotFound));
+      await assert.rejects(store.getReleaseSnapshot("rel_nope"), rejectsWith(ErrorCode.NotFound));
+    });
+
     test("deployments: sequence per app and target, supersede, status history with timestamps", async () => {
       const release = (await store.listReleases("app-b", { limit: 1 })).items[0]!;
       const first = await store.startDeployment(alice, { releaseId: release.id, targetName: "develop" });
