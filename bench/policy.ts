@@ -17,6 +17,10 @@ import { policyCorpus } from "./lib-policy-corpus.ts";
 
 // Measure what users run: the compiled package (`dist/`), not sources stripped of types on load.
 execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+
+// Where the peers are is test support, not the measured code: it is not built into dist/.
+import { hasPeer, peerPath } from "../src/testing/peers.ts";
+
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
 const { builtinRules } = (await import(
   dist("policy/catalog.js")
@@ -27,9 +31,6 @@ const { compileCatalog, evaluate } = (await import(
 const { parseManifests } = (await import(
   dist("policy/manifests.js")
 )) as typeof import("../src/policy/manifests.ts");
-const { hasPeer, peerPath } = (await import(
-  dist("testing/peers.js")
-)) as typeof import("../src/testing/peers.ts");
 
 const { values } = parseArgs({
   options: {
