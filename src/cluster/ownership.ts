@@ -146,8 +146,12 @@ export async function findExisting(
           { method: "GET", path: `${objectPath(r, namespace)}?${q}`, accept: METADATA_LIST },
           { ...ctx, verb: "list" },
         );
-        const body = JSON.parse(res.body) as { items: KubeObject[]; metadata?: { continue?: string } };
-        for (const item of body.items) {
+        const body = JSON.parse(res.body) as {
+          items?: KubeObject[] | null;
+          metadata?: { continue?: string };
+        };
+        // An empty metadata-only list comes back with `items: null`.
+        for (const item of body.items ?? []) {
           const ref = wanted.get(item.metadata.name);
           if (ref !== undefined) found.set(ref, withKind(item, r));
         }

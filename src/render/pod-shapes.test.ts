@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { POD_SHAPES, POD_SHAPES_HEAD } from "../../test/fixtures/pod-shapes-app.ts";
 import type { SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import { builtinRules } from "../policy/catalog.ts";
@@ -24,70 +25,7 @@ ${clusterExtra}channels:
   - { name: stable, cluster: c1, domain: example.com, production: true }
 ${extra}`;
 
-const HEAD = `apiVersion: slipway.dev/v1
-kind: App
-name: dash
-team: core
-image: { repository: reg.example.com/core/dash, tag: "2.0" }
-resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { memory: 256Mi } }
-`;
-
-export const POD_SHAPES = `${HEAD}ports:
-  - { name: http, port: 8080, servicePort: 80 }
-  - { name: grpc, port: 9090, appProtocol: kubernetes.io/h2c }
-  - { name: metrics, port: 9102 }
-env:
-  spring.profiles.active: prod
-  LOG-LEVEL: info
-  DB_PASSWORD: { secret: pg-cluster-app, key: password }
-  FLAGS: { configMap: feature-flags, key: all, optional: true }
-  POD_IP: { field: status.podIP }
-  POD_NAME: { field: metadata.name }
-  MEMORY_MB: { resource: limits.memory, divisor: 1Mi }
-envFrom:
-  - { secret: external-creds, prefix: EXT_ }
-  - { configMap: shared-settings }
-volumes:
-  - { name: cache, mountPath: /var/cache/dash, emptyDir: { medium: Memory, sizeLimit: 64Mi } }
-  - { name: data, mountPath: /var/lib/dash, persistent: { size: 5Gi, storageClass: fast } }
-  - { name: scratch-data, mountPath: /srv/scratch, persistent: { size: 1Gi, accessMode: ReadWriteOncePod, keep: false } }
-  - name: certs
-    mountPath: /etc/dash/certs
-    projected:
-      - { secret: dash-tls, items: [{ key: tls.crt, path: tls.crt }, { key: tls.key, path: tls.key, mode: 0o400 }] }
-      - { configMap: ca-bundle }
-initContainers:
-  - { name: migrate, command: [/app/dash, migrate], volumes: [data] }
-sidecars:
-  - name: reloader
-    image: ghcr.io/example/config-reloader:1.4@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
-    args: [--watch=/etc/dash/certs]
-    volumes: [certs]
-    resources: { requests: { cpu: 10m, memory: 16Mi }, limits: { memory: 32Mi } }
-    ports: [{ name: reload, port: 9533 }]
-imagePullSecrets: [regcred]
-placement:
-  nodeSelector: { pool: general }
-  tolerations: [{ key: dedicated, operator: Equal, value: dash, effect: NoSchedule }]
-  affinity:
-    nodeAffinity:
-      requiredDuringSchedulingIgnoredDuringExecution:
-        nodeSelectorTerms: [{ matchExpressions: [{ key: kubernetes.io/arch, operator: In, values: [amd64] }] }]
-  topologySpread: [{ topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule }]
-rbac:
-  rules: [{ apiGroups: [""], resources: [configmaps], verbs: [get, list, watch] }]
-  clusterRoles: [view]
-metrics: { port: metrics, path: /stats, interval: 15s }
-health:
-  readiness: { http: { path: /ready, port: http } }
-  liveness: { http: { path: /live, port: http } }
-replicas: 3
-rollout: { strategy: Recreate, minReadySeconds: 10 }
-disruptionBudget: { minAvailable: 2 }
-serviceAccount: { automountToken: true }
-routes:
-  - { port: http, annotations: { nginx.ingress.kubernetes.io/proxy-body-size: 16m } }
-`;
+const HEAD = POD_SHAPES_HEAD;
 
 function find(objects: readonly KubeObject[], kind: string, name?: string): KubeObject {
   const found = objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
