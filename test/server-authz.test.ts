@@ -35,6 +35,8 @@ const policy: Record<string, Needs> = {
   "POST /api/v1/apps/:app/deployments": "releaser",
   "GET /api/v1/deployments/:deployment": "viewer",
   "POST /api/v1/deployments/:deployment/status": "releaser",
+  "GET /api/v1/apps/:app/history": "viewer",
+  "GET /api/v1/dora": "viewer",
   "GET /api/v1/teams": "anyone",
   "POST /api/v1/teams": "platform-admin",
   "PUT /api/v1/teams/:team/members": "admin",
@@ -57,12 +59,15 @@ const concealed = new Set([
   "POST /api/v1/apps/:app/deployments",
   "GET /api/v1/deployments/:deployment",
   "POST /api/v1/deployments/:deployment/status",
+  "GET /api/v1/apps/:app/history",
+  "GET /api/v1/dora",
 ]);
 
 /** The same request for a resource that does not exist: another app name, ids nobody was given. */
 function missingVariant(path: string): string {
   return path
     .replace("/apps/owned", "/apps/absent")
+    .replace("app=owned", "app=absent")
     .replace(/\b(rel|dep)_[0-9a-f]{28}\b/, `$1_${"0".repeat(28)}`);
 }
 
@@ -143,6 +148,9 @@ describe("authorization matrix", () => {
       path: `/api/v1/deployments/${(await h.store.startDeployment(systemActor, { releaseId, targetName: "staging" })).id}/status`,
       body: { status: "progressing" },
     }),
+    "GET /api/v1/apps/:app/history": async () => ({ path: "/api/v1/apps/owned/history?limit=5" }),
+    // By app: another team's app is a missing one (404). By team: see test/server-dora.test.ts (403).
+    "GET /api/v1/dora": async () => ({ path: "/api/v1/dora?app=owned&window=30d" }),
     "GET /api/v1/teams": async () => ({ path: "/api/v1/teams" }),
     "POST /api/v1/teams": async () => ({ path: "/api/v1/teams", body: { name: fresh() } }),
     "PUT /api/v1/teams/:team/members": async () => ({

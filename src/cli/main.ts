@@ -48,10 +48,20 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     description: "Show what deploying an app would change on its target, secret values redacted.",
     load: async () => (await import("./commands/diff.ts")).registerDiff,
   },
+  dora: {
+    term: "dora [options]",
+    description: "Show DORA's delivery numbers for a team or an app in the production channel.",
+    load: async () => (await import("./commands/dora.ts")).registerDora,
+  },
   export: {
     term: "export",
     description: "Export an app in another tool's format.",
     load: async () => (await import("./commands/export.ts")).registerExport,
+  },
+  history: {
+    term: "history [options] <app>",
+    description: "Show every release and deployment of an app, newest first, with what each replaced.",
+    load: async () => (await import("./commands/history.ts")).registerHistory,
   },
   init: {
     term: "init [options] [dir]",

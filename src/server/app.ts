@@ -6,6 +6,8 @@
 import { Hono } from "hono";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { ReleaseSources } from "../delivery/release-from-git.ts";
+import { defaultPlatform } from "../spec/parse.ts";
+import type { Platform } from "../spec/platform-schema.ts";
 import type { Store } from "../store/store.ts";
 import type { Authenticator } from "./auth/authenticate.ts";
 import { authorize, authorizeMetrics, refuseNarrowScope } from "./auth/principal.ts";
@@ -16,6 +18,7 @@ import { openApiDocument } from "./openapi.ts";
 import type { RouteDef } from "./route.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
+import { historyRoutes } from "./routes/history.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 import { teamRoutes } from "./routes/teams.ts";
 import { mountStatusPage } from "./web/status-page.ts";
@@ -24,6 +27,7 @@ export const apiRoutes: readonly RouteDef[] = [
   ...appRoutes,
   ...releaseRoutes,
   ...deploymentRoutes,
+  ...historyRoutes,
   ...teamRoutes,
 ];
 
@@ -31,6 +35,8 @@ export interface ApiDeps {
   readonly store: Store;
   /** Where releases are read from (`POST /apps/:app/releases`); without it, that route refuses. */
   readonly releaseSources?: ReleaseSources | undefined;
+  /** The platform in use; without it, the built-in default (its last channel, stable, is production). */
+  readonly platform?: (() => Pick<Platform, "channels" | "dora">) | undefined;
   readonly authenticate: Authenticator;
   readonly logger: Logger;
   readonly bodyLimit?: number;
@@ -56,6 +62,8 @@ export function createApi(deps: ApiDeps): Hono {
   const metrics = deps.metrics ?? new Metrics();
   const bodyLimit = deps.bodyLimit ?? defaultBodyLimit;
   const openApi = openApiDocument(apiRoutes);
+  const builtIn = defaultPlatform().platform;
+  const platform = deps.platform ?? (() => builtIn);
   const checkReads = deps.checkReadResponses ?? true;
 
   const behindTls = deps.publicUrl?.startsWith("https://") === true;
@@ -118,9 +126,9 @@ export function createApi(deps: ApiDeps): Hono {
         def.body === undefined
           ? undefined
           : parse(def.body, await readJsonBody(c.req.raw, bodyLimit), "body");
-      const input = { params, query, body, store: deps.store, releaseSources: deps.releaseSources };
+      const input = { params, query, body, store: deps.store, releaseSources: deps.releaseSources, platform };
       const team = def.team === undefined ? undefined : await def.team(input);
-      authorize(principal, def.access, team, def.concealed?.(params));
+      authorize(principal, def.access, team, def.concealed?.(params, query));
       const result = await def.handle({ ...input, principal });
       // A change may have revoked a token or moved a role: cached principals must not outlive it.
       if (def.method !== "get") deps.authenticate.invalidate();

@@ -149,6 +149,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
       checkReadResponses: false,
       platformStatus: () => state.status(),
+      // The DORA numbers follow the platform in use: its production channel and failure settings.
+      platform: () => state.current().platform.platform,
       publicUrl: options.publicUrl,
       releaseSources: {
         // A bare mirror per repository under the data directory, fetched incrementally.

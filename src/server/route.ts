@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { SlipwayError } from "../core/errors.ts";
 import type { ReleaseSources } from "../delivery/release-from-git.ts";
+import type { Platform } from "../spec/platform-schema.ts";
 import type { Store } from "../store/store.ts";
 import type { Access, Principal } from "./auth/principal.ts";
 
@@ -19,6 +20,8 @@ export interface HandlerInput<P, Q, B> {
   readonly store: Store;
   /** Reads repositories for releases; undefined on a server that does not (it then says so). */
   readonly releaseSources: ReleaseSources | undefined;
+  /** The platform in use (the last platform file that validated): channels and the DORA settings. */
+  readonly platform: () => Pick<Platform, "channels" | "dora">;
 }
 
 export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
@@ -42,7 +45,7 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {
    * message tells another team's resource from one that does not exist. Routes that name a team
    * leave it out: team names are listed to everyone.
    */
-  readonly concealed?: (params: P) => SlipwayError;
+  readonly concealed?: (params: P, query: Q) => SlipwayError | undefined;
   readonly handle: (input: HandlerInput<P, Q, B>) => Promise<R>;
 }
 

@@ -5,6 +5,7 @@
  * type slows the editor as routes grow (a pitfall the Hono docs describe).
  */
 import type { z } from "zod";
+import { doraResponseSchema, historyPageSchema } from "../../api/history.ts";
 import type { createReleaseBody } from "../../api/requests.ts";
 import {
   appSchema,
@@ -53,6 +54,17 @@ export class ApiClient {
       { ...page, target: filter.target },
       pageOf(deploymentSchema),
     );
+  }
+  history(app: string, page: PageOptions = {}) {
+    return this.#get(`/api/v1/apps/${encodeURIComponent(app)}/history`, { ...page }, historyPageSchema);
+  }
+  dora(query: {
+    team?: string | undefined;
+    app?: string | undefined;
+    window: string;
+    until?: string | undefined;
+  }) {
+    return this.#get("/api/v1/dora", { ...query }, doraResponseSchema);
   }
 
   #get<T>(
