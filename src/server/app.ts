@@ -21,6 +21,7 @@ import { deploymentRoutes } from "./routes/deployments.ts";
 import { historyRoutes } from "./routes/history.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 import { teamRoutes } from "./routes/teams.ts";
+import { mountEvents } from "./routes/events.ts";
 import { mountStatusPage } from "./web/status-page.ts";
 
 export const apiRoutes: readonly RouteDef[] = [
@@ -88,6 +89,7 @@ export function createApi(deps: ApiDeps): Hono {
   );
 
   mountStatusPage(app);
+  mountEvents(app, { store: deps.store, authenticate: deps.authenticate, logger: deps.logger });
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
