@@ -3,6 +3,7 @@
  * deployment replaced, paged without gaps or repeats, and the channel's records DORA counts from.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { computeDora } from "../src/delivery/dora.ts";
 import type { HistoryItem } from "../src/delivery/history.ts";
@@ -177,3 +178,19 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
     });
   });
 }
+
+test("nothing in the store deletes or rewrites history: releases, deployments, their events and files", () => {
+  const dir = new URL("../src/store/", import.meta.url);
+  const kept = ["releases", "deployments", "deploymentEvents", "releaseFiles", "snapshotBlobs"];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+    const text = readFileSync(new URL(file, dir), "utf8");
+    for (const table of kept) {
+      assert.doesNotMatch(text, new RegExp(`deleteFrom\\(\\s*"${table}`), `${file} deletes from ${table}`);
+      assert.doesNotMatch(
+        text,
+        new RegExp(`delete\\s+from\\s+${table}\\b`, "i"),
+        `${file} deletes from ${table}`,
+      );
+    }
+  }
+});
