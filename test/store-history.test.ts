@@ -179,18 +179,15 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
   });
 }
 
-test("nothing in the store deletes or rewrites history: releases, deployments, their events and files", () => {
+test("nothing in the store deletes history: releases, deployments, their events and files", () => {
   const dir = new URL("../src/store/", import.meta.url);
   const kept = ["releases", "deployments", "deploymentEvents", "releaseFiles", "snapshotBlobs"];
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
     const text = readFileSync(new URL(file, dir), "utf8");
     for (const table of kept) {
       assert.doesNotMatch(text, new RegExp(`deleteFrom\\(\\s*"${table}`), `${file} deletes from ${table}`);
-      assert.doesNotMatch(
-        text,
-        new RegExp(`delete\\s+from\\s+${table}\\b`, "i"),
-        `${file} deletes from ${table}`,
-      );
+      const snake = table.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      assert.doesNotMatch(text, new RegExp(`delete\\s+from\\s+${snake}\\b`, "i"), `${file} deletes ${snake}`);
     }
   }
 });
