@@ -12,6 +12,7 @@ import { type LoadedApp, type LoadedPlatform, resolveAppSpec } from "../spec/par
 import { configMap, secrets } from "./config.ts";
 import { namesFor, type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
 import { cronJobObjects } from "./cronjobs.ts";
+import { applyExtras } from "./extras.ts";
 import { hookJobObjects, orderForPreDeployJobs } from "./hook-jobs.ts";
 import { namespace, serviceAccount } from "./identity.ts";
 import { type ImageRef, resolveImage } from "./image.ts";
@@ -132,7 +133,10 @@ export function render(input: RenderInput): RenderResult {
       `rendered objects fail the Kubernetes schema:\n  ${invalid.join("\n  ")}`,
     );
   }
-  return { objects, target, spec, image };
+  // The escape hatch comes last, onto objects known to be valid, so a broken result is its own.
+  const extended = build(() => applyExtras(ctx, objects, KIND_ORDER));
+  if (refused.length > 0) throw locatedRenderError(input.app, target, refused);
+  return { objects: extended ?? objects, target, spec, image };
 }
 
 /** Rolls the pods when a config file or the set of secret sources changes. */

@@ -13,6 +13,7 @@ import {
   quantity,
   quantityValue,
 } from "./common-schema.ts";
+import { extrasShape } from "./extras-schema.ts";
 import { envMap, podBodyShape } from "./pod-schema.ts";
 import { partProblems, workloadShapes } from "./workloads-schema.ts";
 
@@ -324,6 +325,7 @@ const mainShape = {
   annotations: annotationMap.optional(),
   policy: appPolicySchema.optional(),
   ...podBodyShape,
+  ...extrasShape,
 };
 
 const appBodyShape = {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { channelPolicySchema, platformPolicySchema } from "../policy/config.ts";
 import { keysConfigSchema } from "../secrets/key-policy.ts";
 import { dnsLabel, duration, labelMap } from "./common-schema.ts";
+import { rawManifestsPlatformSchema } from "./extras-schema.ts";
 
 const domain = z
   .string()
@@ -207,6 +208,7 @@ export const platformSchema = z.strictObject({
         .describe("Who may give their account cluster-wide permissions (rbac.clusterRules)."),
     })
     .optional(),
+  rawManifests: rawManifestsPlatformSchema.optional(),
   labels: labelMap.optional().describe("Labels added to every rendered object."),
   policy: platformPolicySchema.optional(),
   defaults: z
