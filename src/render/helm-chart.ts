@@ -89,7 +89,9 @@ function objectsAsValues(objects: readonly KubeObject[], image: string): Record<
   for (const object of objects) {
     const copy = structuredClone(object);
     placeholdImage(copy.spec, image);
-    out[`${object.kind.toLowerCase()}-${object.metadata.name}`] = copy;
+    // A manifest may share kind and name with an object in another namespace: keep both.
+    const key = `${object.kind.toLowerCase()}-${object.metadata.name}`;
+    out[key in out ? `${key}-${object.metadata.namespace ?? "cluster"}` : key] = copy;
   }
   return out;
 }
