@@ -11,7 +11,7 @@ export interface PodDiagnosis {
   readonly problems: string[];
 }
 
-interface PodLive {
+export interface PodLive {
   metadata: { name: string };
   status?: {
     phase?: string;
@@ -138,7 +138,7 @@ export async function failingPods(
     .map((p) => ({ name: p.metadata.name, phase: p.status?.phase ?? "Unknown", problems: podProblems(p) }));
 }
 
-async function listPods(
+export async function listPods(
   client: ApiClient,
   namespace: string,
   matchLabels: Record<string, string>,

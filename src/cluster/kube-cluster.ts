@@ -3,6 +3,7 @@
  * pruning by label, rollout tracking and rollback. Constructed by composition roots (and tests)
  * with `KubeCluster.connect({ kubeconfig, context })`.
  */
+import { deployPhaseOf } from "../core/deploy-phase.ts";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import {
@@ -17,6 +18,8 @@ import { type ApplySetResult, applySet, handBack, PRUNABLE_KINDS } from "./apply
 import type { Cluster, ClusterApplyRequest, ClusterApplyResult, RolloutRequest } from "./cluster.ts";
 import { SCOPE_LABELS } from "./cluster.ts";
 import { Discovery, objectPath } from "./discovery.ts";
+import { clearFailedJobs } from "./jobs.ts";
+import { splitPhases } from "./phases.ts";
 import {
   inScope,
   NotRolledBack,
@@ -33,6 +36,14 @@ export interface KubeClusterOptions extends KubeconfigSource {
   /** Requests in flight at the start; the limiter adapts between 2 and `maxConcurrency`. */
   readonly concurrency?: number;
   readonly maxConcurrency?: number;
+}
+
+/** A request of one phase of a deploy (phases.ts). */
+interface PhaseRequest extends ClusterApplyRequest {
+  /** Told the scope's objects as listed before this phase wrote anything. */
+  readonly onPrevious?: (previous: readonly KubeObject[]) => void;
+  /** The scope's objects as listed before an earlier phase wrote: what a rollback returns to. */
+  readonly previousListed?: readonly KubeObject[];
 }
 
 export class KubeCluster implements Cluster {
@@ -116,6 +127,80 @@ export class KubeCluster implements Cluster {
         );
       }
     }
+    const phased = requests.map((r) => ({ r, phases: splitPhases(r.objects) }));
+    if (phased.some((p) => p.phases !== undefined)) return this.#applyInPhases(phased);
+    return this.#applyOnce(requests);
+  }
+
+  /**
+   * A deploy with deploy-time Jobs: pre-deploy Jobs (with what they read) are applied and waited
+   * for first — a failure stops the deploy before any workload changes — then everything else,
+   * then, once the workloads are available, the post-deploy Jobs. A Job that failed before is
+   * run again; one that completed is not (its name is the hash of what it runs).
+   */
+  async #applyInPhases(
+    phased: readonly { r: ClusterApplyRequest; phases: ReturnType<typeof splitPhases> }[],
+  ): Promise<ClusterApplyResult> {
+    const jobs = phased.flatMap(({ phases }) =>
+      phases ? [...phases.early, ...phases.post].filter((o) => o.kind === "Job") : [],
+    );
+    await clearFailedJobs(this.#client, jobs);
+    const results: ClusterApplyResult[] = [];
+    const early = phased.filter((p) => (p.phases?.early.length ?? 0) > 0);
+    // The revision to return to if a later phase fails is the one before the first phase wrote.
+    const before = new Map<ClusterApplyRequest, readonly KubeObject[]>();
+    if (early.length > 0) {
+      const listed = await this.#applyOnce(
+        early.map(({ r, phases }) => ({
+          ...r,
+          objects: phases!.early,
+          prune: false,
+          // Pre-deploy Jobs are always waited for: the workloads must not roll before they end.
+          wait: true,
+          onPrevious: (previous: readonly KubeObject[]) => before.set(r, previous),
+        })),
+      );
+      results.push(listed);
+    }
+    results.push(
+      await this.#applyOnce(
+        phased.map(({ r, phases }) => {
+          const listed = before.get(r);
+          return {
+            ...r,
+            objects: phases?.main ?? r.objects,
+            // A post-deploy Job of this same render is not pruned while it waits for its phase.
+            handBack: [...(r.handBack ?? []), ...(phases?.post ?? []).map(objectRef)],
+            ...(listed ? { previousListed: listed } : {}),
+          };
+        }),
+      ),
+    );
+    const post = phased.filter((p) => (p.phases?.post.length ?? 0) > 0);
+    if (post.length > 0) {
+      // The new release is live by now: a failed post-deploy Job is reported, not rolled back.
+      results.push(
+        await this.#applyOnce(
+          post.map(({ r, phases }) => {
+            const { rollbackTo: _to, rollbackOnFailure: _on, ...rest } = r;
+            return { ...rest, objects: phases!.post, prune: false };
+          }),
+        ),
+      );
+    }
+    return {
+      changes: results.flatMap((x) => x.changes),
+      wrote: results.some((x) => x.wrote),
+      revision: `${results.reduce((n, x) => n + x.stats.writes, 0)} objects written`,
+      stats: {
+        writes: results.reduce((n, x) => n + x.stats.writes, 0),
+        requests: results.reduce((n, x) => n + x.stats.requests, 0),
+        drifted: results.flatMap((x) => x.stats.drifted),
+      },
+    };
+  }
+
+  async #applyOnce(requests: readonly PhaseRequest[]): Promise<ClusterApplyResult> {
     const before = this.#client.requests;
     // Each event goes to the request whose objects it is about, not to every app of the batch. A
     // pruned object is in no request's objects: with one request, it is that request's.
@@ -127,6 +212,7 @@ export class KubeCluster implements Cluster {
       else for (const r of requests) r.onProgress?.(e);
     };
     const out = await applySet(this.#client, this.#discovery, requests, progress);
+    for (const r of requests) r.onPrevious?.(out.previous.filter((o) => inScope(o, r.scope)));
     const waitFor = requests.filter((r) => r.wait);
     for (const r of waitFor) {
       const objects = out.applied.filter((a) => inScope(a.object, r.scope));
@@ -152,11 +238,11 @@ export class KubeCluster implements Cluster {
   }
 
   /** Puts the previous revision of `r`'s scope back after `failure`; returns the error to report. */
-  async #rollBackAfter(failure: SlipwayError, r: ClusterApplyRequest, out: ApplySetResult) {
+  async #rollBackAfter(failure: SlipwayError, r: PhaseRequest, out: ApplySetResult) {
     const fromCluster = r.rollbackTo === undefined;
     let previous: readonly KubeObject[];
     try {
-      previous = r.rollbackTo ?? previousRevision(out.previous, r.scope);
+      previous = r.rollbackTo ?? previousRevision(r.previousListed ?? out.previous, r.scope);
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
       return rollbackFailed(failure, r.scope, e);
@@ -164,7 +250,7 @@ export class KubeCluster implements Cluster {
     if (previous.length === 0) return notRolledBack(failure, r.scope, NotRolledBack.FirstDeploy);
     // Read back from the cluster, the previous revision of an apply that wrote nothing is the
     // failing one itself: re-applying it would change nothing and claim a rollback.
-    if (fromCluster && !wroteScope(out, r)) {
+    if (fromCluster && r.previousListed === undefined && !wroteScope(out, r)) {
       return notRolledBack(failure, r.scope, NotRolledBack.NothingChanged);
     }
     const reason = String(failure.details.reason ?? "rollout failed");
@@ -211,8 +297,10 @@ export class KubeCluster implements Cluster {
   rollback(request: ClusterApplyRequest): Promise<ClusterApplyResult> {
     // A rollback that fails is reported as such, never rolled back in turn.
     const { rollbackTo: _to, rollbackOnFailure: _onFailure, ...rest } = request;
-    // The previous revision is Slipway's own intent: re-take any field edited since.
-    return this.#applyAndWait([{ ...rest, prune: true, forceConflicts: true, wait: true }]);
+    // The previous revision is Slipway's own intent: re-take any field edited since. Going back
+    // runs no deploy-time Job again (a migration of the older release would run twice).
+    const objects = rest.objects.filter((o) => deployPhaseOf(o) === undefined);
+    return this.#applyAndWait([{ ...rest, objects, prune: true, forceConflicts: true, wait: true }]);
   }
 
   async list(scope: DeployScope): Promise<KubeObject[]> {

@@ -1,5 +1,7 @@
 /**
- * Following Deployments until they are available, the way `kubectl rollout status` judges it:
+ * Following the workloads of a deploy until they are done: Deployments and StatefulSets until
+ * available (workload-status.ts for StatefulSets), Jobs until complete (jobs.ts). For Deployments
+ * the way `kubectl rollout status` judges it:
  * the controller has seen the new generation, every replica is updated, no old replica is left,
  * and the updated ones are available. A `Progressing=False/ProgressDeadlineExceeded` condition is
  * a failure, diagnosed from the pods (diagnose.ts). Polls one list per namespace rather than
@@ -12,6 +14,17 @@ import type { DeployProgress } from "../delivery/deploy-target.ts";
 import type { ApiClient } from "./api-client.ts";
 import { FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
 import { diagnosePods, failingPods, REVISION_ANNOTATION } from "./diagnose.ts";
+import { type JobLive, jobFailure, jobState } from "./jobs.ts";
+import { type StatefulSetLive, statefulSetFailingPods, statefulSetState } from "./workload-status.ts";
+
+/** The kinds a deploy waits for, and where the API lists them. */
+const TRACKED = {
+  Deployment: { group: "/apis/apps/v1", plural: "deployments", resource: "deployments.apps" },
+  StatefulSet: { group: "/apis/apps/v1", plural: "statefulsets", resource: "statefulsets.apps" },
+  Job: { group: "/apis/batch/v1", plural: "jobs", resource: "jobs.batch" },
+} as const;
+type TrackedKind = keyof typeof TRACKED;
+const isTracked = (kind: string): kind is TrackedKind => Object.hasOwn(TRACKED, kind);
 
 /** A rollout still waiting after this long gets its pods looked at, at most this often. */
 const POD_CHECK_AFTER_MS = 3000;
@@ -114,22 +127,26 @@ export interface TrackOptions {
   readonly onProgress?: (e: DeployProgress) => void;
 }
 
-/** Waits for every Deployment in `objects` (as returned by the apply, with their generation). */
+/**
+ * Waits for every Deployment, StatefulSet and Job in `objects` (as returned by the apply, with
+ * their generation).
+ */
 export async function trackRollouts(client: ApiClient, objects: readonly KubeObject[], opts: TrackOptions) {
   const pending = new Map<string, number>();
+  const lists = new Set<string>();
   for (const o of objects) {
-    if (o.kind !== "Deployment") continue;
+    if (!isTracked(o.kind)) continue;
     pending.set(objectRef(o), Number(o.metadata.generation ?? 1));
+    lists.add(`${o.kind}|${o.metadata.namespace ?? "default"}`);
   }
   if (pending.size === 0) return;
-  const namespaces = [
-    ...new Set(objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.namespace ?? "default")),
-  ];
   const maxDeadline = Math.max(
     600,
-    ...objects.map((o) =>
-      Number((o as { spec?: { progressDeadlineSeconds?: number } }).spec?.progressDeadlineSeconds ?? 600),
-    ),
+    ...objects.map((o) => {
+      const spec = (o as { spec?: { progressDeadlineSeconds?: number; activeDeadlineSeconds?: number } })
+        .spec;
+      return Number(spec?.progressDeadlineSeconds ?? spec?.activeDeadlineSeconds ?? 600);
+    }),
   );
   const started = Date.now();
   const deadline = started + (opts.timeoutMs ?? (maxDeadline + 30) * 1000);
@@ -137,20 +154,66 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
   const waitingSince = new Map<string, number>();
   const podsCheckedAt = new Map<string, number>();
   for (;;) {
-    const lists = await Promise.all(
-      namespaces.map(async (ns) => {
+    const listed = await Promise.all(
+      [...lists].map(async (key) => {
+        const [kind, ns] = key.split("|") as [TrackedKind, string];
+        const { group, plural, resource } = TRACKED[kind];
         const q = new URLSearchParams({ labelSelector: `${SCOPE_LABELS.target}=${opts.target}` });
         const res = await client.call(
-          { method: "GET", path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments?${q}` },
-          { verb: "list", resource: "deployments.apps", namespace: ns },
+          { method: "GET", path: `${group}/namespaces/${encodeURIComponent(ns)}/${plural}?${q}` },
+          { verb: "list", resource, namespace: ns },
         );
-        return (JSON.parse(res.body) as { items: DeploymentLive[] }).items;
+        return (JSON.parse(res.body) as { items: DeploymentLive[] }).items.map((item) => ({ kind, item }));
       }),
     );
-    for (const d of lists.flat()) {
-      const ref = `Deployment/${d.metadata.namespace}/${d.metadata.name}`;
+    const deployments: DeploymentLive[] = [];
+    for (const { kind, item } of listed.flat()) {
+      const ref = `${kind}/${item.metadata.namespace}/${item.metadata.name}`;
       const generation = pending.get(ref);
       if (generation === undefined) continue;
+      if (kind === "Deployment") deployments.push(item);
+      else if (kind === "Job") {
+        const st = jobState(item as JobLive);
+        if (st.state === "failed") throw await jobFailure(client, item as JobLive, st.reason, st.message);
+        if (st.state === "done") {
+          pending.delete(ref);
+          opts.onProgress?.({ type: "replicas", ref, ready: 1, desired: 1 });
+        }
+      } else {
+        const set = item as StatefulSetLive;
+        const st = statefulSetState(set, generation);
+        if (st.state === "done") {
+          pending.delete(ref);
+          opts.onProgress?.({ type: "replicas", ref, ready: st.desired, desired: st.desired });
+          continue;
+        }
+        const since = waitingSince.get(ref) ?? Date.now();
+        waitingSince.set(ref, since);
+        const checked = podsCheckedAt.get(ref) ?? 0;
+        if (Date.now() - since >= POD_CHECK_AFTER_MS && Date.now() - checked >= POD_CHECK_EVERY_MS) {
+          podsCheckedAt.set(ref, Date.now());
+          // A StatefulSet replaces a failed pod under the same name: one is all there is to see.
+          const failing = await statefulSetFailingPods(client, set);
+          if (failing.length > 0) {
+            throw await rolloutFailure(
+              client,
+              set,
+              ref,
+              "PodsFailing",
+              `${failing.length} updated pods failed or cannot start`,
+            );
+          }
+        }
+        const key = `${st.ready}/${st.desired}`;
+        if (reported.get(ref) !== key) {
+          reported.set(ref, key);
+          opts.onProgress?.({ type: "replicas", ref, ready: st.ready, desired: st.desired });
+        }
+      }
+    }
+    for (const d of deployments) {
+      const ref = `Deployment/${d.metadata.namespace}/${d.metadata.name}`;
+      const generation = pending.get(ref) ?? 1;
       const st = rolloutState(d, generation);
       if (st.state === "done") {
         pending.delete(ref);
@@ -205,7 +268,18 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
       const [ref] = pending.keys();
-      const d = lists.flat().find((x) => `Deployment/${x.metadata.namespace}/${x.metadata.name}` === ref);
+      const found = listed
+        .flat()
+        .find((x) => `${x.kind}/${x.item.metadata.namespace}/${x.item.metadata.name}` === ref);
+      const d = found?.item;
+      if (found?.kind === "Job") {
+        throw await jobFailure(
+          client,
+          d as JobLive,
+          "Timeout",
+          `not complete after ${Math.round((Date.now() - started) / 1000)} s`,
+        );
+      }
       throw await rolloutFailure(
         client,
         d,
