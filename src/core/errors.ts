@@ -31,6 +31,8 @@ export const ErrorCode = {
   /** Plaintext secret values were about to leave memory (e.g. into a GitOps repository). */
   SecretPlaintext: "SLIPWAY_E_SECRET_PLAINTEXT",
   Unavailable: "SLIPWAY_E_UNAVAILABLE",
+  /** An operation's deadline passed (e.g. `deploy --apply-timeout`); the message says what was done. */
+  Deadline: "SLIPWAY_E_DEADLINE",
   Internal: "SLIPWAY_E_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -123,6 +125,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.Cluster:
     case ErrorCode.Git:
       return 503;
+    case ErrorCode.Deadline:
+      return 504;
     default:
       return 500;
   }
