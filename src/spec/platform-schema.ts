@@ -87,6 +87,64 @@ const cluster = z
     message: "a cluster needs exactly one of kubeconfig or gitops",
   });
 
+const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+const timeOfDay = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a time of day such as 09:00");
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an IANA time zone such as Europe/Berlin or UTC" },
+);
+
+/** What a release must pass before it is promoted into a channel (docs/promotion.md). */
+const channelGates = z.strictObject({
+  policy: z
+    .boolean()
+    .optional()
+    .describe("The release passes this channel's policy as if the channel enforced it. Default true."),
+  soak: duration
+    .optional()
+    .describe("Available in the previous channel for at least this long, with no failed rollout there."),
+  approvals: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .optional()
+    .describe("Approvals of the release for this channel by releasers of its team, not its creator."),
+  health: z
+    .boolean()
+    .optional()
+    .describe("The previous channel's deployment of the release is available. Default true."),
+  windows: z
+    .array(
+      z.strictObject({
+        days: z.array(weekday).min(1).optional().describe("Default: every day."),
+        from: timeOfDay,
+        to: timeOfDay.describe("Exclusive; earlier than from means the window runs past midnight."),
+        timeZone: timeZone.optional().describe("Default UTC."),
+      }),
+    )
+    .min(1)
+    .optional()
+    .describe("Promotions into this channel happen only inside one of these windows."),
+  freezes: z
+    .array(
+      z.strictObject({
+        from: z.iso.datetime({ offset: true }),
+        to: z.iso.datetime({ offset: true }),
+        reason: z.string().min(1).max(200),
+      }),
+    )
+    .optional()
+    .describe("No promotion into this channel from one time to another (a release freeze)."),
+});
+
 const channel = z.strictObject({
   name: dnsLabel.max(20),
   cluster: dnsLabel,
@@ -94,6 +152,19 @@ const channel = z.strictObject({
   domain: domain.optional().describe("Routes without a host get <app>.<domain>."),
   production: z.boolean().optional().describe("Production channels get stricter defaults and policy."),
   policy: channelPolicySchema.optional(),
+  autoDeploy: z
+    .boolean()
+    .optional()
+    .describe("Every new release deploys here by itself. Default: true for the first channel only."),
+  promote: z
+    .enum(["manual", "auto"])
+    .optional()
+    .describe("auto: the release of the channel before is promoted here as soon as the gates pass."),
+  gates: channelGates.optional(),
+  rollbackOnFailure: z
+    .boolean()
+    .optional()
+    .describe("A failed rollout puts the previous revision back by itself (clusters)."),
 });
 
 export const platformSchema = z.strictObject({
