@@ -106,7 +106,9 @@ test("helm template of the exported chart gives the manifests and patches slipwa
     assert.ok(kinds.includes("ClusterRole//shop--reader"), kinds.join(" "));
     assert.ok(kinds.includes("ServiceMonitor/monitoring/shop"), kinds.join(" "));
     assert.ok(kinds.includes(`ServiceMonitor/shop-${channel}/shop`), "the rendered one of that name too");
-    const conf = fromHelm.find((o) => o.metadata.name === "shop--conf") as { data: Record<string, string> };
+    const conf = fromHelm.find((o) => o.metadata.name === "shop--conf") as unknown as {
+      data: Record<string, string>;
+    };
     assert.equal(
       conf.data["nginx.conf"],
       channel === "stable" ? "worker_processes 4;" : "worker_processes 1; # {{ not a template }}",

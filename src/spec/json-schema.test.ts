@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { schemaFiles } from "./json-schema.ts";
+import { JSON_SCHEMA_FORMATS, schemaFiles } from "./json-schema.ts";
 
 test("schemas/ holds exactly what the zod definitions generate (run `npm run generate` after a change)", () => {
   for (const [name, text] of Object.entries(schemaFiles())) {
@@ -32,4 +32,30 @@ test("the app schema knows every field and the override shape", () => {
   }
   assert.equal(schema.additionalProperties, false, "unknown fields are errors in editors too");
   assert.deepEqual([...schema.required].sort(), ["apiVersion", "image", "kind", "name", "team"]);
+});
+
+test("the schemas use only JSON Schema's own formats: a path's leading slash is a pattern editors check", () => {
+  const formats: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node !== null && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "format" && typeof value === "string") formats.push(value);
+        walk(value);
+      }
+    }
+  };
+  for (const text of Object.values(schemaFiles())) walk(JSON.parse(text));
+  assert.deepEqual(
+    formats.filter((f) => !JSON_SCHEMA_FORMATS.has(f)),
+    [],
+    "formats editors ignore",
+  );
+  const app = JSON.parse(schemaFiles()["app.schema.json"]!) as {
+    properties: { configFiles: { items: { properties: { path: { pattern: string; format?: string } } } } };
+  };
+  const path = app.properties.configFiles.items.properties.path;
+  assert.equal(path.format, undefined);
+  assert.ok(new RegExp(path.pattern).test("/etc/app.yaml"));
+  assert.ok(!new RegExp(path.pattern).test("etc/app.yaml"));
 });

@@ -35,7 +35,52 @@ export function platformJsonSchema(): Record<string, unknown> {
 }
 
 function withId(schema: Record<string, unknown>, file: string, title: string): Record<string, unknown> {
-  return { ...schema, $id: `${SCHEMA_BASE}/${file}`, title };
+  return {
+    ...(standardFormatsOnly(schema) as Record<string, unknown>),
+    $id: `${SCHEMA_BASE}/${file}`,
+    title,
+  };
+}
+
+/** The formats JSON Schema 2020-12 defines; editors ignore any other, so it would check nothing. */
+export const JSON_SCHEMA_FORMATS = new Set([
+  "date-time",
+  "date",
+  "time",
+  "duration",
+  "email",
+  "idn-email",
+  "hostname",
+  "idn-hostname",
+  "ipv4",
+  "ipv6",
+  "uri",
+  "uri-reference",
+  "iri",
+  "iri-reference",
+  "uuid",
+  "uri-template",
+  "json-pointer",
+  "relative-json-pointer",
+  "regex",
+]);
+
+/**
+ * zod names its own string checks as formats (`startsWith` becomes `format: starts_with`) beside
+ * the `pattern` that says the same in JSON Schema: keep the pattern, drop the made-up format.
+ */
+function standardFormatsOnly(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(standardFormatsOnly);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "format" && typeof value === "string" && !JSON_SCHEMA_FORMATS.has(value)) {
+      if (!("pattern" in node)) throw new Error(`format ${value} has no pattern to stand for it`);
+      continue;
+    }
+    out[key] = standardFormatsOnly(value);
+  }
+  return out;
 }
 
 export function schemaFiles(): Record<string, string> {
