@@ -5,12 +5,18 @@
  */
 import { type Stats, unwatchFile, watchFile } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "../cluster/cluster.ts";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { DeployTarget } from "../delivery/deploy-target.ts";
+import { Engine } from "../engine/engine.ts";
+import type { Executor } from "../engine/executor.ts";
+import type { KeyRing } from "../secrets/key-ring.ts";
 import { displayRepository, GitSource } from "../source/git-source.ts";
 import { loadPlatformWithRules } from "../source/platform-files.ts";
 import { PLATFORM_ENV, PLATFORM_FILE } from "../spec/files.ts";
+import type { LoadedPlatform } from "../spec/parse.ts";
 import { CachedStore } from "../store/cached-store.ts";
 import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
@@ -46,6 +52,13 @@ export interface ServerOptions {
    * by default: on a shared server a local path reads the server's own files. On with --demo.
    */
   readonly allowLocalRepositories?: boolean;
+  /**
+   * How the engine carries out a deployment; default: the deployment use case on the platform's
+   * clusters and GitOps repositories. Tests hand in fakes (an instrumented target).
+   */
+  readonly executor?: Executor;
+  /** The engine (`src/engine/`): a deployment's overall deadline, and how long an unrenewed claim lasts. */
+  readonly engine?: { readonly timeoutMs?: number; readonly leaseMs?: number; readonly concurrency?: number };
   readonly log: (line: string) => void;
 }
 
@@ -91,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const examplesDir = options.examplesDir ?? resolve("examples");
   let platform: PlatformState | undefined;
   let unwatch = () => {};
+  let engine: Engine | undefined;
   try {
     // The demo's platform is the examples' own file, named explicitly; anything else is the operator's.
     const platformFile =
@@ -162,6 +176,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         show: displayRepository,
       },
     });
+    // The engine reads and claims through the database itself: what it is about to change must
+    // not come from the read cache.
+    engine = new Engine({
+      store: database,
+      executor: options.executor ?? lazyReleaseExecutor(database, state, env),
+      ...options.engine,
+      log: options.log,
+    });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const fetch = (request: Request, env: unknown) => requests.track(() => app.fetch(request, env));
       const s = serve({ fetch, hostname, port }, () => resolveServer(s));
@@ -179,6 +201,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Only once the server listens: a token created by a start that then failed (port taken, bad
   // examples) would never be shown, and the next start would not create another.
   const adminToken = await bootstrapAdmin(store);
+  engine.start();
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
@@ -201,6 +224,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         new Promise((resolveGrace) => setTimeout(resolveGrace, 5_000).unref()),
       ]);
       clearTimeout(grace);
+      // Jobs in hand are given back, so another replica takes them over without waiting.
+      await engine?.stop();
       await store.close();
     },
   };
@@ -239,4 +264,93 @@ class InFlight {
   drained(): Promise<void> {
     return this.#count === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
   }
+}
+
+/**
+ * The deployment use case on the platform in use, loaded on the first job: a server that deploys
+ * nothing does not pay for the renderer, the policy engine and the SOPS format at start-up.
+ */
+function lazyReleaseExecutor(
+  store: Store,
+  platform: PlatformState,
+  env: Readonly<Record<string, string | undefined>>,
+): Executor {
+  let loaded: Promise<Executor> | undefined;
+  return async (job, signal) => {
+    loaded ??= (async () => {
+      const [{ releaseExecutor }, { keyRingFromEnv }] = await Promise.all([
+        import("../engine/release-executor.ts"),
+        import("../secrets/backends/from-env.ts"),
+      ]);
+      return releaseExecutor({
+        store,
+        platform: () => platform.current(),
+        ports: {
+          // The server's own key ring (SOPS_AGE_KEY_FILE and the rest, as the CLI reads them),
+          // narrowed to the app's team as the platform says.
+          keys: (scope) => {
+            const p = platform.current().platform.platform;
+            return keyRingFromEnv(env, { keys: p.keys, teams: p.teams?.map((t) => t.name), scope });
+          },
+          target: (cluster, scope) => {
+            const p = platform.current().platform.platform;
+            const keys = () =>
+              keyRingFromEnv(env, { keys: p.keys, teams: p.teams?.map((t) => t.name), scope });
+            return deployTargetOf(platform.current().platform, cluster, keys, env);
+          },
+        },
+      });
+    })();
+    return (await loaded)(job, signal);
+  };
+}
+
+/** A platform cluster as the engine deploys to it: its GitOps repository, or its API by kubeconfig context. */
+async function deployTargetOf(
+  platform: LoadedPlatform,
+  name: string,
+  keys: () => KeyRing,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DeployTarget> {
+  const cluster = platform.platform.clusters.find((c) => c.name === name);
+  if (cluster === undefined) {
+    throw new SlipwayError(ErrorCode.PlatformInvalid, `the platform names no cluster \`${name}\``);
+  }
+  // Paths in the platform file are relative to it.
+  const base = platform.source === undefined ? process.cwd() : dirname(resolve(platform.source.file));
+  if (cluster.gitops !== undefined) {
+    const [{ GitOpsTarget }, { sopsSecretSealer }] = await Promise.all([
+      import("../gitops/gitops-target.ts"),
+      import("../delivery/sops-secret-sealer.ts"),
+    ]);
+    const { sops, remote, branch } = cluster.gitops;
+    return new GitOpsTarget({
+      dir: resolve(base, cluster.gitops.directory),
+      ...(sops === undefined
+        ? {}
+        : {
+            sealer: sopsSecretSealer({
+              recipients: sops.age.map((recipient) => ({ type: "age" as const, recipient })),
+              keys: keys(),
+            }),
+          }),
+      ...(remote === undefined ? {} : { url: remote }),
+      ...(branch === undefined ? {} : { branch }),
+    });
+  }
+  const kubeconfig = cluster.kubeconfig;
+  if (kubeconfig === undefined) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `cluster \`${name}\` has neither kubeconfig nor gitops`,
+    );
+  }
+  const file = kubeconfig.path === undefined ? env.KUBECONFIG : resolve(base, kubeconfig.path);
+  const { KubeCluster } = await import("../cluster/kube-cluster.ts");
+  const allow = env[ALLOW_CREDENTIAL_PLUGINS_ENV];
+  return KubeCluster.connect({
+    context: kubeconfig.context,
+    ...(file ? { kubeconfig: file } : {}),
+    allowCredentialPlugins: allow === "1" || allow === "true",
+  });
 }

@@ -17,6 +17,20 @@ interface ServeFlags {
   oidcAudience?: string;
   readCache: boolean;
   allowLocalRepositories?: boolean;
+  deployTimeout: string;
+}
+
+/** `90s`, `15m`, `1h`: a deployment's overall deadline. */
+export function parseDuration(flag: string, text: string): number {
+  const match = /^(\d{1,6})(ms|s|m|h)$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as "s"] : 0;
+  if (ms < 1_000 || ms > 24 * 3_600_000) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `${flag} ${text} must be a duration from 1s to 24h, such as 90s, 15m or 1h`,
+    );
+  }
+  return ms;
 }
 
 export function registerServe(program: Command, io: CliIo): void {
@@ -42,6 +56,11 @@ export function registerServe(program: Command, io: CliIo): void {
       "let releases read repositories on this machine's disk (absolute paths, file:// URLs); on with --demo (env SLIPWAY_ALLOW_LOCAL_REPOSITORIES=1)",
     )
     .option(
+      "--deploy-timeout <duration>",
+      "each deployment's overall deadline, from when the engine first takes it up (render, apply and rollout); past it the deployment fails with the stage it was in and is not applied again",
+      "15m",
+    )
+    .option(
       "--no-read-cache",
       "answer every read from the database (diagnosis, benchmarks); by default repeated reads are served from memory until the state changes",
     )
@@ -53,6 +72,7 @@ export function registerServe(program: Command, io: CliIo): void {
         );
       }
       const databaseUrl = flags.database ?? io.env.SLIPWAY_DATABASE_URL;
+      const deployTimeoutMs = parseDuration("--deploy-timeout", flags.deployTimeout);
       // Loaded here, not at the top: the rest of the CLI should not pay for the server's stack.
       const { startServer } = await import("../../server/main.ts");
       const server = await startServer({
@@ -66,6 +86,7 @@ export function registerServe(program: Command, io: CliIo): void {
         examplesDir: flags.examples,
         platformFile: flags.platform,
         env: io.env,
+        engine: { timeoutMs: deployTimeoutMs },
         oidc:
           flags.oidcIssuer && flags.oidcAudience
             ? { issuer: flags.oidcIssuer, audience: flags.oidcAudience }
