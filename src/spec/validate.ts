@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { Problem } from "../core/errors.ts";
 import { allowedKeysAt } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
+import { envListHint, fieldHint } from "./suggest-fields.ts";
 import { type FieldPath, formatPath, type YamlSource } from "./yaml-source.ts";
 
 export interface ValidateOptions {
@@ -60,14 +61,12 @@ function describeIssue(
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeysAt(root, path) ?? [];
-      return issue.keys.map((key) => {
-        const guess = closest(key, allowed);
-        return {
-          ...locate([...path, key], true),
-          message: `unknown field \`${key}\``,
-          hint: guess ? `did you mean \`${guess}\`?` : `allowed here: ${allowed.join(", ")}`,
-        };
-      });
+      const escapeHatch = allowedKeysAt(root, [])?.includes("patches") ?? false;
+      return issue.keys.map((key) => ({
+        ...locate([...path, key], true),
+        message: `unknown field \`${key}\``,
+        hint: fieldHint(key, path, { allowed, value: valueAt(value, [...path, key]), escapeHatch }),
+      }));
     }
     case "invalid_type": {
       const actual = valueAt(value, path);
@@ -80,7 +79,8 @@ function describeIssue(
           },
         ];
       }
-      const hint = hintForType(issue.expected, actual);
+      const hint =
+        (path.at(-1) === "env" ? envListHint(actual) : undefined) ?? hintForType(issue.expected, actual);
       return [
         {
           ...locate(path),
