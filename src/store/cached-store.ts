@@ -17,6 +17,7 @@
  */
 import type { EventFilter } from "./event-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
+import type { NewDeploymentCause } from "./promotion-queries.ts";
 import type { PageRequest, Role, TargetKind } from "./records.ts";
 import type { Actor, AuditFilter, NewApiToken, NewRelease, Store } from "./store.ts";
 
@@ -146,7 +147,10 @@ export class CachedStore implements Store {
     this.#read(key("listHistory", appName, page), () => this.#inner.listHistory(appName, page));
   listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
     this.#read(key("listDeliveryRecords", filter), () => this.#inner.listDeliveryRecords(filter));
-  enqueueDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+  enqueueDeployment = (
+    actor: Actor,
+    input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },
+  ) =>
     this.#write(() => this.#inner.enqueueDeployment(actor, input));
   claimJobs = (request: ClaimRequest) => this.#write(() => this.#inner.claimJobs(request));
   renewJobLease = (input: Parameters<Store["renewJobLease"]>[0]) =>
@@ -164,6 +168,14 @@ export class CachedStore implements Store {
     this.#write(() => this.#inner.recordApproval(actor, input));
   listApprovals = (releaseId: string) =>
     this.#read(key("listApprovals", releaseId), () => this.#inner.listApprovals(releaseId));
+  listDeploymentCauses = (appName: string) =>
+    this.#read(key("listDeploymentCauses", appName), () => this.#inner.listDeploymentCauses(appName));
+  rejectRelease = (actor: Actor, input: { releaseId: string; targetName: string; reason: string }) =>
+    this.#write(() => this.#inner.rejectRelease(actor, input));
+  // Read through: promotion gates must see a stop the moment another replica sets it.
+  getLineStop = () => this.#inner.getLineStop();
+  setLineStop = (actor: Actor, input: { reason: string } | null) =>
+    this.#write(() => this.#inner.setLineStop(actor, input));
 
   listAudit = (filter: AuditFilter, page: PageRequest) =>
     this.#read(key("listAudit", filter.teams ?? null, page), () => this.#inner.listAudit(filter, page));

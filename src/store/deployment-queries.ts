@@ -6,6 +6,7 @@ import { appendAudit } from "./audit.ts";
 import { notFound, type StoreContext } from "./context.ts";
 import { appendEvent, lockEventSequence } from "./event-queries.ts";
 import { newId } from "./ids.ts";
+import { type NewDeploymentCause, recordCause } from "./promotion-queries.ts";
 import { decodeCursor, toPage } from "./paging.ts";
 import {
   type Deployment,
@@ -57,6 +58,8 @@ export interface StartInput {
   readonly targetName: string;
   /** Also queue a job for the engine (`job-queries.ts`), which then runs the deployment. */
   readonly job?: boolean;
+  /** Why it was started (promotion, rollback…), recorded with it; may refuse it (`promotion-queries.ts`). */
+  readonly cause?: NewDeploymentCause | undefined;
 }
 
 /**
@@ -104,6 +107,9 @@ export async function startDeployment(
           .insertInto("deployments")
           .values({ ...columns, appId: app.id, targetId: target.id })
           .execute();
+        if (input.cause !== undefined) {
+          await recordCause(trx, { appId: app.id, targetId: target.id }, deployment, input.cause);
+        }
         if (input.job === true) {
           await trx
             .insertInto("deploymentJobs")

@@ -8,6 +8,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { jobsMigration } from "./job-migration.ts";
+import { promotionMigration } from "./promotion-migration.ts";
 import type { Tables } from "./tables.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -300,6 +301,7 @@ export const migrations: readonly Migration[] = [
     },
   },
   jobsMigration,
+  promotionMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */
@@ -334,4 +336,6 @@ export const changeNotifiedTables = [
   "release_files",
   "deployment_jobs",
   "counters",
+  "deployment_causes",
+  "line_stops",
 ] as const;

@@ -212,6 +212,9 @@ export const approvalSchema = z.object({
   targetName: nameSchema,
   approvedBy: z.string(),
   createdAt: timestampSchema,
+  /** A releaser's answer (migration 9): a rejection carries its reason and fails the gate. */
+  decision: z.enum(["approved", "rejected"]).default("approved"),
+  reason: z.string().nullable().default(null),
 });
 export type Approval = z.infer<typeof approvalSchema>;
 

@@ -178,6 +178,8 @@ export async function recordApproval(
           targetId: target.id,
           approvedBy: approval.approvedBy,
           createdAt: approval.createdAt,
+          decision: "approved",
+          reason: null,
         })
         .execute();
       await appendAudit(trx, {
@@ -236,6 +238,8 @@ export async function listApprovals(ctx: StoreContext, releaseId: string): Promi
       "targets.name as targetName",
       "approvals.approvedBy",
       "approvals.createdAt",
+      "approvals.decision",
+      "approvals.reason",
     ])
     .where("approvals.releaseId", "=", releaseId)
     .orderBy("approvals.id")

@@ -16,6 +16,8 @@ import * as identity from "./identity-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
 import * as jobs from "./job-queries.ts";
 import type { Dialect } from "./migrations.ts";
+import type { NewDeploymentCause } from "./promotion-queries.ts";
+import * as promotion from "./promotion-queries.ts";
 import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
 import * as releases from "./release-queries.ts";
 import * as snapshots from "./snapshot-queries.ts";
@@ -116,7 +118,10 @@ export class SqlStore implements Store {
   listHistory = (appName: string, page: PageRequest) => history.listHistory(this.#ctx, appName, page);
   listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
     history.listDeliveryRecords(this.#ctx, filter);
-  enqueueDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
+  enqueueDeployment = (
+    actor: Actor,
+    input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },
+  ) =>
     deployments.startDeployment(this.#ctx, actor, { ...input, job: true });
   claimJobs = (request: ClaimRequest) => jobs.claimJobs(this.#ctx, request);
   renewJobLease = (input: JobWrite & { leaseMs: number }) => jobs.renewJobLease(this.#ctx, input);
@@ -129,6 +134,11 @@ export class SqlStore implements Store {
   recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>
     releases.recordApproval(this.#ctx, actor, input);
   listApprovals = (releaseId: string) => releases.listApprovals(this.#ctx, releaseId);
+  listDeploymentCauses = (appName: string) => promotion.listDeploymentCauses(this.#ctx, appName);
+  rejectRelease = (actor: Actor, input: { releaseId: string; targetName: string; reason: string }) =>
+    promotion.rejectRelease(this.#ctx, actor, input);
+  getLineStop = () => promotion.getLineStop(this.#ctx);
+  setLineStop = (actor: Actor, input: { reason: string } | null) => promotion.setLineStop(this.#ctx, actor, input);
 
   listAudit = (filter: AuditFilter, page: PageRequest) => listAudit(this.#ctx, filter, page);
 }

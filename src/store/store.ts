@@ -17,6 +17,7 @@ import type { DoraDeployment } from "../delivery/dora.ts";
 import type { HistoryItem } from "../delivery/history.ts";
 import type { EventFilter } from "./event-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
+import type { DeploymentCause, LineStopRecord, NewDeploymentCause } from "./promotion-queries.ts";
 import type {
   ApiToken,
   App,
@@ -180,7 +181,10 @@ export interface Store {
    * running per (app, target), claimed with an expiring lease and a fence that every engine write
    * names (`job-queries.ts`, ADR 0010).
    */
-  enqueueDeployment(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Deployment>;
+  enqueueDeployment(
+    actor: Actor,
+    input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },
+  ): Promise<Deployment>;
   claimJobs(request: ClaimRequest): Promise<readonly ClaimedJob[]>;
   /** False when the claim no longer holds the job: stop working on it. */
   renewJobLease(input: JobWrite & { leaseMs: number }): Promise<boolean>;
@@ -197,6 +201,15 @@ export interface Store {
 
   recordApproval(actor: Actor, input: { releaseId: string; targetName: string }): Promise<Approval>;
   listApprovals(releaseId: string): Promise<readonly Approval[]>;
+
+  /** Promotion and rollback (`promotion-queries.ts`): why each of an app's deployments started. */
+  listDeploymentCauses(appName: string): Promise<readonly DeploymentCause[]>;
+  /** A releaser's rejection of a release for a target, with the reason; audited. */
+  rejectRelease(actor: Actor, input: { releaseId: string; targetName: string; reason: string }): Promise<Approval>;
+  /** The platform-wide line stop in force, if any. */
+  getLineStop(): Promise<LineStopRecord | null>;
+  /** Stops the line with a reason, or resumes it (`null`); audited. */
+  setLineStop(actor: Actor, input: { reason: string } | null): Promise<LineStopRecord | null>;
 
   /** Append-only: there is deliberately no update or delete. Newest first. */
   listAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;

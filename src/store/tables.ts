@@ -88,7 +88,33 @@ export interface Tables {
     createdAt: string;
     updatedAt: string;
   };
-  approvals: { id: string; releaseId: string; targetId: string; approvedBy: string; createdAt: string };
+  approvals: {
+    id: string;
+    releaseId: string;
+    targetId: string;
+    approvedBy: string;
+    createdAt: string;
+    /** Migration 9: `approved` or `rejected` (with a reason). */
+    decision: string;
+    reason: string | null;
+  };
+  /** Migration 9: why a deployment was started (`promotion-queries.ts`). */
+  deploymentCauses: {
+    deploymentId: string;
+    kind: string;
+    fromTarget: string | null;
+    rollbackOf: string | null;
+    reason: string | null;
+  };
+  /** Migration 9: the platform-wide line stop; the one with no `resumedAt` is in force. */
+  lineStops: {
+    id: string;
+    reason: string;
+    stoppedBy: string;
+    stoppedAt: string;
+    resumedBy: string | null;
+    resumedAt: string | null;
+  };
   auditEvents: {
     id: string;
     at: string;

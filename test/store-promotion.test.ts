@@ -1,0 +1,4 @@
+import { promotionContract } from "./promotion-contract.ts";
+
+promotionContract("sqlite");
+promotionContract("postgres");
