@@ -150,8 +150,7 @@ export class CachedStore implements Store {
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },
-  ) =>
-    this.#write(() => this.#inner.enqueueDeployment(actor, input));
+  ) => this.#write(() => this.#inner.enqueueDeployment(actor, input));
   claimJobs = (request: ClaimRequest) => this.#write(() => this.#inner.claimJobs(request));
   renewJobLease = (input: Parameters<Store["renewJobLease"]>[0]) =>
     this.#write(() => this.#inner.renewJobLease(input));

@@ -6,8 +6,8 @@ import { appendAudit } from "./audit.ts";
 import { notFound, type StoreContext } from "./context.ts";
 import { appendEvent, lockEventSequence } from "./event-queries.ts";
 import { newId } from "./ids.ts";
-import { type NewDeploymentCause, recordCause } from "./promotion-queries.ts";
 import { decodeCursor, toPage } from "./paging.ts";
+import { type NewDeploymentCause, recordCause } from "./promotion-queries.ts";
 import {
   type Deployment,
   type DeploymentEvent,

@@ -121,8 +121,7 @@ export class SqlStore implements Store {
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },
-  ) =>
-    deployments.startDeployment(this.#ctx, actor, { ...input, job: true });
+  ) => deployments.startDeployment(this.#ctx, actor, { ...input, job: true });
   claimJobs = (request: ClaimRequest) => jobs.claimJobs(this.#ctx, request);
   renewJobLease = (input: JobWrite & { leaseMs: number }) => jobs.renewJobLease(this.#ctx, input);
   recordJobStatus = (input: JobWrite & { status: DeploymentStatus; message: string; leaseMs: number }) =>
@@ -138,7 +137,8 @@ export class SqlStore implements Store {
   rejectRelease = (actor: Actor, input: { releaseId: string; targetName: string; reason: string }) =>
     promotion.rejectRelease(this.#ctx, actor, input);
   getLineStop = () => promotion.getLineStop(this.#ctx);
-  setLineStop = (actor: Actor, input: { reason: string } | null) => promotion.setLineStop(this.#ctx, actor, input);
+  setLineStop = (actor: Actor, input: { reason: string } | null) =>
+    promotion.setLineStop(this.#ctx, actor, input);
 
   listAudit = (filter: AuditFilter, page: PageRequest) => listAudit(this.#ctx, filter, page);
 }

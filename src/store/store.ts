@@ -205,7 +205,10 @@ export interface Store {
   /** Promotion and rollback (`promotion-queries.ts`): why each of an app's deployments started. */
   listDeploymentCauses(appName: string): Promise<readonly DeploymentCause[]>;
   /** A releaser's rejection of a release for a target, with the reason; audited. */
-  rejectRelease(actor: Actor, input: { releaseId: string; targetName: string; reason: string }): Promise<Approval>;
+  rejectRelease(
+    actor: Actor,
+    input: { releaseId: string; targetName: string; reason: string },
+  ): Promise<Approval>;
   /** The platform-wide line stop in force, if any. */
   getLineStop(): Promise<LineStopRecord | null>;
   /** Stops the line with a reason, or resumes it (`null`); audited. */
