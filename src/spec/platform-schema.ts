@@ -222,6 +222,21 @@ export const platformSchema = z.strictObject({
         ),
     })
     .optional(),
+  deploy: z
+    .strictObject({
+      applyTimeout: duration
+        .optional()
+        .describe(
+          "How long an apply may take, retries included (reading the live state, every write and prune); default 3m.",
+        ),
+      rolloutTimeout: duration
+        .optional()
+        .describe("How long following the rollout may take until the workloads are available; default 10m."),
+    })
+    .optional()
+    .describe(
+      "Deadlines of every deploy: the server's deployments, and the CLI's unless --apply-timeout or --rollout-timeout say otherwise. Past one, the deploy fails naming the phase and what was applied.",
+    ),
   dora: z
     .strictObject({
       productionChannel: dnsLabel
