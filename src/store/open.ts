@@ -11,6 +11,7 @@ import { type Migration, migrate, migrationLockKey, migrations } from "./migrati
 import { NodeSqliteDatabase, NodeSqliteDialect } from "./node-sqlite.ts";
 import { PgChangeFeed } from "./pg-change-feed.ts";
 import { PreparingClient } from "./pg-client.ts";
+import { checkPostgresReachable, explainConnectFailure } from "./pg-connect.ts";
 import { SqlStore } from "./sql-store.ts";
 import type { Tables } from "./tables.ts";
 
@@ -61,6 +62,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       `PostgreSQL schema name "${schema}" must be lower-case letters, digits and _`,
     );
   }
+  // Alone first: a database that cannot be used is named with the reason, not a stack trace.
+  await checkPostgresReachable(url, redactUrl(url));
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
@@ -73,13 +76,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     if (schema !== undefined) await createSchema(pool, schema);
   } catch (error) {
     await pool.end();
-    throw new SlipwayError(
-      ErrorCode.Unavailable,
-      `cannot reach PostgreSQL at ${redactUrl(url)}: ${String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    throw explainConnectFailure(url, redactUrl(url), error);
   }
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   await migrate(db, "postgres", options.migrations ?? migrations);
