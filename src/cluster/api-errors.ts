@@ -118,3 +118,86 @@ export function apiError(status: number, body: string, ctx: RequestContext): Sli
       );
   }
 }
+
+/**
+ * How a request that got no HTTP answer failed, from the socket's error code. `retry`: worth
+ * another try (the server may be restarting or overloaded); `tls` and `dns` never are — the same
+ * certificate or name fails the same way every time.
+ */
+export interface NetworkFailure {
+  readonly kind: "refused" | "reset" | "timeout" | "tls" | "dns" | "unreachable";
+  readonly code: string;
+  /** What the API server did, for "API server <said> 3 times": `refused the connection`. */
+  readonly said: string;
+}
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
+
+export function networkFailure(error: unknown): NetworkFailure | undefined {
+  const code = String((error as NodeJS.ErrnoException | null)?.code ?? "");
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case "ECONNREFUSED":
+      return { kind: "refused", code, said: "refused the connection" };
+    case "ECONNRESET":
+    case "EPIPE":
+    case "ECONNABORTED":
+      return { kind: "reset", code, said: `dropped the connection (${code})` };
+    case "ETIMEDOUT":
+      return {
+        kind: "timeout",
+        code,
+        said: message.startsWith("no answer") ? `gave ${message}` : `timed out (${message})`,
+      };
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return { kind: "dns", code, said: `has a name that does not resolve (${code})` };
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return { kind: "unreachable", code, said: `is unreachable (${code})` };
+    default:
+      if (TLS_CODES.test(code) || /certificate|SSL|TLS/i.test(message)) {
+        return { kind: "tls", code: code || "TLS", said: `failed the TLS handshake (${code || message})` };
+      }
+      return undefined;
+  }
+}
+
+/** A TLS failure: the certificate the server showed is not one the kubeconfig trusts. */
+export function tlsError(server: string, failure: NetworkFailure, detail: string): SlipwayError {
+  const why =
+    failure.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? "its certificate is for another name"
+      : /EXPIRED|NOT_YET_VALID/.test(failure.code)
+        ? "its certificate is expired or not yet valid"
+        : "its certificate is not signed by the certificate authority in the kubeconfig";
+  return new SlipwayError(
+    ErrorCode.Cluster,
+    `TLS failure: the API server at ${server} was not trusted, ${why} (${failure.code}: ${detail}). ` +
+      "The cluster's certificate changed, or the kubeconfig points at another server: get a current kubeconfig " +
+      "(certificate-authority-data) for this cluster. Nothing was sent to it.",
+    { details: { server, network: failure.kind, errno: failure.code } },
+  );
+}
+
+/** A server that could not be reached at all (never answered during this command). */
+export function unreachableError(server: string, failure: NetworkFailure, tries: number): SlipwayError {
+  const hint =
+    failure.kind === "refused"
+      ? "nothing listens on that address and port: is the cluster (its API server) running, and is the kubeconfig's server address right?"
+      : failure.kind === "dns"
+        ? "check the server address in the kubeconfig"
+        : "check the network path to it and the kubeconfig's server address";
+  return new SlipwayError(
+    ErrorCode.Unavailable,
+    `cannot connect to the API server at ${server}: it ${failure.said}${tries > 1 ? ` (${tries} tries)` : ""}; ${hint}. Nothing was sent to the cluster.`,
+    { details: { server, network: failure.kind, errno: failure.code, tries } },
+  );
+}
+
+/** `504 Timeout`, `429 TooManyRequests`: an HTTP answer in a few words, for waiting notices. */
+export function shortAnswer(status: number, body: string): string {
+  const s = parseStatus(body);
+  const reason = s.reason ?? (status === 429 ? "TooManyRequests" : undefined);
+  return reason ? `${status} ${reason}` : `HTTP ${status}`;
+}

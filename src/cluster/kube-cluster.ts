@@ -17,6 +17,7 @@ import { ApiClient } from "./api-client.ts";
 import { type ApplySetResult, applySet, handBack, PRUNABLE_KINDS } from "./apply-set.ts";
 import type { Cluster, ClusterApplyRequest, ClusterApplyResult, RolloutRequest } from "./cluster.ts";
 import { SCOPE_LABELS } from "./cluster.ts";
+import { applyPhase, planPhase, rolloutPhase } from "./deadlines.ts";
 import { Discovery, objectPath } from "./discovery.ts";
 import { clearFailedJobs } from "./jobs.ts";
 import { splitPhases } from "./phases.ts";
@@ -100,12 +101,14 @@ export class KubeCluster implements Cluster {
   }
 
   async plan(request: PlanRequest): Promise<readonly ObjectChange[]> {
-    const out = await applySet(
-      this.#client,
-      this.#discovery,
-      [{ ...request, release: { commit: "", image: "" }, wait: false }],
-      () => {},
-      true,
+    const out = await planPhase(this.#client, request.timeouts?.applyMs, () =>
+      applySet(
+        this.#client,
+        this.#discovery,
+        [{ ...request, release: { commit: "", image: "" }, wait: false }],
+        () => {},
+        true,
+      ),
     );
     return out.changes;
   }
@@ -211,16 +214,19 @@ export class KubeCluster implements Cluster {
       if (e.type === "object" || e.type === "replicas") (byRef.get(e.ref) ?? sole)?.onProgress?.(e);
       else for (const r of requests) r.onProgress?.(e);
     };
-    const out = await applySet(this.#client, this.#discovery, requests, progress);
+    const out = await applyPhase(this.#client, this.#transport.server, requests, progress, (seen) =>
+      applySet(this.#client, this.#discovery, requests, seen),
+    );
     for (const r of requests) r.onPrevious?.(out.previous.filter((o) => inScope(o, r.scope)));
     const waitFor = requests.filter((r) => r.wait);
     for (const r of waitFor) {
       const objects = out.applied.filter((a) => inScope(a.object, r.scope));
       try {
+        const timeoutMs = r.timeouts?.rolloutMs ?? r.timeoutMs;
         await this.track({
           scope: r.scope,
           objects: objects.map((a) => a.object),
-          ...(r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs }),
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
           ...(r.onProgress ? { onProgress: r.onProgress } : {}),
         });
       } catch (e) {
@@ -287,11 +293,13 @@ export class KubeCluster implements Cluster {
   }
 
   track(request: RolloutRequest): Promise<void> {
-    return trackRollouts(this.#client, request.objects, {
-      target: request.scope.target,
-      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-    });
+    return rolloutPhase(this.#client, request.timeoutMs, request.onProgress, () =>
+      trackRollouts(this.#client, request.objects, {
+        target: request.scope.target,
+        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      }),
+    );
   }
 
   rollback(request: ClusterApplyRequest): Promise<ClusterApplyResult> {

@@ -29,6 +29,11 @@ export interface HttpRequest {
   readonly contentType?: string;
   /** Default `application/json`; e.g. a metadata-only view of the response. */
   readonly accept?: string;
+  /**
+   * Give up on this request when the server has sent nothing for this long: the request fails
+   * with code `ETIMEDOUT` (api-client.ts retries it or fails at its deadline).
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface Transport {
@@ -121,6 +126,17 @@ export async function httpsTransport(source: KubeconfigSource, maxSockets: numbe
           },
         );
         r.on("error", reject);
+        if (req.timeoutMs !== undefined) {
+          // An API server that accepted the connection and froze (or waits on a frozen etcd) sends
+          // nothing: without this the request would wait for the kernel's keep-alive, minutes.
+          r.setTimeout(req.timeoutMs, () =>
+            r.destroy(
+              Object.assign(new Error(`no answer within ${Math.round(req.timeoutMs! / 100) / 10} s`), {
+                code: "ETIMEDOUT",
+              }),
+            ),
+          );
+        }
         r.end(req.body);
       });
     },

@@ -48,7 +48,22 @@ export interface PlanRequest {
   readonly allowEmpty?: boolean;
   /** Notes while planning or applying, e.g. that another deploy holds the target and this one waits. */
   readonly onProgress?: (event: DeployProgress) => void;
+  /** Deadlines; a target without a use for one ignores it. */
+  readonly timeouts?: DeployTimeouts;
 }
+
+/**
+ * How long a deploy may take, per phase (ms). `applyMs`: from the first request to the target to
+ * the last write (a cluster: reads, writes and prunes with their retries). `rolloutMs`: following
+ * the workloads until they are available. Past either, the deploy fails naming the phase.
+ */
+export interface DeployTimeouts {
+  readonly applyMs?: number;
+  readonly rolloutMs?: number;
+}
+
+/** The deadlines when neither a flag nor the platform file's `deploy:` names one. */
+export const DEFAULT_DEPLOY_TIMEOUTS = { applyMs: 3 * 60_000, rolloutMs: 10 * 60_000 } as const;
 
 /** What is being deployed, for commit messages, annotations and records. */
 export interface ReleaseInfo {
@@ -64,7 +79,20 @@ export type DeployProgress =
   | { readonly type: "revision"; readonly id: string; readonly pushed: boolean }
   /** The rollout failed (`reason`); the object and replica events that follow are the rollback's. */
   | { readonly type: "rollback"; readonly reason: string; readonly objects: number }
-  | { readonly type: "note"; readonly text: string };
+  | { readonly type: "note"; readonly text: string }
+  /**
+   * Requests to the target are being retried: what it answered (`text`, e.g. `API server answered
+   * 504 Timeout 3 times; next try in 4 s`) and when the next try is; `nextTryMs` 0 once it answers again.
+   */
+  | {
+      readonly type: "waiting";
+      readonly phase: string;
+      readonly text: string;
+      readonly answer: string;
+      readonly failures: number;
+      readonly nextTryMs: number;
+      readonly waitedMs: number;
+    };
 
 export interface ApplyRequest extends PlanRequest {
   readonly release: ReleaseInfo;

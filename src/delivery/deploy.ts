@@ -23,7 +23,13 @@ import { type RenderResult, render } from "../render/render.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
 import type { AppSpec } from "../spec/app-schema.ts";
 import { type LoadedPlatform, parseAppSpec } from "../spec/parse.ts";
-import type { ApplyResult, DeployProgress, DeployScope, DeployTarget } from "./deploy-target.ts";
+import type {
+  ApplyResult,
+  DeployProgress,
+  DeployScope,
+  DeployTarget,
+  DeployTimeouts,
+} from "./deploy-target.ts";
 import { materializeSecrets } from "./materialize-secrets.ts";
 import { sopsSecretSources } from "./sops-secret-sources.ts";
 
@@ -80,6 +86,8 @@ export interface ApplyOptions {
   readonly rollbackOnFailure?: boolean;
   /** Take over fields other managers own (clusters); never another app's objects. */
   readonly forceConflicts?: boolean;
+  /** Deadlines of the apply and of following the rollout. */
+  readonly timeouts?: DeployTimeouts;
 }
 
 /** Status changes the use case reports, in order: rendering → applying → progressing → available | failed. */
@@ -207,6 +215,7 @@ export async function applyRelease(
       wait,
       ...(options.rollbackOnFailure === true ? { rollbackOnFailure: true } : {}),
       ...(options.forceConflicts === true ? { forceConflicts: true } : {}),
+      ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
       ...(ports.progress === undefined ? {} : { onProgress: ports.progress }),
     });
     const revision = result.revision === undefined ? "" : ` (${result.revision})`;

@@ -6,9 +6,15 @@
  */
 import type { Command } from "commander";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
-import type { ApplyResult } from "../../delivery/deploy-target.ts";
+import {
+  type ApplyResult,
+  DEFAULT_DEPLOY_TIMEOUTS,
+  type DeployProgress,
+} from "../../delivery/deploy-target.ts";
+import { durationSeconds } from "../../spec/common-schema.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
+import { parseDuration } from "./serve.ts";
 
 /** The flags, checked. zod and the schema are built here, when deploy runs, not for `--help`. */
 async function deployOptions(raw: unknown) {
@@ -27,6 +33,8 @@ async function deployOptions(raw: unknown) {
       rollbackOnFailure: z.boolean().optional(),
       forceConflicts: z.boolean().optional(),
       prune: z.boolean().optional(),
+      applyTimeout: z.string().optional(),
+      rolloutTimeout: z.string().optional(),
       output: z.string().optional(),
     })
     .safeParse(raw);
@@ -66,6 +74,14 @@ export function registerDeploy(program: Command, io: CliIo): void {
       "--prune",
       "delete the target's objects that are no longer rendered (GitOps directories always mirror the render)",
     )
+    .option(
+      "--apply-timeout <duration>",
+      "deadline of the apply, retries included, e.g. 90s or 5m (default: the platform file's deploy.applyTimeout, else 3m)",
+    )
+    .option(
+      "--rollout-timeout <duration>",
+      "with --wait: deadline of the rollout (default: the platform file's deploy.rolloutTimeout, else 10m)",
+    )
     .option("--output <format>", "text or json", "text")
     .addHelpText(
       "after",
@@ -75,6 +91,10 @@ export function registerDeploy(program: Command, io: CliIo): void {
         "with exit code 1, naming the pods and their conditions. With --rollback-on-failure the previous",
         "revision is restored first and the error says so; a first deploy has none and is left as it is.",
         "A GitOps target cannot roll back by itself: revert the deploy's commit there (git revert).",
+        "",
+        "While the API server fails, requests are retried and the progress says what it answered and when",
+        "the next try is (with --output json: one JSON line per wait on stderr). Past --apply-timeout the deploy",
+        "fails (exit 1) listing what was written and what was not; deploying again converges.",
         "",
       ].join("\n"),
     )
@@ -89,6 +109,15 @@ export function registerDeploy(program: Command, io: CliIo): void {
           import("../deploy/source-commit.ts"),
         ]);
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
+      // Checked before anything is rendered or sent.
+      const flagged = {
+        applyMs:
+          opts.applyTimeout === undefined ? undefined : parseDuration("--apply-timeout", opts.applyTimeout),
+        rolloutMs:
+          opts.rolloutTimeout === undefined
+            ? undefined
+            : parseDuration("--rollout-timeout", opts.rolloutTimeout),
+      };
       const rollbackOnFailure = opts.rollbackOnFailure === true;
       if (rollbackOnFailure && opts.wait !== true) {
         throw new SlipwayError(
@@ -98,6 +127,16 @@ export function registerDeploy(program: Command, io: CliIo): void {
       }
       const deploy = await prepareDeploy({ ...opts, cwd: io.cwd, env: io.env, io });
       const { prepared } = deploy;
+      const fromPlatform = (text: string | undefined) =>
+        text === undefined ? undefined : durationSeconds(text) * 1000;
+      const timeouts = {
+        applyMs:
+          flagged.applyMs ?? fromPlatform(deploy.deadlines.applyTimeout) ?? DEFAULT_DEPLOY_TIMEOUTS.applyMs,
+        rolloutMs:
+          flagged.rolloutMs ??
+          fromPlatform(deploy.deadlines.rolloutTimeout) ??
+          DEFAULT_DEPLOY_TIMEOUTS.rolloutMs,
+      };
       const where = prepared.destination;
       if (rollbackOnFailure && prepared.target.undo === "git-revert") {
         throw new SlipwayError(
@@ -114,6 +153,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
           scope: prepared.scope,
           objects: prepared.objects,
           prune: opts.prune === true,
+          timeouts,
           onProgress: (e) => {
             if (e.type === "note") io.err(`note: ${e.text}\n`);
           },
@@ -129,6 +169,15 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const display =
         format === "text" ? progressDisplay(io, { title, total: prepared.objects.length }) : undefined;
       let result: ApplyResult;
+      // Waits for the target, as data: live on stderr with --output json, and in its document.
+      const waits: Record<string, unknown>[] = [];
+      const onProgress = (event: DeployProgress) => {
+        display?.onProgress(event);
+        if (event.type !== "waiting") return;
+        const { type: _type, ...wait } = event;
+        waits.push(wait);
+        if (format === "json") io.err(`${JSON.stringify({ waiting: wait })}\n`);
+      };
       // What was deployed where: the head of the JSON output, whether the deploy failed or not.
       const deployed = {
         app: prepared.scope.app,
@@ -144,9 +193,10 @@ export function registerDeploy(program: Command, io: CliIo): void {
             wait: opts.wait === true,
             rollbackOnFailure,
             forceConflicts: opts.forceConflicts === true,
+            timeouts,
           },
           commit,
-          display?.onProgress,
+          onProgress,
         );
         result = outcome.result;
       } catch (error) {
@@ -154,7 +204,19 @@ export function registerDeploy(program: Command, io: CliIo): void {
         // The outcome of a failed rollout is data too (was it rolled back, why did it fail); the
         // error itself still goes to stderr and sets the exit code.
         if (format === "json" && isSlipwayError(error) && error.code === ErrorCode.RolloutFailed) {
-          io.out(json({ ...deployed, ...rolloutFailureJson(error) }));
+          io.out(json({ ...deployed, ...rolloutFailureJson(error), waits }));
+        }
+        if (format === "json" && isSlipwayError(error) && error.code === ErrorCode.Deadline) {
+          io.out(
+            json({
+              ...deployed,
+              failed: true,
+              code: error.code,
+              ...error.details,
+              waits,
+              error: error.message,
+            }),
+          );
         }
         throw error;
       }
@@ -167,6 +229,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
             revision: result.revision ?? null,
             summary: summary(result),
             changes: result.changes.map((c) => ({ ref: c.ref, action: c.action })),
+            waits,
           }),
         );
     });

@@ -36,6 +36,11 @@ export interface PrepareInput {
 export interface CliDeploy {
   readonly prepared: PreparedRelease;
   readonly appDir: string;
+  /** The platform file's deadlines (`deploy:`), for flags that leave them out. */
+  readonly deadlines: {
+    readonly applyTimeout?: string | undefined;
+    readonly rolloutTimeout?: string | undefined;
+  };
   /** Applies what was prepared as `commit`, with the same ports; `progress` feeds a display. */
   apply(
     options: ApplyOptions,
@@ -81,6 +86,7 @@ export async function prepareDeploy(input: PrepareInput): Promise<CliDeploy> {
   return {
     prepared,
     appDir,
+    deadlines: platform.platform.deploy ?? {},
     apply: (options, commit, progress) =>
       applyRelease(
         { ...prepared, release: { commit } },

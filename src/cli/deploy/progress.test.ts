@@ -106,3 +106,43 @@ test("without a terminal the rollback is one line naming the failure", () => {
     /^\[0\.0s\] rollout failed \(PodsFailing: 3 new pods failed or cannot start\); rolling back to the previous revision \(4 objects\)$/m,
   );
 });
+
+const waitingEvent = {
+  type: "waiting",
+  phase: "apply",
+  text: "API server answered 504 Timeout 3 times; next try in 4 s",
+  answer: "answered 504 Timeout",
+  failures: 3,
+  nextTryMs: 4000,
+  waitedMs: 6200,
+} as const;
+
+test("while the target is retried, the frame says what it waits for, until it answers again", () => {
+  const base = memoryIo();
+  const io: CliIo & { stdout(): string } = { ...base, isTty: true };
+  const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => 0, tickMs: 60_000 });
+  display.onProgress(waitingEvent);
+  const frame = () => io.stdout().split(`${ESC}[1A${ESC}[2K`).at(-1) ?? "";
+  assert.match(
+    frame(),
+    / {2}waiting: API server answered 504 Timeout 3 times; next try in 4 s \(apply, waiting 6 s\)\n$/,
+  );
+  display.onProgress({ ...waitingEvent, text: "API server answers again", nextTryMs: 0 });
+  assert.doesNotMatch(frame(), /waiting:/);
+  display.finish(result);
+});
+
+test("without a terminal each wait is one line, and so is the end of it", () => {
+  const io = memoryIo();
+  const display = progressDisplay(io, { title: "web → stable", total: 2, now: () => 0 });
+  display.onProgress(waitingEvent);
+  display.onProgress({
+    ...waitingEvent,
+    text: "API server answers again (after 3 failed attempts, 9.1 s)",
+    nextTryMs: 0,
+  });
+  assert.match(
+    io.stdout(),
+    /^\[0\.0s\] waiting: API server answered 504 Timeout 3 times; next try in 4 s \(apply, waiting 6 s\)\n\[0\.0s\] API server answers again \(after 3 failed attempts, 9\.1 s\)$/m,
+  );
+});

@@ -38,6 +38,8 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
   const replicas = new Map<string, { ready: number; desired: number }>();
   const notes: string[] = [];
   let revision: string | undefined;
+  // What the target is being retried for, until it answers again.
+  let waiting: string | undefined;
   // After a failed rollout: the events that follow are the rollback's, counted afresh.
   let rollback: { reason: string; total: number } | undefined;
 
@@ -66,6 +68,7 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
       ...[...replicas].map(([ref, r]) => `  ${ref}  ${r.ready}/${r.desired} ready`),
       ...(revision === undefined ? [] : [`  revision  ${revision}`]),
       ...notes.map((n) => `  note: ${n}`),
+      ...(waiting === undefined ? [] : [`  waiting: ${waiting}`]),
     ];
     // Erase the previous frame line by line, bottom up, and draw anew from its first line. Erasing
     // lines rather than "clear to end of screen" keeps terminals such as tmux from scrolling the
@@ -97,7 +100,8 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
         applied = 0;
         deleted = 0;
         replicas.clear();
-      } else notes.push(event.text);
+      } else if (event.type === "waiting") waiting = event.nextTryMs === 0 ? undefined : waitingText(event);
+      else notes.push(event.text);
       draw();
     },
     finish(result) {
@@ -122,7 +126,14 @@ function describe(event: DeployProgress): string {
       return `rollout failed (${event.reason}); rolling back to the previous revision (${event.objects} objects)`;
     case "note":
       return `note: ${event.text}`;
+    case "waiting":
+      return event.nextTryMs === 0 ? event.text : `waiting: ${waitingText(event)}`;
   }
+}
+
+/** `API server answered 504 Timeout 3 times; next try in 4 s (apply, waiting 12 s)` */
+function waitingText(event: Extract<DeployProgress, { type: "waiting" }>): string {
+  return `${event.text} (${event.phase}, waiting ${Math.round(event.waitedMs / 1000)} s)`;
 }
 
 export function summary(result: ApplyResult): string {
