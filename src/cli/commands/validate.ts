@@ -1,16 +1,18 @@
 /**
- * `slipway validate`: checks slipway.yaml and the platform file, and renders every environment
- * so that a problem only one channel meets is found now, not at deploy time. Every problem of both
- * files is reported in one run, and any of them exits 2.
+ * `slipway validate`: checks slipway.yaml and the platform file, renders every environment so that
+ * a problem only one channel meets is found now, not at deploy time, checks that the secret files
+ * are there, and runs the policy of every channel and of previews, saying per channel what blocks.
+ * Every problem is reported in one run, and any of them exits 2.
  */
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { ErrorCode, isSlipwayError, type Problem, SlipwayError } from "../../core/errors.ts";
+import { ErrorCode, exitCodeFor, isSlipwayError, type Problem, SlipwayError } from "../../core/errors.ts";
 import type { LoadedApp, LoadedPlatform } from "../../spec/parse.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
+import type { ChannelPolicy } from "../validate-checks.ts";
 
 export function registerValidate(program: Command, io: CliIo): void {
   program
@@ -28,10 +30,12 @@ export function registerValidate(program: Command, io: CliIo): void {
         { appFilePath, displayPath, loadPlatformFile, PLATFORM_FILE, readUserFile },
         { targetProblems },
         { checkAppSpec, dedupe },
+        { missingSecretFiles, policyOfEveryTarget, policySummary },
       ] = await Promise.all([
         import("../../spec/files.ts"),
         import("../../render/check-targets.ts"),
         import("../../spec/parse.ts"),
+        import("../validate-checks.ts"),
       ]);
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
       const checked: string[] = [];
@@ -56,6 +60,8 @@ export function registerValidate(program: Command, io: CliIo): void {
         collect(error, named ?? io.env.SLIPWAY_PLATFORM ?? PLATFORM_FILE);
       }
       let app: LoadedApp | undefined;
+      let appFile: string | undefined;
+      let appValid = false;
       if (opts.app) {
         try {
           // With a broken platform file the app is still checked on its own; with a broken app, the
@@ -65,26 +71,40 @@ export function registerValidate(program: Command, io: CliIo): void {
           checked.push(displayPath(file));
           problems.push(...result.problems);
           app = result.app;
+          appFile = file;
+          appValid = result.problems.length === 0;
         } catch (error) {
           collect(error, resolve(io.cwd, opts.app));
         }
       }
       if (app && platform) problems.push(...targetProblems(app, platform));
-      const found = dedupe(problems).sort(
+      if (app && appFile) problems.push(...missingSecretFiles(app, appFile));
+      // Policy is judged on the app as written; on one without its broken fields it would mislead.
+      let policy: ChannelPolicy[] = [];
+      const blocked: Problem[] = [];
+      if (app && platform && appValid) {
+        const verdicts = policyOfEveryTarget(app, platform, new Date().toISOString().slice(0, 10));
+        policy = verdicts.verdicts;
+        blocked.push(...verdicts.problems);
+      }
+      const found = dedupe([...problems, ...blocked]).sort(
         (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
       );
       if (found.length > 0) {
         const noun = found.length === 1 ? "problem" : "problems";
-        // One rule: whatever the stage that found them, problems in the files are input errors (exit 2).
-        const error = new SlipwayError(ErrorCode.SpecInvalid, `validate: ${found.length} ${noun}`, {
-          problems: found,
-        });
+        // Problems in the files are input errors (exit 2), whatever the stage that found them; when
+        // the files are sound and only policy blocks a channel, it is a finding (exit 1), as in render.
+        const code = problems.length > 0 ? ErrorCode.SpecInvalid : ErrorCode.PolicyBlocked;
+        const error = new SlipwayError(code, `validate: ${found.length} ${noun}`, { problems: found });
         if (format === "text") throw error;
-        io.out(json({ valid: false, checked, error: error.message, problems: found }));
-        io.setExitCode(2);
+        io.out(json({ valid: false, checked, error: error.message, problems: found, policy }));
+        io.setExitCode(exitCodeFor(code));
         return;
       }
-      if (format === "json") io.out(json({ valid: true, checked, problems: [] }));
-      else io.out(`ok: ${checked.map((f) => displayPath(f)).join(", ")}\n`);
+      if (format === "json") io.out(json({ valid: true, checked, problems: [], policy }));
+      else {
+        io.out(`ok: ${checked.map((f) => displayPath(f)).join(", ")}\n`);
+        if (policy.length > 0) io.out(`policy: ${policySummary(policy)}\n`);
+      }
     });
 }
