@@ -90,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { hostname, port } = parseListen(options.listen);
   const dataDir = resolve(options.dataDir);
   const database = options.databaseUrl
-    ? await openPostgresStore(options.databaseUrl)
+    ? await openPostgresStore(options.databaseUrl, { log: options.log })
     : await openSqliteStore(join(dataDir, "slipway.db"));
   const store = options.readCache === false ? database : new CachedStore(database);
   options.log(

@@ -52,6 +52,8 @@ export interface PostgresOptions extends OpenOptions {
   /** A schema to work in (created if missing): each test run gets its own. */
   readonly schema?: string;
   readonly maxConnections?: number;
+  /** Where the change feed says that the read cache turned off (and on again). */
+  readonly log?: (line: string) => void;
 }
 
 export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<SqlStore> {
@@ -81,7 +83,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   await migrate(db, "postgres", options.migrations ?? migrations);
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const feed = await PgChangeFeed.start(url, { schema: rows[0]?.schema ?? "public" });
+  const feed = await PgChangeFeed.start(url, {
+    schema: rows[0]?.schema ?? "public",
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   return new SqlStore({
     db,
     dialect: "postgres",

@@ -8,10 +8,17 @@
  * subscribed, and from the moment it drops until it has subscribed again, `version()` is
  * undefined and callers must not serve anything from a cache. Each new subscription starts a new
  * epoch, so whatever was cached before a gap is never served after it. A connection can also die
- * without a word (a network cut): a heartbeat query every second must come back, and a version
- * not confirmed by one within `staleAfterMs` is undefined too — the bound on how stale a cached
- * answer can be when everything else fails.
+ * without a word (a network cut): a heartbeat every second must come back, and a version not
+ * confirmed by one within `staleAfterMs` is undefined too — the bound on how stale a cached answer
+ * can be when everything else fails.
+ *
+ * The heartbeat is itself a notification (`pg_notify` on the listening connection) and counts only
+ * when it arrives: a connection that answers queries but never delivers notifications — LISTEN
+ * through a pooler in transaction mode, where the statement lands on whichever server connection
+ * is free — would otherwise look live while the cache went stale. Notifications arrive in commit
+ * order, so every change committed before the heartbeat was seen before it.
  */
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { changeChannel } from "./migrations.ts";
 
@@ -22,6 +29,8 @@ export interface ChangeFeedOptions {
   readonly retryMs?: number;
   /** How long a subscription counts as live without a heartbeat coming back (default 2.5 s). */
   readonly staleAfterMs?: number;
+  /** Told when the read cache turns off (no change notices) and on again. */
+  readonly log?: (line: string) => void;
 }
 
 const heartbeatMs = 1_000;
@@ -37,6 +46,12 @@ export class PgChangeFeed {
   #retry: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #confirmedAt = 0;
+  /** This feed's heartbeats, told apart from other replicas' on the shared channel. */
+  readonly #beat = `heartbeat:${randomBytes(6).toString("hex")}:`;
+  readonly #sent = new Map<string, number>();
+  #reported: "on" | "off" | undefined;
+  #onConfirm: (() => void) | undefined;
+  #liveSince = 0;
 
   private constructor(url: string, options: ChangeFeedOptions) {
     this.#url = url;
@@ -56,10 +71,31 @@ export class PgChangeFeed {
 
   /** Undefined while not subscribed: the database may be changing unseen. */
   version(): string | undefined {
-    if (!this.#live || performance.now() - this.#confirmedAt > (this.#options.staleAfterMs ?? 2_500)) {
+    const staleAfter = this.#options.staleAfterMs ?? 2_500;
+    const now = performance.now();
+    if (!this.#live || now - this.#confirmedAt > staleAfter) {
+      // A subscription a moment old has had no time to prove itself yet: not news.
+      if (!this.#live || now - this.#liveSince > staleAfter)
+        this.#report("off", "change notices are not arriving");
       return undefined;
     }
     return `${this.#epoch}.${this.#changes}`;
+  }
+
+  /** Says once per change of state whether the read cache can be trusted. */
+  #report(state: "on" | "off", why: string): void {
+    if (this.#reported === state || this.#closed) return;
+    // The very first state is only news when it is bad.
+    if (this.#reported === undefined && state === "on") {
+      this.#reported = state;
+      return;
+    }
+    this.#reported = state;
+    this.#options.log?.(
+      state === "off"
+        ? `read cache off: ${why}, so every read goes to the database until they do (through a pooler in transaction mode they never do: connect the server to PostgreSQL directly or in session mode)`
+        : "read cache on again: change notices arrive",
+    );
   }
 
   async close(): Promise<void> {
@@ -95,7 +131,16 @@ export class PgChangeFeed {
     client.on("error", lost);
     client.on("end", lost);
     client.on("notification", (message) => {
-      if (message.channel === changeChannel && message.payload === this.#options.schema) this.#changes++;
+      if (message.channel !== changeChannel) return;
+      if (message.payload === this.#options.schema) this.#changes++;
+      const sentAt = message.payload === undefined ? undefined : this.#sent.get(message.payload);
+      if (sentAt !== undefined && this.#client === client) {
+        this.#sent.delete(message.payload as string);
+        this.#confirmedAt = Math.max(this.#confirmedAt, sentAt);
+        this.#report("on", "");
+        this.#onConfirm?.();
+        this.#onConfirm = undefined;
+      }
     });
     this.#client = client;
     try {
@@ -104,6 +149,10 @@ export class PgChangeFeed {
     } catch (error) {
       this.#client = undefined;
       await client.end().catch(() => {});
+      this.#report(
+        "off",
+        `cannot LISTEN for change notices (${error instanceof Error ? error.message : String(error)})`,
+      );
       throw error;
     }
     if (this.#closed) {
@@ -113,16 +162,26 @@ export class PgChangeFeed {
     subscribed = true;
     this.#epoch++;
     this.#changes = 0;
-    this.#confirmedAt = performance.now();
+    // Live, but trusted only once a heartbeat has come back through it.
+    this.#confirmedAt = Number.NEGATIVE_INFINITY;
+    this.#liveSince = performance.now();
     this.#live = true;
-    this.#heartbeat = setInterval(() => {
-      const sent = performance.now();
-      client.query("select 1").then(() => {
-        // Notifications sent before the answer have been delivered before it: all seen.
-        if (this.#client === client) this.#confirmedAt = sent;
-      }, lost);
-    }, heartbeatMs);
+    const beat = () => {
+      const token = `${this.#beat}${performance.now()}`;
+      this.#sent.set(token, performance.now());
+      // Unanswered ones are forgotten: only the newest few can still confirm anything.
+      if (this.#sent.size > 10) this.#sent.delete(this.#sent.keys().next().value as string);
+      client.query("select pg_notify($1, $2)", [changeChannel, token]).catch(lost);
+    };
+    const confirmed = new Promise<void>((resolve) => {
+      this.#onConfirm = resolve;
+      setTimeout(resolve, heartbeatMs).unref();
+    });
+    beat();
+    this.#heartbeat = setInterval(beat, heartbeatMs);
     this.#heartbeat.unref();
+    // A fresh server caches from its first request when notices flow; it does not wait longer.
+    await confirmed;
   }
 
   #reconnectLater(delayMs: number): void {
