@@ -80,3 +80,47 @@ export function layout(env: NodeJS.ProcessEnv = process.env): Layout {
     ports: portsFrom(base),
   };
 }
+
+/**
+ * The optional second cluster (second.ts): its own kube-apiserver, controller-manager, scheduler
+ * and kwok, on the first cluster's etcd under another key prefix, so it holds objects of its own
+ * and starts in seconds. It lives in `<dir>/second` and listens on base+6 … base+9, which the
+ * default ports (steps of 10) leave free; it shares the first cluster's certificates.
+ */
+export const SECOND_COMPONENTS = [
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
+] as const satisfies readonly Component[];
+
+/** Where the second cluster's API server keeps its objects in the shared etcd (the first uses /registry). */
+export const SECOND_ETCD_PREFIX = "/slipway-second";
+
+/** Kubeconfig context (and cluster) names of the two clusters, distinct so both files merge in $KUBECONFIG. */
+export const FIRST_CONTEXT = "slipway-test";
+export const SECOND_CONTEXT = "slipway-test-second";
+
+export function secondLayout(first: Layout): Layout {
+  const dir = join(first.dir, "second");
+  const base = first.ports.apiserver;
+  return {
+    dir,
+    certs: first.certs,
+    logs: join(dir, "logs"),
+    pids: join(dir, "pids"),
+    etcdData: first.etcdData,
+    stages: join(dir, "stages"),
+    kubeconfig: join(dir, "kubeconfig"),
+    state: join(dir, "state.json"),
+    lock: join(dir, "lock"),
+    ports: {
+      apiserver: base + 6,
+      etcdClient: first.ports.etcdClient,
+      etcdPeer: first.ports.etcdPeer,
+      controllerManager: base + 7,
+      scheduler: base + 8,
+      kwok: base + 9,
+    },
+  };
+}

@@ -19,9 +19,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { kwokStageDir, type PeerName, peerPath } from "../../src/testing/peers.ts";
 import { apiCall } from "./api.ts";
-import { ensureCertificates, IDENTITIES, SERVICE_CIDR } from "./certs.ts";
+import { ensureCertificates, IDENTITIES } from "./certs.ts";
+import { apiserverArgs, controllerManagerArgs, kwokArgs, schedulerArgs } from "./components.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
-import { COMPONENTS, type Component, type Layout } from "./layout.ts";
+import { COMPONENTS, type Component, type Layout, SECOND_COMPONENTS, secondLayout } from "./layout.ts";
 import { isRunning, type PidRecord, readPid, startProcess, stopProcess, tailLog } from "./processes.ts";
 
 /**
@@ -77,7 +78,7 @@ export async function status(l: Layout): Promise<Status> {
   return state ? { running, stopped, ready, readyNodes, state } : { running, stopped, ready, readyNodes };
 }
 
-async function countReadyNodes(l: Layout): Promise<number> {
+export async function countReadyNodes(l: Layout): Promise<number> {
   const res = await apiCall(l.certs, l.ports.apiserver, "GET", "/api/v1/nodes");
   if (res.status !== 200) return 0;
   const list = JSON.parse(res.body) as {
@@ -88,9 +89,20 @@ async function countReadyNodes(l: Layout): Promise<number> {
   ).length;
 }
 
+/** Stops the cluster, and first the second cluster when one runs on its etcd (second.ts). */
 export async function down(l: Layout, log: (line: string) => void = () => {}): Promise<void> {
-  // Reverse start order: clients before the apiserver, the apiserver before etcd.
-  for (const c of [...COMPONENTS].reverse()) {
+  const second = secondLayout(l);
+  await stopComponents(second, SECOND_COMPONENTS, (line) => log(`second cluster: ${line}`));
+  await stopComponents(l, COMPONENTS, log);
+}
+
+/** Reverse start order: clients before the apiserver, the apiserver before etcd. */
+export async function stopComponents(
+  l: Layout,
+  components: readonly Component[],
+  log: (line: string) => void,
+): Promise<void> {
+  for (const c of [...components].reverse()) {
     const rec = readPid(l.pids, c);
     if (!rec) continue;
     const was = isRunning(rec);
@@ -141,7 +153,6 @@ async function start(l: Layout, opts: UpOptions, log: (line: string) => void): P
   }
   writeKubeconfig(l.kubeconfig, l.certs, IDENTITIES.admin.name, server);
   const stages = writeStages(l.stages, opts.pods);
-  const pki = (f: string) => join(l.certs, f);
   const kc = (name: string) => join(kubeconfigs, `${name}.kubeconfig`);
 
   const started: PidRecord[] = [];
@@ -167,73 +178,32 @@ async function start(l: Layout, opts: UpOptions, log: (line: string) => void): P
     });
     log(`etcd ready (${ms(t0)})`);
 
-    run("kube-apiserver", bins.apiserver, [
-      `--etcd-servers=http://127.0.0.1:${l.ports.etcdClient}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${l.ports.apiserver}`,
-      "--advertise-address=127.0.0.1",
-      // A loopback advertise address is refused by the endpoint reconciler; nothing needs it here.
-      "--endpoint-reconciler-type=none",
-      `--tls-cert-file=${pki("apiserver.crt")}`,
-      `--tls-private-key-file=${pki("apiserver.key")}`,
-      `--client-ca-file=${pki("ca.crt")}`,
-      "--authorization-mode=RBAC",
-      "--anonymous-auth=false",
-      `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
-      `--service-account-key-file=${pki("sa.pub")}`,
-      `--service-account-signing-key-file=${pki("sa.key")}`,
-      // A /24 fills up at ~250 Services; the benchmark alone creates 200.
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      "--allow-privileged=true",
-      "--profiling=false",
-    ]);
+    run(
+      "kube-apiserver",
+      bins.apiserver,
+      apiserverArgs({ pki: l.certs, etcdClientPort: l.ports.etcdClient, port: l.ports.apiserver }),
+    );
     await waitFor("kube-apiserver", started, l, 60_000, async () => {
       const res = await apiCall(l.certs, l.ports.apiserver, "GET", "/readyz").catch(() => undefined);
       return res?.status === 200;
     });
     log(`kube-apiserver ready at ${server} (${ms(t0)})`);
 
-    run("kube-controller-manager", bins.controllerManager, [
-      `--kubeconfig=${kc("kube-controller-manager")}`,
-      `--authentication-kubeconfig=${kc("kube-controller-manager")}`,
-      `--authorization-kubeconfig=${kc("kube-controller-manager")}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${l.ports.controllerManager}`,
-      "--leader-elect=false",
-      "--use-service-account-credentials=true",
-      `--service-account-private-key-file=${pki("sa.key")}`,
-      `--root-ca-file=${pki("ca.crt")}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      // Defaults (20 qps) make a 200-app rollout wait on the controller, not on Slipway.
-      "--kube-api-qps=200",
-      "--kube-api-burst=400",
-      "--concurrent-deployment-syncs=20",
-      "--concurrent-replicaset-syncs=20",
-      // Simulated nodes renew their lease from kwok, which shares two cores with the whole test
-      // suite: a heartbeat a few seconds late must not flip every node NotReady (and taint it)
-      // in the middle of a rollout, as the default 50 s grace did under load.
-      "--node-monitor-grace-period=3m",
-    ]);
-    run("kube-scheduler", bins.scheduler, [
-      `--kubeconfig=${kc("kube-scheduler")}`,
-      `--authentication-kubeconfig=${kc("kube-scheduler")}`,
-      `--authorization-kubeconfig=${kc("kube-scheduler")}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${l.ports.scheduler}`,
-      "--leader-elect=false",
-    ]);
-    run("kwok", bins.kwok, [
-      `--kubeconfig=${kc("kwok")}`,
-      "--manage-all-nodes=false",
-      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-      `--server-address=127.0.0.1:${l.ports.kwok}`,
-      // The heartbeat stage in use (node-heartbeat-with-lease) refreshes node status only every
-      // 10-20 min: liveness is meant to come from the node's Lease, which kwok renews only with a
-      // lease duration set. Without it every node went NotReady each grace period.
-      "--node-lease-duration-seconds=40",
-      "-c",
-      stages,
-    ]);
+    run(
+      "kube-controller-manager",
+      bins.controllerManager,
+      controllerManagerArgs({
+        pki: l.certs,
+        kubeconfig: kc("kube-controller-manager"),
+        port: l.ports.controllerManager,
+      }),
+    );
+    run(
+      "kube-scheduler",
+      bins.scheduler,
+      schedulerArgs({ kubeconfig: kc("kube-scheduler"), port: l.ports.scheduler }),
+    );
+    run("kwok", bins.kwok, kwokArgs({ kubeconfig: kc("kwok"), port: l.ports.kwok, stages }));
     await createNodes(l, opts.nodes);
     await waitFor("kwok", started, l, 60_000, async () => (await countReadyNodes(l)) >= opts.nodes);
     log(`${opts.nodes} simulated nodes Ready (${ms(t0)})`);
@@ -259,10 +229,10 @@ async function start(l: Layout, opts: UpOptions, log: (line: string) => void): P
   }
 }
 
-const ms = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+export const ms = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
 /** Polls `ready` until true; fails early, naming the component, if a started process has died. */
-async function waitFor(
+export async function waitFor(
   what: string,
   started: PidRecord[],
   l: Layout,
@@ -279,7 +249,7 @@ async function waitFor(
   throw new Error(`${what} was not ready after ${timeoutMs / 1000} s; see ${join(l.logs, `${what}.log`)}`);
 }
 
-function assertPortFree(port: number): Promise<void> {
+export function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", (e: NodeJS.ErrnoException) =>
@@ -295,7 +265,7 @@ function assertPortFree(port: number): Promise<void> {
 }
 
 /** kwok v0.8 has no built-in stages: concatenate the chosen Stage files into one config. */
-function writeStages(dir: string, pods: PodMode): string {
+export function writeStages(dir: string, pods: PodMode): string {
   const src = kwokStageDir();
   const dirs = ["node/fast", "node/heartbeat-with-lease", `pod/${pods}`, "pod/chaos"];
   const docs: string[] = [];
@@ -312,7 +282,7 @@ function writeStages(dir: string, pods: PodMode): string {
   return out;
 }
 
-async function createNodes(l: Layout, count: number): Promise<void> {
+export async function createNodes(l: Layout, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const name = `kwok-node-${i}`;
     const resources = { cpu: "64", memory: "256Gi", pods: "1000" };
@@ -349,7 +319,7 @@ async function createNodes(l: Layout, count: number): Promise<void> {
   }
 }
 
-async function defaultServiceAccountExists(l: Layout): Promise<boolean> {
+export async function defaultServiceAccountExists(l: Layout): Promise<boolean> {
   const res = await apiCall(
     l.certs,
     l.ports.apiserver,
@@ -360,7 +330,7 @@ async function defaultServiceAccountExists(l: Layout): Promise<boolean> {
 }
 
 /** An exclusive lock file holding our pid; a lock whose holder has died is taken over. */
-async function acquireLock(file: string, log: (line: string) => void): Promise<() => void> {
+export async function acquireLock(file: string, log: (line: string) => void): Promise<() => void> {
   const deadline = Date.now() + 10 * 60_000;
   let told = false;
   for (;;) {
