@@ -45,6 +45,13 @@ const policy: Record<string, Needs> = {
   "GET /api/v1/tokens": "anyone",
   "POST /api/v1/tokens": "anyone",
   "DELETE /api/v1/tokens/:token": "anyone",
+  "POST /api/v1/apps/:app/promotions": "releaser",
+  "POST /api/v1/releases/:release/rejections": "releaser",
+  "POST /api/v1/apps/:app/rollbacks": "releaser",
+  "GET /api/v1/apps/:app/status": "viewer",
+  "GET /api/v1/freeze": "anyone",
+  "PUT /api/v1/freeze": "platform-admin",
+  "DELETE /api/v1/freeze": "platform-admin",
 };
 
 // Routes whose resource a non-member cannot tell from a missing one.
@@ -61,6 +68,10 @@ const concealed = new Set([
   "POST /api/v1/deployments/:deployment/status",
   "GET /api/v1/apps/:app/history",
   "GET /api/v1/dora",
+  "POST /api/v1/apps/:app/promotions",
+  "POST /api/v1/releases/:release/rejections",
+  "POST /api/v1/apps/:app/rollbacks",
+  "GET /api/v1/apps/:app/status",
 ]);
 
 /** The same request for a resource that does not exist: another app name, ids nobody was given. */
@@ -82,6 +93,7 @@ const callers: readonly Caller[] = ["viewer", "developer", "releaser", "admin", 
 describe("authorization matrix", () => {
   let h: Harness;
   let releaseId = "";
+  let snapshotRelease = "";
   // What POST /apps/owned/releases reads: a repository with the app at one commit.
   const ownedRepo = newRepository();
   const ownedCommit = commitFiles(
@@ -106,6 +118,27 @@ describe("authorization matrix", () => {
         commitTime: null,
       })
     ).release.id;
+    // Promotion and rollback need channels with something available in them: a release read
+    // from git (it has a snapshot to render), available in develop; two releases in turn in beta.
+    for (const name of ["develop", "integration", "beta"]) {
+      await h.store.createTarget(systemActor, { name, kind: "channel" });
+    }
+    const created = await h.call("POST", "/api/v1/apps/owned/releases", {
+      as: "developer",
+      body: { repository: ownedRepo, commit: ownedCommit, image: imageAt(250) },
+    });
+    snapshotRelease = ((await created.json()) as { release: { id: string } }).release.id;
+    const available = async (release: string, target: string) => {
+      const d = await h.store.startDeployment(systemActor, { releaseId: release, targetName: target });
+      await h.store.recordDeploymentStatus(systemActor, {
+        deploymentId: d.id,
+        status: "available",
+        message: "",
+      });
+    };
+    await available(snapshotRelease, "develop");
+    await available(releaseId, "beta");
+    await available(snapshotRelease, "beta");
   });
   after(() => h.dispose());
 
@@ -170,6 +203,24 @@ describe("authorization matrix", () => {
       });
       return { path: `/api/v1/tokens/${token.id}` };
     },
+    // A dry run: the same authorization as a promotion, repeatable in every cell.
+    "POST /api/v1/apps/:app/promotions": async () => ({
+      path: "/api/v1/apps/owned/promotions",
+      body: { to: "integration", dryRun: true },
+    }),
+    "POST /api/v1/releases/:release/rejections": async () => ({
+      path: `/api/v1/releases/${releaseId}/rejections`,
+      body: { target: "beta", reason: "not yet" },
+    }),
+    // Not exclusive: each rollback queues behind the last and supersedes it.
+    "POST /api/v1/apps/:app/rollbacks": async () => ({
+      path: "/api/v1/apps/owned/rollbacks",
+      body: { channel: "beta" },
+    }),
+    "GET /api/v1/apps/:app/status": async () => ({ path: "/api/v1/apps/owned/status" }),
+    "GET /api/v1/freeze": async () => ({ path: "/api/v1/freeze" }),
+    "PUT /api/v1/freeze": async () => ({ path: "/api/v1/freeze", body: { reason: "incident" } }),
+    "DELETE /api/v1/freeze": async () => ({ path: "/api/v1/freeze" }),
   };
 
   test("every route has a row in the policy table and a sample request", () => {

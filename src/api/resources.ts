@@ -110,6 +110,9 @@ export const approvalSchema = z.object({
   targetName: nameSchema,
   approvedBy: z.string(),
   createdAt: timestampSchema,
+  /** A rejection carries its reason; it fails the channel's approvals gate. */
+  decision: z.enum(["approved", "rejected"]),
+  reason: z.string().nullable(),
 });
 
 export const auditEventSchema = z.object({

@@ -18,10 +18,14 @@ import { openApiDocument } from "./openapi.ts";
 import type { RouteDef } from "./route.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
-import { historyRoutes } from "./routes/history.ts";
-import { releaseRoutes } from "./routes/releases.ts";
-import { teamRoutes } from "./routes/teams.ts";
 import { mountEvents } from "./routes/events.ts";
+import { freezeRoutes } from "./routes/freeze.ts";
+import { historyRoutes } from "./routes/history.ts";
+import { promotionRoutes } from "./routes/promotions.ts";
+import { releaseRoutes } from "./routes/releases.ts";
+import { rollbackRoutes } from "./routes/rollbacks.ts";
+import { statusRoutes } from "./routes/status.ts";
+import { teamRoutes } from "./routes/teams.ts";
 import { mountStatusPage } from "./web/status-page.ts";
 
 export const apiRoutes: readonly RouteDef[] = [
@@ -30,6 +34,10 @@ export const apiRoutes: readonly RouteDef[] = [
   ...deploymentRoutes,
   ...historyRoutes,
   ...teamRoutes,
+  ...promotionRoutes,
+  ...rollbackRoutes,
+  ...statusRoutes,
+  ...freezeRoutes,
 ];
 
 export interface ApiDeps {

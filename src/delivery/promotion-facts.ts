@@ -1,0 +1,174 @@
+/**
+ * Gathers what a promotion decision needs through a port the store fits (deployments of the two
+ * channels, the release and its answers, the line stop, the release's snapshot), then decides
+ * with the pure functions of `promotion.ts` and `gates.ts`. The server's routes and the engine's
+ * promoter both come through here, so a manual and an automatic promotion see the same gates.
+ */
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { Rule } from "../policy/types.ts";
+import type { LoadedPlatform } from "../spec/parse.ts";
+import type { ChannelConfig } from "../spec/platform-schema.ts";
+import type { LineStop } from "./gates.ts";
+import {
+  channelSettings,
+  type DeploymentRecord,
+  type GateReport,
+  type PromotionCandidate,
+  promotionCandidate,
+  promotionGates,
+  type ReleaseRecord,
+  releasesBetween,
+} from "./promotion.ts";
+import { manifestDiff, type RenderedForChannel, renderForChannel } from "./promotion-render.ts";
+import { loadReleaseSnapshot, type SnapshotSource } from "./release-snapshot.ts";
+
+export interface PromotionRecords extends SnapshotSource {
+  getApp(name: string): Promise<{ readonly name: string; readonly teamName: string }>;
+  getRelease(id: string): Promise<ReleaseRecord>;
+  listDeployments(
+    filter: { appName: string; targetName?: string | undefined },
+    page: { limit: number },
+  ): Promise<{ readonly items: readonly DeploymentRecord[] }>;
+  listReleases(
+    appName: string,
+    page: { limit: number },
+  ): Promise<{ readonly items: readonly ReleaseRecord[] }>;
+  listApprovals(releaseId: string): Promise<
+    readonly {
+      readonly targetName: string;
+      readonly approvedBy: string;
+      readonly createdAt: string;
+      readonly decision: "approved" | "rejected";
+      readonly reason: string | null;
+    }[]
+  >;
+  getLineStop(): Promise<LineStop | null>;
+}
+
+export interface PromotionContext {
+  readonly records: PromotionRecords;
+  readonly channels: readonly ChannelConfig[];
+  /** The full platform, to render a release for the policy gate and the dry run; absent: not checked. */
+  readonly platform?: (() => Promise<LoadedPlatform>) | undefined;
+  readonly customRules?: readonly Rule[];
+  readonly now: Date;
+}
+
+/** How far back a channel's deployments are read: what it runs now and what ran before. */
+const depth = 50;
+
+export function channelDeployments(
+  records: PromotionRecords,
+  app: string,
+  channel: string,
+): Promise<readonly DeploymentRecord[]> {
+  return records
+    .listDeployments({ appName: app, targetName: channel }, { limit: depth })
+    .then((p) => p.items);
+}
+
+export interface PromotionEvaluation {
+  readonly app: { readonly name: string; readonly teamName: string };
+  readonly candidate: PromotionCandidate;
+  readonly release: ReleaseRecord;
+  readonly report: GateReport;
+  readonly rendered: RenderedForChannel | undefined;
+}
+
+/** The release a promotion of `app` into `to` would deploy, and its gates. Throws the refusals. */
+export async function evaluatePromotion(
+  ctx: PromotionContext,
+  input: { app: string; to: string; release?: string | undefined },
+): Promise<PromotionEvaluation> {
+  const app = await ctx.records.getApp(input.app);
+  if (input.release !== undefined) {
+    const named = await ctx.records.getRelease(input.release);
+    if (named.appName !== app.name) {
+      throw new SlipwayError(
+        ErrorCode.Input,
+        `release ${named.id} belongs to ${named.appName}, not ${app.name}: a promotion moves a release of the app it names`,
+        { details: { release: named.id, app: named.appName } },
+      );
+    }
+  }
+  // Validates the channel first, so an unknown one is refused before anything is read.
+  const from = channelSettings(ctx.channels, input.to).previous;
+  const [fromDeployments, toDeployments, lineStop] = await Promise.all([
+    from === undefined ? Promise.resolve([]) : channelDeployments(ctx.records, app.name, from),
+    channelDeployments(ctx.records, app.name, input.to),
+    ctx.records.getLineStop(),
+  ]);
+  const candidate = promotionCandidate({
+    app,
+    channels: ctx.channels,
+    to: input.to,
+    release: input.release,
+    fromDeployments,
+    toDeployments,
+    now: ctx.now,
+    lineStop,
+  });
+  const release = await ctx.records.getRelease(candidate.source.releaseId);
+  const approvals = (await ctx.records.listApprovals(release.id))
+    .filter((a) => a.targetName === input.to)
+    .map((a) => ({ by: a.approvedBy, decision: a.decision, reason: a.reason, at: a.createdAt }));
+  const rendered = candidate.settings.gates.policy ? await renderRelease(ctx, release, input.to) : undefined;
+  const report = promotionGates(candidate, {
+    app,
+    release,
+    fromDeployments,
+    approvals,
+    policy: rendered?.policy,
+    lineStop,
+    now: ctx.now,
+  });
+  return { app, candidate, release, report, rendered };
+}
+
+async function renderRelease(
+  ctx: PromotionContext,
+  release: ReleaseRecord,
+  channel: string,
+): Promise<RenderedForChannel> {
+  const unchecked = (error: string): RenderedForChannel => ({ objects: [], policy: { error } });
+  if (ctx.platform === undefined) return unchecked("this server does not render releases");
+  let specText: string;
+  try {
+    specText = (await loadReleaseSnapshot(ctx.records, release.id)).specText;
+  } catch (error) {
+    return unchecked(
+      `release ${release.id} has no snapshot to render (${error instanceof Error ? error.message : String(error)}); create releases from git`,
+    );
+  }
+  return renderForChannel({ ...release, specText }, channel, {
+    platform: await ctx.platform(),
+    ...(ctx.customRules === undefined ? {} : { customRules: ctx.customRules }),
+    today: ctx.now.toISOString().slice(0, 10),
+  });
+}
+
+export interface PromotionPreview {
+  /** The releases the promotion brings into the channel, newest first, with their commits. */
+  readonly releases: readonly ReleaseRecord[];
+  /** The channel's rendered manifests now → after, secret values redacted; "" when equal. */
+  readonly diff: string;
+  readonly current: ReleaseRecord | undefined;
+}
+
+/** What `promote --dry-run` shows beside the gates. */
+export async function previewPromotion(
+  ctx: PromotionContext,
+  evaluation: PromotionEvaluation,
+): Promise<PromotionPreview> {
+  const { candidate, release } = evaluation;
+  const current =
+    candidate.current === undefined ? undefined : await ctx.records.getRelease(candidate.current.releaseId);
+  const after = evaluation.rendered ?? (await renderRelease(ctx, release, candidate.to));
+  const before = current === undefined ? undefined : await renderRelease(ctx, current, candidate.to);
+  const releases = releasesBetween(
+    (await ctx.records.listReleases(evaluation.app.name, { limit: 100 })).items,
+    current,
+    release,
+  );
+  return { releases, diff: manifestDiff(before?.objects ?? [], after.objects), current };
+}
