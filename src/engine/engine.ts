@@ -190,6 +190,11 @@ export class Engine {
     // Lease renewal: refused means taken over; unconfirmed for most of a lease means it may be.
     let confirmedAt = performance.now();
     const renew = setInterval(() => {
+      // A renewal that hangs (a frozen database) is no renewal: stop before the lease can run out.
+      if (performance.now() - confirmedAt > this.#leaseMs * 0.8) {
+        controller.abort(new Stop("lost", "the lease could not be renewed before it ran out"));
+        return;
+      }
       this.#store.renewJobLease({ ...write, leaseMs: this.#leaseMs }).then(
         (held) => {
           if (!held) controller.abort(new Stop("lost", "another replica holds the job now"));
