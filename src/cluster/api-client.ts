@@ -38,7 +38,7 @@ const NOTICE_EVERY_MS = 3000;
 export interface ApiClientOptions {
   readonly initialConcurrency?: number;
   readonly maxConcurrency?: number;
-  /** One attempt's limit without an answer (default 15 s). */
+  /** One attempt's limit without an answer (default 10 s). */
   readonly requestTimeoutMs?: number;
   /** The deadline of a request made outside `within` (default 2 minutes). */
   readonly defaultDeadlineMs?: number;
@@ -142,7 +142,7 @@ export class ApiClient {
       min: 2,
       max,
     });
-    this.#requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.#requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.#defaultDeadlineMs = opts.defaultDeadlineMs ?? 120_000;
   }
 

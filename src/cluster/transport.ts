@@ -93,7 +93,12 @@ export async function httpsTransport(source: KubeconfigSource, maxSockets: numbe
     server: cluster.server,
     send(req) {
       return new Promise<HttpResponse>((resolve, reject) => {
-        const headers: Record<string, string> = { ...baseHeaders, accept: req.accept ?? "application/json" };
+        // Named, so that an API server's audit log tells Slipway's requests from kubectl's.
+        const headers: Record<string, string> = {
+          "user-agent": "slipway",
+          ...baseHeaders,
+          accept: req.accept ?? "application/json",
+        };
         if (req.body !== undefined) {
           headers["content-type"] = req.contentType ?? "application/json";
           // A sized body, not chunked: the API server answered the request after a chunked DELETE
