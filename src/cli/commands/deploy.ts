@@ -6,15 +6,9 @@
  */
 import type { Command } from "commander";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../../core/errors.ts";
-import {
-  type ApplyResult,
-  DEFAULT_DEPLOY_TIMEOUTS,
-  type DeployProgress,
-} from "../../delivery/deploy-target.ts";
-import { durationSeconds } from "../../spec/common-schema.ts";
+import type { ApplyResult, DeployProgress } from "../../delivery/deploy-target.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
-import { parseDuration } from "./serve.ts";
 
 /** The flags, checked. zod and the schema are built here, when deploy runs, not for `--help`. */
 async function deployOptions(raw: unknown) {
@@ -101,13 +95,23 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .action(async (raw: unknown) => {
       const opts = await deployOptions(raw);
       // Loaded when the command runs: `--help` does not pay for the renderer and the targets.
-      const [{ prepareDeploy }, { planJson, printPlan }, { progressDisplay, summary }, { sourceCommit }] =
-        await Promise.all([
-          import("../deploy/prepare.ts"),
-          import("../deploy/print-plan.ts"),
-          import("../deploy/progress.ts"),
-          import("../deploy/source-commit.ts"),
-        ]);
+      const [
+        { prepareDeploy },
+        { planJson, printPlan },
+        { progressDisplay, summary },
+        { sourceCommit },
+        { DEFAULT_DEPLOY_TIMEOUTS },
+        { durationSeconds },
+        { parseDuration },
+      ] = await Promise.all([
+        import("../deploy/prepare.ts"),
+        import("../deploy/print-plan.ts"),
+        import("../deploy/progress.ts"),
+        import("../deploy/source-commit.ts"),
+        import("../../delivery/deploy-target.ts"),
+        import("../../spec/common-schema.ts"),
+        import("./serve.ts"),
+      ]);
       const format = parseOutput(opts.output, OUTPUT_FORMATS, "text");
       // Checked before anything is rendered or sent.
       const flagged = {
