@@ -32,9 +32,9 @@ import {
   createNodes,
   defaultServiceAccountExists,
   ms,
+  status,
   stopComponents,
   type UpOptions,
-  up,
   waitFor,
   writeStages,
 } from "./lifecycle.ts";
@@ -79,12 +79,14 @@ export async function downSecond(first: Layout, log: (line: string) => void = ()
 }
 
 /**
- * Starts the first cluster if it is not running (idempotent, see `up`), then the second one on
- * its etcd. Idempotent and serialised with a lock file of its own, like `up`.
+ * Starts the second cluster on the first one's etcd; the first must be up (`up` before this).
+ * Idempotent and serialised with a lock file of its own, like `up`.
  */
 export async function upSecond(first: Layout, opts: UpOptions): Promise<SecondState> {
   const log = opts.log ?? (() => {});
-  await up(first, opts);
+  if (!(await status(first)).ready) {
+    throw new Error(`the first test cluster (${first.dir}) is not running: start it first (\`up\`)`);
+  }
   const l = secondLayout(first);
   mkdirSync(l.dir, { recursive: true });
   const release = await acquireLock(l.lock, log);

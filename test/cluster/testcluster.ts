@@ -39,12 +39,12 @@ async function main(): Promise<number> {
         console.error(usage);
         return 2;
       }
+      await up(l, { nodes, pods, log });
       if (clusters === "2") {
         const second = await upSecond(l, { nodes, pods, log });
         console.log(`export KUBECONFIG=${l.kubeconfig}:${second.kubeconfig}`);
         return 0;
       }
-      await up(l, { nodes, pods, log });
       console.log(`export KUBECONFIG=${l.kubeconfig}`);
       return 0;
     }

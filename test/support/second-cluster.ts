@@ -11,6 +11,7 @@
 import { existsSync } from "node:fs";
 import { delimiter } from "node:path";
 import { FIRST_CONTEXT, SECOND_CONTEXT } from "../cluster/layout.ts";
+import { createNamespace, deleteNamespace, kubectlJson } from "./cluster-fixtures.ts";
 import { testKubeconfig } from "./test-cluster.ts";
 
 export interface TestClusterRef {
@@ -41,4 +42,62 @@ export function testClusters(): TestClusters {
     first: { kubeconfig: first, context: FIRST_CONTEXT },
     second: { kubeconfig: second, context: SECOND_CONTEXT },
   };
+}
+
+/** An app's Deployments on one cluster, as kubectl there sees them: `namespace/name image`, sorted. */
+export function deploymentsOf(cluster: TestClusterRef, app: string): string[] {
+  const list = kubectlJson<{
+    items: {
+      metadata: { namespace: string; name: string };
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    }[];
+  }>(cluster.kubeconfig, ["get", "deployments", "--all-namespaces", "-l", `slipway.dev/app=${app}`]);
+  return list.items
+    .map((d) => `${d.metadata.namespace}/${d.metadata.name} ${d.spec.template.spec.containers[0]?.image}`)
+    .sort();
+}
+
+/** Every object of the app on one cluster (namespaced kinds Slipway renders): `Kind namespace/name`, sorted. */
+export function objectsOf(cluster: TestClusterRef, app: string): string[] {
+  const kinds =
+    "serviceaccounts,configmaps,secrets,services,deployments.apps,networkpolicies.networking.k8s.io,poddisruptionbudgets.policy,horizontalpodautoscalers.autoscaling,ingresses.networking.k8s.io";
+  const list = kubectlJson<{ items: { kind: string; metadata: { namespace: string; name: string } }[] }>(
+    cluster.kubeconfig,
+    ["get", kinds, "--all-namespaces", "-l", `slipway.dev/app=${app}`],
+  );
+  return list.items.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort();
+}
+
+/**
+ * Channel namespaces are the platform team's (Slipway creates only a preview's): made here on
+ * every cluster, so that a deploy sent to the wrong cluster would succeed there and be seen.
+ */
+export function channelNamespaces(cluster: TestClusterRef, app: string, channels: readonly string[]): void {
+  for (const channel of channels) createNamespace(cluster.kubeconfig, `${app}-${channel}`);
+}
+
+export function deleteChannelNamespaces(
+  cluster: TestClusterRef,
+  app: string,
+  channels: readonly string[],
+): void {
+  for (const channel of channels) deleteNamespace(cluster.kubeconfig, `${app}-${channel}`);
+}
+
+/** A small app that passes the default policy: one Deployment and a Service, no secrets. */
+export function appSpec(name: string, team: string, repository: string): string {
+  return [
+    "apiVersion: slipway.dev/v1",
+    "kind: App",
+    `name: ${name}`,
+    `team: ${team}`,
+    `image: { repository: ${repository} }`,
+    "ports: [{ name: http, port: 8080 }]",
+    "replicas: 1",
+    "resources: { requests: { cpu: 10m, memory: 32Mi }, limits: { memory: 64Mi } }",
+    "health:",
+    "  readiness: { http: { path: /ready, port: http } }",
+    "  liveness: { http: { path: /healthz, port: http } }",
+    "",
+  ].join("\n");
 }
