@@ -8,6 +8,7 @@ import { createApi } from "../../src/server/app.ts";
 import { issueToken } from "../../src/server/auth/api-tokens.ts";
 import { authenticator } from "../../src/server/auth/authenticate.ts";
 import type { OidcVerifier } from "../../src/server/auth/oidc.ts";
+import type { LoadedPlatform } from "../../src/spec/parse.ts";
 import { CachedStore } from "../../src/store/cached-store.ts";
 import type { Role } from "../../src/store/records.ts";
 import { type Store, systemActor } from "../../src/store/store.ts";
@@ -49,6 +50,8 @@ export async function createHarness(
     publicUrl?: string;
     /** Default: local repositories allowed, the built-in platform. */
     releaseSources?: ReleaseSources;
+    /** The server's platform (channels, their gates); default: the built-in one. */
+    platform?: LoadedPlatform;
   } = {},
 ): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase(options.kind ?? "sqlite");
@@ -74,7 +77,12 @@ export async function createHarness(
     authenticate: authenticator({ store, oidc: options.oidc }),
     logger: { error: (m) => logs.push(m), info: (m) => logs.push(m) },
     publicUrl: options.publicUrl,
-    releaseSources: options.releaseSources ?? testReleaseSources(),
+    releaseSources:
+      options.releaseSources ??
+      (options.platform === undefined
+        ? testReleaseSources()
+        : { ...testReleaseSources(), platform: async () => options.platform! }),
+    ...(options.platform === undefined ? {} : { platform: () => options.platform!.platform }),
   });
   return {
     app,

@@ -16,6 +16,7 @@ import { parseImageRef } from "../../render/image.ts";
 import { notFound } from "../../store/context.ts";
 import { actorOf } from "../auth/principal.ts";
 import { type RouteDef, route } from "../route.ts";
+import { deployNewRelease } from "./promotions.ts";
 
 export const releaseRoutes: readonly RouteDef[] = [
   route({
@@ -43,7 +44,7 @@ export const releaseRoutes: readonly RouteDef[] = [
     access: { scope: "team", role: "developer" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
     concealed: ({ app }) => notFound("app", app),
-    handle: async ({ store, principal, params, body, releaseSources }) => {
+    handle: async ({ store, principal, params, body, releaseSources, platform }) => {
       if (releaseSources === undefined) {
         throw new SlipwayError(ErrorCode.Unavailable, "this server does not read repositories");
       }
@@ -67,7 +68,7 @@ export const releaseRoutes: readonly RouteDef[] = [
         releaseSources.show(body.repository),
       );
       const { commit } = read;
-      return store.createRelease(actorOf(principal), {
+      const made = await store.createRelease(actorOf(principal), {
         appName: app.name,
         commitSha: commit.commit,
         imageDigest: read.imageDigest,
@@ -81,6 +82,9 @@ export const releaseRoutes: readonly RouteDef[] = [
         committedAt: commit.committedAt,
         files: read.files,
       });
+      // A new release goes to the channels that take every new release (the first, by default).
+      if (made.created) await deployNewRelease(store, platform().channels, actorOf(principal), made.release);
+      return made;
     },
   }),
   route({
