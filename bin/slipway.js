@@ -31,3 +31,11 @@ if (!useSource && !existsSync(fileURLToPath(bundle))) {
 }
 const { main } = await import(useSource ? source.href : bundle.href);
 process.exitCode = await main(process.argv.slice(2));
+// The command is done: exit once stdout and stderr have taken what it wrote. Left to drain, the
+// event loop would first let V8 finish the heap collection it began while the command ran (10 to
+// 20 ms of CPU after a render), on a heap about to be dropped. (`serve` returns only once it has
+// shut down.)
+await Promise.all(
+  [process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write("", done))),
+);
+process.exit();
