@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "../cluster/cluster.ts";
-import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import type { DeployTarget } from "../delivery/deploy-target.ts";
 import { Engine } from "../engine/engine.ts";
 import type { Executor } from "../engine/executor.ts";
@@ -348,9 +348,47 @@ async function deployTargetOf(
   const file = kubeconfig.path === undefined ? env.KUBECONFIG : resolve(base, kubeconfig.path);
   const { KubeCluster } = await import("../cluster/kube-cluster.ts");
   const allow = env[ALLOW_CREDENTIAL_PLUGINS_ENV];
-  return KubeCluster.connect({
+  const named = (error: unknown) => namingCluster(error, name, kubeconfig.context);
+  const target = await KubeCluster.connect({
     context: kubeconfig.context,
     ...(file ? { kubeconfig: file } : {}),
     allowCredentialPlugins: allow === "1" || allow === "true",
+  }).catch((error: unknown) => {
+    throw named(error);
   });
+  return {
+    describe: () => target.describe(),
+    undo: target.undo,
+    plan: (request) =>
+      target.plan(request).catch((error: unknown) => {
+        throw named(error);
+      }),
+    apply: (request) =>
+      target.apply(request).catch((error: unknown) => {
+        throw named(error);
+      }),
+  };
+}
+
+/**
+ * The server deploys to several clusters: an error about reaching one (refused, unreachable, TLS,
+ * a kubeconfig without its context) names the platform's cluster and its kubeconfig context, so
+ * the failed deployment says which cluster is down, and the other clusters' channels go on.
+ */
+function namingCluster(error: unknown, cluster: string, context: string): unknown {
+  if (!isSlipwayError(error)) return error;
+  const reaching =
+    error.code === ErrorCode.Unavailable ||
+    error.details.network !== undefined ||
+    error.details.kubeconfig !== undefined;
+  if (!reaching) return error;
+  return new SlipwayError(
+    error.code,
+    `cluster \`${cluster}\` (kubeconfig context \`${context}\`): ${error.message}`,
+    {
+      problems: error.problems,
+      details: { ...error.details, cluster, context },
+      cause: error,
+    },
+  );
 }
