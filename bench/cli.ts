@@ -13,13 +13,12 @@
  *   npm run bench -- cli [--runs 21] [--warmup 3] [--skip-build]
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { generatedAppYaml } from "../src/render/generate-app.ts";
-import { defaultPlatform, parseAppSpec } from "../src/spec/parse.ts";
+import { loadAppAndPlatform } from "../src/spec/files.ts";
 import { layerToolPath } from "../src/testing/layer-tools.ts";
 import { hasPeer, peerPath, peerVersion } from "../src/testing/peers.ts";
 
@@ -50,15 +49,15 @@ execFileSync("tar", ["xzf", join(root, tarball), "-C", installed, "--strip-compo
 symlinkSync(join(checkout, "node_modules"), join(installed, "node_modules"));
 const bin = join(installed, "bin", "slipway.js");
 
-// One generated app on the built-in platform, pinned to an image so every channel renders.
-const appDir = join(root, "app");
-mkdirSync(appDir);
-const appYaml = generatedAppYaml(0);
-writeFileSync(join(appDir, "slipway.yaml"), appYaml);
-const platform = defaultPlatform();
+// The cart example on the examples' platform file (five channels, a route, SOPS secrets beside
+// it), pinned to an image so every channel renders.
+const examples = join(checkout, "examples");
+const appDir = join(examples, "cart");
+const platformFile = join(examples, "slipway.platform.yaml");
+const { app, platform } = loadAppAndPlatform(appDir, platformFile);
 const channel = platform.platform.channels.at(-1)?.name ?? "production";
-const image = `${parseAppSpec(appYaml, "slipway.yaml", platform).spec.image.repository}@sha256:${"a".repeat(64)}`;
-const onApp = ["--app", appDir, "--target", channel, "--image", image];
+const image = `${app.spec.image.repository}@sha256:${"a".repeat(64)}`;
+const onApp = ["--app", appDir, "--platform", platformFile, "--target", channel, "--image", image];
 
 const peer = (name: "helm" | "kubectl") => (hasPeer(name) ? peerPath(name) : layerToolPath(name));
 const peerLabel = (name: "helm" | "kubectl") =>
@@ -86,7 +85,7 @@ const cases: Case[] = [
     key: "cli_validate_ms",
     label: "slipway validate --app",
     command: node,
-    args: [bin, "validate", "--app", appDir],
+    args: [bin, "validate", "--app", appDir, "--platform", platformFile],
   },
   {
     key: "cli_render_ms",
