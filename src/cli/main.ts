@@ -58,6 +58,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     description: "Export an app in another tool's format.",
     load: async () => (await import("./commands/export.ts")).registerExport,
   },
+  freeze: {
+    term: "freeze",
+    description: "Stop the line for every promotion, or resume it.",
+    load: async () => (await import("./commands/freeze.ts")).registerFreeze,
+  },
   history: {
     term: "history [options] <app>",
     description: "Show every release and deployment of an app, newest first, with what each replaced.",
@@ -72,6 +77,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     term: "login [options]",
     description: "Log in to a Slipway server with an API token (read from stdin unless --token is given).",
     load: async () => (await import("./commands/login.ts")).registerLogin,
+  },
+  promote: {
+    term: "promote [options] <app>",
+    description: "Promote the release available in the channel before --to into it, once its gates pass.",
+    load: async () => (await import("./commands/promote.ts")).registerPromote,
   },
   release: {
     term: "release",
@@ -88,6 +98,12 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     description: "Render an app for a channel or a branch preview into Kubernetes objects.",
     load: async () => (await import("./commands/render.ts")).registerRender,
   },
+  rollback: {
+    term: "rollback [options] <app>",
+    description:
+      "Roll a channel back to the release available there before (or --to one), as a new deployment.",
+    load: async () => (await import("./commands/rollback.ts")).registerRollback,
+  },
   secrets: {
     term: "secrets",
     description: "SOPS-compatible encrypted files: encrypt, decrypt, edit, set, unset, rotate, updatekeys.",
@@ -97,6 +113,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     term: "serve [options]",
     description: "Run the Slipway server (API for the CLI, CI and the dashboard).",
     load: async () => (await import("./commands/serve.ts")).registerServe,
+  },
+  status: {
+    term: "status [options] <app>",
+    description: "Show an app's channels: what each runs, and the gates of the next promotion into it.",
+    load: async () => (await import("./commands/status.ts")).registerStatus,
   },
   "upgrade-check": {
     term: "upgrade-check [options] [inputs...]",

@@ -6,8 +6,18 @@
  */
 import type { z } from "zod";
 import { doraResponseSchema, historyPageSchema } from "../../api/history.ts";
+import {
+  appStatusSchema,
+  lineStateSchema,
+  type promotionBody,
+  promotionResultSchema,
+  type rejectionBody,
+  type rollbackBody,
+  rollbackResultSchema,
+} from "../../api/promotion.ts";
 import type { createReleaseBody } from "../../api/requests.ts";
 import {
+  approvalSchema,
   appSchema,
   deploymentSchema,
   errorBodySchema,
@@ -66,6 +76,51 @@ export class ApiClient {
   }) {
     return this.#get("/api/v1/dora", { ...query }, doraResponseSchema);
   }
+  /** Promotion, rollback, the channel matrix and the line stop (`src/api/promotion.ts`). */
+  promote(app: string, body: z.input<typeof promotionBody>) {
+    return this.#send(
+      "POST",
+      `/api/v1/apps/${encodeURIComponent(app)}/promotions`,
+      body,
+      promotionResultSchema,
+    );
+  }
+  rollback(app: string, body: z.input<typeof rollbackBody>) {
+    return this.#send(
+      "POST",
+      `/api/v1/apps/${encodeURIComponent(app)}/rollbacks`,
+      body,
+      rollbackResultSchema,
+    );
+  }
+  status(app: string) {
+    return this.#get(`/api/v1/apps/${encodeURIComponent(app)}/status`, {}, appStatusSchema);
+  }
+  approve(release: string, target: string) {
+    return this.#send(
+      "POST",
+      `/api/v1/releases/${encodeURIComponent(release)}/approvals`,
+      { target },
+      approvalSchema,
+    );
+  }
+  reject(release: string, body: z.input<typeof rejectionBody>) {
+    return this.#send(
+      "POST",
+      `/api/v1/releases/${encodeURIComponent(release)}/rejections`,
+      body,
+      approvalSchema,
+    );
+  }
+  line() {
+    return this.#get("/api/v1/freeze", {}, lineStateSchema);
+  }
+  stopLine(reason: string) {
+    return this.#send("PUT", "/api/v1/freeze", { reason }, lineStateSchema);
+  }
+  resumeLine() {
+    return this.#send("DELETE", "/api/v1/freeze", undefined, lineStateSchema);
+  }
 
   #get<T>(
     path: string,
@@ -77,7 +132,12 @@ export class ApiClient {
     return this.#send("GET", `${path}${params.size > 0 ? `?${params}` : ""}`, undefined, schema);
   }
 
-  async #send<T>(method: "GET" | "POST", path: string, request: unknown, schema: z.ZodType<T>): Promise<T> {
+  async #send<T>(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    request: unknown,
+    schema: z.ZodType<T>,
+  ): Promise<T> {
     const url = `${this.#server}${path}`;
     let response: Response;
     try {
