@@ -2,7 +2,7 @@
  * Channels on several clusters, through the server: `serve --platform` with a channel on each of
  * two real API servers, one on a GitOps directory and one on a cluster that cannot be reached.
  * The contexts come from the operator's $KUBECONFIG (the platform file names no path). A release
- * made from git is deployed to develop by the engine and promoted through staging to stable —
+ * made from git deploys itself to develop and is promoted through staging to stable —
  * the same digest, each channel on its own cluster or repository and nowhere else — while the
  * unreachable cluster fails only its own channel, naming the cluster and its context.
  */
@@ -83,7 +83,7 @@ before(async () => {
       `  - { name: gone, kubeconfig: { context: ${GONE_CONTEXT} } }`,
       "  - { name: lost, kubeconfig: { context: nowhere } }",
       "channels:",
-      "  - { name: develop, cluster: west, domain: develop.example.com, autoDeploy: false }",
+      "  - { name: develop, cluster: west, domain: develop.example.com }",
       "  - { name: staging, cluster: east, domain: staging.example.com }",
       "  - { name: stable, cluster: fleet-repo, domain: example.com }",
       "  - { name: edge, cluster: gone, domain: edge.example.com }",
@@ -190,9 +190,16 @@ test("the engine deploys a release to a channel on each cluster and the GitOps d
   assert.equal(made.status, 201, JSON.stringify(made.body));
   const release = made.body.release.id;
 
-  // develop (second cluster), edge (a cluster that is down) and lab (a context the operator's
-  // kubeconfig lacks) at once: the failures stop nothing else.
-  const [develop, edge, lab] = await Promise.all(["develop", "edge", "lab"].map((c) => deploy(release, c)));
+  // The new release deploys itself to develop (the second cluster); edge (a cluster that is down)
+  // and lab (a context the operator's kubeconfig lacks) are asked for at once: their failures
+  // stop nothing else.
+  const queued = await call<{ items: { id: string }[] }>(
+    "GET",
+    `/api/v1/apps/${app}/deployments?target=develop`,
+  );
+  assert.equal(queued.body.items.length, 1, JSON.stringify(queued.body));
+  const develop = queued.body.items[0]?.id;
+  const [edge, lab] = await Promise.all(["edge", "lab"].map((c) => deploy(release, c)));
   const [developDone, edgeDone, labDone] = await Promise.all([develop, edge, lab].map((id) => settled(id!)));
   assert.ok(developDone && edgeDone && labDone);
   assert.equal(developDone.status, "available", JSON.stringify(developDone.events));
