@@ -13,6 +13,7 @@ import {
   createNamespace,
   deleteNamespace,
   kubectlJson,
+  provideVolumes,
   release,
   uniqueName,
 } from "./support/cluster-fixtures.ts";
@@ -41,6 +42,7 @@ test("the examples deploy and become available; a redeploy writes nothing", asyn
     const ns = objects[0]?.metadata.namespace ?? "";
     if (!namespaces.has(ns)) createNamespace(kubeconfig, ns);
     namespaces.add(ns);
+    provideVolumes(kubeconfig, objects);
     const req = {
       scope: { app: app.spec.name, target: "staging" },
       objects,

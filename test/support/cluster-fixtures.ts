@@ -140,3 +140,48 @@ export const release = {
   commit: "0123456789abcdef0123456789abcdef01234567",
   image: "registry.example.com/demo@sha256:1",
 };
+
+/**
+ * The test control plane has no storage provisioner: a claim would stay Pending and its pods
+ * unscheduled. For each claim `objects` will make — PersistentVolumeClaims and the claims of
+ * StatefulSets' volumeClaimTemplates — this creates a hostPath PersistentVolume bound to it in
+ * advance, as a static provisioner would.
+ */
+export function provideVolumes(kubeconfig: string, objects: readonly KubeObject[]): void {
+  type Claim = {
+    metadata: { name: string };
+    spec?: {
+      accessModes?: string[];
+      storageClassName?: string;
+      resources?: { requests?: { storage?: string } };
+    };
+  };
+  const claims: { namespace: string; name: string; claim: Claim }[] = [];
+  for (const o of objects) {
+    const namespace = o.metadata.namespace ?? "default";
+    if (o.kind === "PersistentVolumeClaim")
+      claims.push({ namespace, name: o.metadata.name, claim: o as Claim });
+    if (o.kind !== "StatefulSet") continue;
+    const spec = o.spec as { replicas?: number; volumeClaimTemplates?: Claim[] };
+    for (const t of spec.volumeClaimTemplates ?? []) {
+      for (let i = 0; i < (spec.replicas ?? 1); i++)
+        claims.push({ namespace, name: `${t.metadata.name}-${o.metadata.name}-${i}`, claim: t });
+    }
+  }
+  for (const { namespace, name, claim } of claims) {
+    const pv = {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: `pv-${namespace}-${name}`.slice(0, 253) },
+      spec: {
+        accessModes: claim.spec?.accessModes ?? ["ReadWriteOnce"],
+        capacity: { storage: claim.spec?.resources?.requests?.storage ?? "1Gi" },
+        storageClassName: claim.spec?.storageClassName ?? "",
+        persistentVolumeReclaimPolicy: "Delete",
+        claimRef: { namespace, name },
+        hostPath: { path: `/tmp/slipway-test-volumes/${namespace}/${name}` },
+      },
+    };
+    kubectl(kubeconfig, ["apply", "-f", "-"], JSON.stringify(pv));
+  }
+}
