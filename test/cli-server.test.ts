@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -106,10 +106,16 @@ describe("slipway serve --demo, then the CLI", () => {
     assert.match(apps.out, /^NAME\s+TEAM\s+UPDATED\s+DESCRIPTION$/m);
     assert.match(apps.out, /^cart\s+commerce\s/m);
     const json = JSON.parse((await cli(["apps", "--output", "json"])).out) as { items: { name: string }[] };
+    // Every example app is registered: those with processes, CronJobs and deploy-time Jobs too.
+    const exampleApps = readdirSync(join(repo, "examples"), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(repo, "examples", d.name, "slipway.yaml")))
+      .map((d) => d.name)
+      .sort();
     assert.deepEqual(
       json.items.map((a) => a.name),
-      ["cart", "mailer", "rates-api"],
+      exampleApps,
     );
+    assert.ok(exampleApps.includes("helpdesk") && exampleApps.includes("reports"), exampleApps.join(", "));
 
     const releases = await cli(["releases", "cart"]);
     assert.equal(releases.out.trim().split("\n").length, 3, "a header and two releases");
