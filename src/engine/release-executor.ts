@@ -31,6 +31,10 @@ export function releaseExecutor(deps: ReleaseExecutorDeps): Executor {
     const app = await deps.store.getApp(release.appName);
     const snapshot = await loadReleaseSnapshot(deps.store, release.id);
     const { platform, customRules } = deps.platform();
+    // A channel may ask for a failed rollout to be undone by itself; only a cluster can follow one.
+    const channel = platform.platform.channels.find((c) => c.name === job.deployment.targetName);
+    const cluster = platform.platform.clusters.find((c) => c.name === channel?.cluster);
+    const rollbackOnFailure = channel?.rollbackOnFailure === true && cluster?.kubeconfig !== undefined;
     let last = "";
     let rolledBack: string | undefined;
     const recorder: DeployRecorder = {
@@ -55,7 +59,7 @@ export function releaseExecutor(deps: ReleaseExecutorDeps): Executor {
           release: { commit: release.commitSha, id: release.id },
           team: app.teamName,
         },
-        { prune: true, wait: true },
+        { prune: true, wait: true, ...(rollbackOnFailure ? { rollbackOnFailure: true } : {}) },
         {
           ...deps.ports,
           recorder,

@@ -12,6 +12,7 @@ import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import type { DeployTarget } from "../delivery/deploy-target.ts";
 import { Engine } from "../engine/engine.ts";
 import type { Executor } from "../engine/executor.ts";
+import { Promoter } from "../engine/promoter.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
 import { displayRepository, GitSource } from "../source/git-source.ts";
 import { loadPlatformWithRules } from "../source/platform-files.ts";
@@ -105,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let platform: PlatformState | undefined;
   let unwatch = () => {};
   let engine: Engine | undefined;
+  let promoter: Promoter | undefined;
   try {
     // The demo's platform is the examples' own file, named explicitly; anything else is the operator's.
     const platformFile =
@@ -184,6 +186,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...options.engine,
       log: options.log,
     });
+    // Channels with promote: auto take the release before them as soon as their gates pass.
+    promoter = new Promoter({ store: database, platform: () => state.current().platform, log: options.log });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const fetch = (request: Request, env: unknown) => requests.track(() => app.fetch(request, env));
       const s = serve({ fetch, hostname, port }, () => resolveServer(s));
@@ -202,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // examples) would never be shown, and the next start would not create another.
   const adminToken = await bootstrapAdmin(store);
   engine.start();
+  promoter?.start();
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
@@ -225,6 +230,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ]);
       clearTimeout(grace);
       // Jobs in hand are given back, so another replica takes them over without waiting.
+      await promoter?.stop();
       await engine?.stop();
       await store.close();
     },
