@@ -73,7 +73,12 @@ interface PendingWrite {
 /** Notes that `dir` is about to be written; cleared by `finishWriting` after the commit. */
 export async function startWriting(wc: WorkingCopy, dir: string, purpose: string): Promise<void> {
   const note: PendingWrite = { dir, purpose, since: new Date().toISOString() };
-  await writeFile(join(wc.gitDir, PENDING_FILE), `${JSON.stringify(note)}\n`);
+  const file = join(wc.gitDir, PENDING_FILE);
+  await writeFile(file, `${JSON.stringify(note)}\n`).catch(async (error: unknown) => {
+    // A note cut short (a full disk) would be unreadable to the next deploy: none at all instead.
+    await rm(file, { force: true });
+    throw error;
+  });
 }
 
 export async function finishWriting(wc: WorkingCopy): Promise<void> {

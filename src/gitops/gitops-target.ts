@@ -9,7 +9,7 @@
  * See docs/adr/0004 for how Secrets get in.
  */
 import { join } from "node:path";
-import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import type { SecretSealer } from "../delivery/deploy-target.ts";
 import {
@@ -33,6 +33,7 @@ import {
 } from "./checkout-state.ts";
 import { commitMessage } from "./commit-message.ts";
 import { fileNamesFor, scopeDir } from "./layout.ts";
+import { isNoSpace, noSpaceError, restoreFilesFromHead } from "./no-space.ts";
 import { describeHolder, withRepoLock } from "./repo-lock.ts";
 import { assertWritableScope, readScopeFilesAt, replaceScopeFiles, type ScopeFile } from "./scope-files.ts";
 import { assertNoPlaintextSecrets, isSopsEncrypted } from "./secret-guard.ts";
@@ -113,57 +114,110 @@ export class GitOpsTarget implements DeployTarget {
       });
     }
     const purpose = `deploy ${request.scope.app} to ${request.scope.target}`;
-    return this.#locked(purpose, progress, async (wc) => {
-      const undone = await undoInterruptedWrite(wc);
-      if (undone !== undefined) {
-        progress({
-          type: "note",
-          text: `${undone.purpose} (started ${undone.since}) was interrupted before its commit; its files in ${undone.dir} were put back to the last commit`,
-        });
+    try {
+      return await this.#locked(purpose, progress, (wc) => this.#applyLocked(wc, request, dir, purpose));
+    } catch (error) {
+      // The lock (or the checkout itself) could not be written: nothing else was.
+      if (isNoSpace(error) && !(isSlipwayError(error) && error.details.noSpace === true)) {
+        throw noSpaceError(this.#options.dir, error, undefined);
       }
-      await assertClean(wc, dir);
-      await syncWithRemote(wc);
-      const head = (await headCommit(wc)) === undefined ? [] : await readScopeFilesAt(wc.git, "HEAD", dir);
-      const publishedRev = await publishedRevision(wc);
-      const published =
-        publishedRev === undefined
-          ? []
-          : publishedRev === (await headCommit(wc))
-            ? head
-            : await readScopeFilesAt(wc.git, publishedRev, dir);
-      const objects = await this.#prepare(request.objects, head);
-      // What reaches the GitOps controller: compared with what is pushed, not with the working
-      // tree, so that a deploy interrupted before its commit or its push is finished now.
-      const changes = this.#compare(request, objects, published);
-      const toCommit = this.#compare(request, objects, head);
-      const committed =
-        toCommit.some((c) => c.action !== ChangeAction.Unchanged) &&
-        (await this.#commit(
-          wc,
-          dir,
-          fileNamesFor(objects),
-          commitMessage(request.scope, request.release, toCommit),
-          purpose,
-        ));
-      for (const change of changes) {
-        if (change.action !== ChangeAction.Unchanged)
-          progress({ type: "object", ref: change.ref, action: change.action });
-      }
-      // Also pushes commits an earlier deploy made but could not push.
-      const pushed = await pushIfAhead(wc);
-      const earlier = pushed - (committed ? 1 : 0);
-      if (earlier > 0) {
-        progress({
-          type: "note",
-          text: `pushed ${earlier} earlier commit(s) that had not reached the remote yet`,
-        });
-      }
-      const revision = await headCommit(wc);
-      if (revision !== undefined && (committed || pushed > 0)) {
-        progress({ type: "revision", id: revision, pushed: pushed > 0 });
-      }
-      return { changes, wrote: committed || pushed > 0, ...(revision === undefined ? {} : { revision }) };
+      throw error;
+    }
+  }
+
+  /** `apply` under the lock; a full disk puts the checkout back to its last commit and says so. */
+  async #applyLocked(wc: WorkingCopy, request: ApplyRequest, dir: string, purpose: string) {
+    const before = await headCommit(wc);
+    try {
+      return await this.#applyChecked(wc, request, dir, purpose);
+    } catch (error) {
+      if (!isNoSpace(error)) throw error;
+      // Files written so far go. Putting them back writes the index, which a full disk may not
+      // allow: when the files are the last commit's anyway, only the note is cleared; otherwise
+      // the note stays and the next deploy puts them back.
+      const undone = await undoInterruptedWrite(wc).then(
+        () => true,
+        () => false,
+      );
+      const clean = undone || (await unchangedScope(wc, dir)) || (await restoreFilesFromHead(wc, dir));
+      if (clean) await finishWriting(wc).catch(() => undefined);
+      const after = await headCommit(wc).catch(() => before);
+      throw noSpaceError(this.#options.dir, error, after !== before ? after : undefined, clean);
+    }
+  }
+
+  async #applyChecked(
+    wc: WorkingCopy,
+    request: ApplyRequest,
+    dir: string,
+    purpose: string,
+  ): Promise<ApplyResult> {
+    const progress = request.onProgress ?? (() => {});
+    const undone = await undoInterruptedWrite(wc);
+    if (undone !== undefined) {
+      progress({
+        type: "note",
+        text: `${undone.purpose} (started ${undone.since}) was interrupted before its commit; its files in ${undone.dir} were put back to the last commit`,
+      });
+    }
+    await assertClean(wc, dir);
+    const unreachable = await syncWithRemote(wc);
+    if (unreachable !== undefined) {
+      progress({
+        type: "note",
+        text: `the GitOps remote could not be reached (${firstLine(unreachable.message)}); committing in the checkout, to be pushed by the next deploy`,
+      });
+    }
+    const head = (await headCommit(wc)) === undefined ? [] : await readScopeFilesAt(wc.git, "HEAD", dir);
+    const publishedRev = await publishedRevision(wc);
+    const published =
+      publishedRev === undefined
+        ? []
+        : publishedRev === (await headCommit(wc))
+          ? head
+          : await readScopeFilesAt(wc.git, publishedRev, dir);
+    const objects = await this.#prepare(request.objects, head);
+    // What reaches the GitOps controller: compared with what is pushed, not with the working
+    // tree, so that a deploy interrupted before its commit or its push is finished now.
+    const changes = this.#compare(request, objects, published);
+    const toCommit = this.#compare(request, objects, head);
+    const committed =
+      toCommit.some((c) => c.action !== ChangeAction.Unchanged) &&
+      (await this.#commit(
+        wc,
+        dir,
+        fileNamesFor(objects),
+        commitMessage(request.scope, request.release, toCommit),
+        purpose,
+      ));
+    for (const change of changes) {
+      if (change.action !== ChangeAction.Unchanged)
+        progress({ type: "object", ref: change.ref, action: change.action });
+    }
+    // Also pushes commits an earlier deploy made but could not push.
+    const pushed = await pushIfAhead(wc).catch(async (error: unknown) => {
+      if (unreachable === undefined || !isSlipwayError(error)) throw error;
+      const head = await headCommit(wc);
+      throw new SlipwayError(
+        ErrorCode.Git,
+        `the GitOps remote could not be reached: ${unreachable.message.trim()}\n` +
+          `The deploy ${committed ? `was committed as ${head?.slice(0, 12)}` : "had nothing new to commit"} in ${wc.dir}, and nothing was pushed. ` +
+          "The commit stays in the checkout; the next deploy pushes it.",
+        { cause: error, details: { ...unreachable.details, committed: committed ? head : null } },
+      );
     });
+    const earlier = pushed - (committed ? 1 : 0);
+    if (earlier > 0) {
+      progress({
+        type: "note",
+        text: `pushed ${earlier} earlier commit(s) that had not reached the remote yet`,
+      });
+    }
+    const revision = await headCommit(wc);
+    if (revision !== undefined && (committed || pushed > 0)) {
+      progress({ type: "revision", id: revision, pushed: pushed > 0 });
+    }
+    return { changes, wrote: committed || pushed > 0, ...(revision === undefined ? {} : { revision }) };
   }
 
   /** Writes the scope's files and commits them; false when git finds nothing to commit. */
@@ -246,4 +300,14 @@ export class GitOpsTarget implements DeployTarget {
       ...(this.#options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.#options.lockTimeoutMs }),
     });
   }
+}
+
+const firstLine = (text: string) => text.split("\n")[0] ?? text;
+
+/** Whether the scope's files are the last commit's, asked without writing anything (a full disk). */
+async function unchangedScope(wc: WorkingCopy, dir: string): Promise<boolean> {
+  const status = await wc
+    .git(["status", "--porcelain", "--untracked-files=all", "--", dir], { env: { GIT_OPTIONAL_LOCKS: "0" } })
+    .catch(() => undefined);
+  return status !== undefined && status.stdout.trim() === "";
 }

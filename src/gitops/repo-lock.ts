@@ -66,7 +66,11 @@ async function acquire(lockPath: string, options: LockOptions): Promise<string> 
     token,
   })}\n`;
   const staged = `${lockPath}.${token}.tmp`;
-  await writeFile(staged, content, { flag: "wx" });
+  await writeFile(staged, content, { flag: "wx" }).catch(async (error: unknown) => {
+    // A full disk: no half-written lock file is left behind.
+    await rm(staged, { force: true });
+    throw error;
+  });
   let told = false;
   try {
     for (;;) {

@@ -6,8 +6,10 @@
  * and the directory must resolve inside the repository, checked before anything is touched; the
  * files themselves are opened with O_NOFOLLOW.
  */
+
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, readdir, realpath, rm } from "node:fs/promises";
+import { lstat, open, readdir, realpath, rename, rm } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 
@@ -51,17 +53,28 @@ export async function listYamlFiles(root: string, rel: string): Promise<string[]
   return yaml;
 }
 
-/** Writes a regular file, never through a link planted at its name. */
+/**
+ * Writes a regular file, never through a link planted at its name, and whole or not at all: the
+ * text goes to a new file beside it that then replaces it (a rename replaces a link, it does not
+ * follow it). A failed write (a full disk) removes the new file and leaves the old one as it was.
+ */
 export async function writeRegularFile(path: string, text: string): Promise<void> {
-  const handle = await open(
-    path,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
-    0o644,
-  );
+  const staged = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    await handle.writeFile(text);
-  } finally {
-    await handle.close();
+    const handle = await open(
+      staged,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    await rename(staged, path);
+  } catch (error) {
+    await rm(staged, { force: true });
+    throw error;
   }
 }
 

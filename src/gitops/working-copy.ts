@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import { type Git, gitIn } from "./git.ts";
 
 export interface WorkingCopyOptions {
@@ -91,9 +91,11 @@ async function cloneInto(url: string, dir: string): Promise<void> {
 /**
  * Switches to the branch and brings it up to date with `origin`: a fast-forward, or, when an
  * earlier deploy's push failed, its unpushed commits replayed on top. The checkout must be clean
- * (see `assertClean`): nothing here discards uncommitted work.
+ * (see `assertClean`): nothing here discards uncommitted work. When `origin` cannot be fetched
+ * (unreachable, refusing), the branch stays as it is and the fetch's error is returned: a deploy
+ * then commits in the checkout, and the next deploy that reaches `origin` pushes the commit.
  */
-export async function syncWithRemote(wc: WorkingCopy): Promise<void> {
+export async function syncWithRemote(wc: WorkingCopy): Promise<SlipwayError | undefined> {
   const { git, branch } = wc;
   const current = (await git(["symbolic-ref", "--short", "-q", "HEAD"], { okExitCodes: [1] })).stdout.trim();
   if (current !== branch) {
@@ -101,17 +103,23 @@ export async function syncWithRemote(wc: WorkingCopy): Promise<void> {
     else if (await hasRef(git, `refs/heads/${branch}`)) await git(["switch", "-q", branch]);
     else await git(["switch", "-q", "-c", branch]);
   }
-  await fetchRemote(wc);
-  if (!wc.hasRemote || !(await hasRef(git, `refs/remotes/${REMOTE}/${branch}`))) return;
+  try {
+    await fetchRemote(wc);
+  } catch (error) {
+    if (isSlipwayError(error) && error.code === ErrorCode.Git) return error;
+    throw error;
+  }
+  if (!wc.hasRemote || !(await hasRef(git, `refs/remotes/${REMOTE}/${branch}`))) return undefined;
   if (!(await hasRef(git, "HEAD"))) {
     await git(["merge", "-q", "--ff-only", `${REMOTE}/${branch}`]);
-    return;
+    return undefined;
   }
   if ((await unpushedCommits(wc)).length === 0) {
     await git(["merge", "-q", "--ff-only", `${REMOTE}/${branch}`]);
-    return;
+    return undefined;
   }
   await rebaseOnRemote(wc);
+  return undefined;
 }
 
 export async function fetchRemote(wc: WorkingCopy): Promise<void> {
