@@ -223,7 +223,20 @@ const mainShape = {
       }
     })
     .optional(),
-  secrets: z.array(secretFile).optional(),
+  secrets: z
+    .array(secretFile)
+    .superRefine((files, ctx) => {
+      files.forEach((f, i) => {
+        const first = files.findIndex((g) => g.name === f.name);
+        if (first < i)
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "name"],
+            message: `secret \`${f.name}\` is already secrets[${first}]: one name, one Secret; give this one another name`,
+          });
+      });
+    })
+    .optional(),
   resources: resources.optional(),
   replicas: z.number().int().min(0).max(1000).optional(),
   autoscaling: z
@@ -273,6 +286,14 @@ const mainShape = {
       {
         message: "Recreate has no maxSurge or maxUnavailable; remove them or use RollingUpdate",
         path: ["strategy"],
+      },
+    )
+    .refine(
+      (r) => r.strategy === "Recreate" || !isZero(r.maxSurge ?? "25%") || !isZero(r.maxUnavailable ?? 0),
+      {
+        message:
+          "maxSurge and maxUnavailable may not both be 0 (maxUnavailable defaults to 0): no pod could be replaced, and the API server refuses it",
+        path: ["maxSurge"],
       },
     )
     .optional(),
@@ -443,6 +464,11 @@ function uniquePorts(
       }
     }
   });
+}
+
+/** `0`, `"0"` or `"0%"`: a rolling update step of nothing. */
+function isZero(value: number | string): boolean {
+  return value === 0 || /^0+%?$/.test(String(value));
 }
 
 /** Bytes of `text` in UTF-8, without encoding it. */

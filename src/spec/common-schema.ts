@@ -40,7 +40,16 @@ export const labelMap = z.record(
     .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "must be a valid label value"),
 );
 
-export const annotationMap = z.record(z.string(), z.string());
+/** Keys as the API server checks them (a DNS prefix and `/`, then a name part); values are free. */
+export const annotationMap = z.record(
+  z
+    .string()
+    .regex(
+      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+      "must be a valid annotation key (optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
+    ),
+  z.string(),
+);
 
 export const percentOrCount = z.union([
   z.number().int().min(0),
