@@ -180,6 +180,10 @@ export function jobContract(kind: DatabaseKind): void {
         releaseId: findRelease.release.id,
         targetName: "develop",
       });
+      assert.deepEqual(await store.listEvents({ after: 0, limit: 10 }), [], "numbered after commit only");
+      const numbered = await store.numberEvents();
+      assert.ok(numbered > 10);
+      assert.equal(await store.numberEvents(), 0, "each event is numbered once");
       const all = await store.listEvents({ after: 0, limit: 1000 });
       assert.deepEqual(
         all.map((e) => e.seq),

@@ -113,6 +113,7 @@ describe("GET /api/v1/events", () => {
   });
 
   test("Last-Event-ID resumes right after that event: nothing missed, nothing twice", async () => {
+    await store.numberEvents();
     const all = await store.listEvents({ after: 0, limit: 1000 });
     const mine = all.filter((e) => e.teamName === "payments");
     const from = mine[0]?.seq ?? 0;

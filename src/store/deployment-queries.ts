@@ -4,7 +4,7 @@ import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { getApp, getTarget } from "./app-queries.ts";
 import { appendAudit } from "./audit.ts";
 import { notFound, type StoreContext } from "./context.ts";
-import { appendEvent, lockEventSequence } from "./event-queries.ts";
+import { appendEvent, withEvents } from "./event-queries.ts";
 import { newId } from "./ids.ts";
 import { decodeCursor, toPage } from "./paging.ts";
 import { type NewDeploymentCause, recordCause } from "./promotion-queries.ts";
@@ -77,76 +77,77 @@ export async function startDeployment(
   const target = await getTarget(ctx, input.targetName);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.transaction().execute(async (trx) => {
-        await lockEventSequence(trx, ctx);
-        const now = ctx.now();
-        const previous = await trx
-          .selectFrom("deployments")
-          .select(["id", "sequence", "status"])
-          .where("appId", "=", app.id)
-          .where("targetId", "=", target.id)
-          .orderBy("sequence", "desc")
-          .limit(1)
-          .executeTakeFirst();
-        const deployment: Deployment = deploymentSchema.parse({
-          id: newId("dep"),
-          appName: app.name,
-          targetName: target.name,
-          releaseId: release.id,
-          sequence: (previous?.sequence ?? 0) + 1,
-          status: DeploymentStatus.Pending,
-          createdBy: actor.subject,
-          startedAt: now,
-          availableAt: null,
-          updatedAt: now,
-        });
-        // The unique (app, target, sequence) key makes a concurrent writer that read the same
-        // previous deployment fail here; it rolls back and retries on top of ours.
-        const { appName: _a, targetName: _t, ...columns } = deployment;
-        await trx
-          .insertInto("deployments")
-          .values({ ...columns, appId: app.id, targetId: target.id })
-          .execute();
-        if (input.cause !== undefined) {
-          await recordCause(trx, { appId: app.id, targetId: target.id }, deployment, input.cause);
-        }
-        if (input.job === true) {
+      return await ctx.db.transaction().execute((trx) =>
+        withEvents(trx, async () => {
+          const now = ctx.now();
+          const previous = await trx
+            .selectFrom("deployments")
+            .select(["id", "sequence", "status"])
+            .where("appId", "=", app.id)
+            .where("targetId", "=", target.id)
+            .orderBy("sequence", "desc")
+            .limit(1)
+            .executeTakeFirst();
+          const deployment: Deployment = deploymentSchema.parse({
+            id: newId("dep"),
+            appName: app.name,
+            targetName: target.name,
+            releaseId: release.id,
+            sequence: (previous?.sequence ?? 0) + 1,
+            status: DeploymentStatus.Pending,
+            createdBy: actor.subject,
+            startedAt: now,
+            availableAt: null,
+            updatedAt: now,
+          });
+          // The unique (app, target, sequence) key makes a concurrent writer that read the same
+          // previous deployment fail here; it rolls back and retries on top of ours.
+          const { appName: _a, targetName: _t, ...columns } = deployment;
           await trx
-            .insertInto("deploymentJobs")
-            .values({
-              deploymentId: deployment.id,
-              appId: app.id,
-              targetId: target.id,
-              state: "queued",
-              deadlineAt: null,
-              leaseOwner: null,
-              leaseExpiresAt: null,
-              fence: 0,
-              attempts: 0,
-              applyFence: null,
-              createdAt: now,
-              updatedAt: now,
-            })
+            .insertInto("deployments")
+            .values({ ...columns, appId: app.id, targetId: target.id })
             .execute();
-        }
-        await appendEvent(trx, {
-          deploymentId: deployment.id,
-          status: deployment.status,
-          message: input.job === true ? "queued" : "",
-          at: now,
-        });
-        await supersedeQueued(trx, app.id, target.id, deployment, now);
-        await appendAudit(trx, {
-          actor,
-          action: "deployment.start",
-          subject: `app/${app.name}/target/${target.name}/deployment/${deployment.id}`,
-          teamName: app.teamName,
-          before: previous ?? null,
-          after: deployment,
-          at: now,
-        });
-        return deployment;
-      });
+          if (input.cause !== undefined) {
+            await recordCause(trx, { appId: app.id, targetId: target.id }, deployment, input.cause);
+          }
+          if (input.job === true) {
+            await trx
+              .insertInto("deploymentJobs")
+              .values({
+                deploymentId: deployment.id,
+                appId: app.id,
+                targetId: target.id,
+                state: "queued",
+                deadlineAt: null,
+                leaseOwner: null,
+                leaseExpiresAt: null,
+                fence: 0,
+                attempts: 0,
+                applyFence: null,
+                createdAt: now,
+                updatedAt: now,
+              })
+              .execute();
+          }
+          appendEvent(trx, {
+            deploymentId: deployment.id,
+            status: deployment.status,
+            message: input.job === true ? "queued" : "",
+            at: now,
+          });
+          await supersedeQueued(trx, app.id, target.id, deployment, now);
+          await appendAudit(trx, {
+            actor,
+            action: "deployment.start",
+            subject: `app/${app.name}/target/${target.name}/deployment/${deployment.id}`,
+            teamName: app.teamName,
+            before: previous ?? null,
+            after: deployment,
+            at: now,
+          });
+          return deployment;
+        }),
+      );
     } catch (error) {
       if (!ctx.isUniqueViolation(error) || attempt >= maxAttempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
@@ -193,7 +194,7 @@ async function supersedeQueued(
       .where("status", "=", DeploymentStatus.Pending)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue;
-    await appendEvent(trx, {
+    appendEvent(trx, {
       deploymentId: candidate.id,
       status: DeploymentStatus.Superseded,
       message: `superseded by ${newer.id} (#${newer.sequence}) before it started`,
@@ -230,26 +231,27 @@ export async function recordDeploymentStatus(
 ): Promise<Deployment> {
   const current = await getDeployment(ctx, input.deploymentId);
   const { teamName } = await getApp(ctx, current.appName);
-  return ctx.db.transaction().execute(async (trx) => {
-    await lockEventSequence(trx, ctx);
-    const job = await trx
-      .selectFrom("deploymentJobs")
-      .select("state")
-      .where("deploymentId", "=", input.deploymentId)
-      .executeTakeFirst();
-    if (job !== undefined && job.state !== "done") {
-      throw new SlipwayError(
-        ErrorCode.Conflict,
-        `deployment ${input.deploymentId} is being run by the server's engine, which records its status itself: follow it with \`slipway deployments watch ${input.deploymentId}\``,
-        { details: { deployment: input.deploymentId } },
-      );
-    }
-    return changeStatus(trx, ctx, { actor, teamName, ...input });
-  });
+  return ctx.db.transaction().execute((trx) =>
+    withEvents(trx, async () => {
+      const job = await trx
+        .selectFrom("deploymentJobs")
+        .select("state")
+        .where("deploymentId", "=", input.deploymentId)
+        .executeTakeFirst();
+      if (job !== undefined && job.state !== "done") {
+        throw new SlipwayError(
+          ErrorCode.Conflict,
+          `deployment ${input.deploymentId} is being run by the server's engine, which records its status itself: follow it with \`slipway deployments watch ${input.deploymentId}\``,
+          { details: { deployment: input.deploymentId } },
+        );
+      }
+      return changeStatus(trx, ctx, { actor, teamName, ...input });
+    }),
+  );
 }
 
 /**
- * Moves one deployment inside the caller's transaction (which has taken the event sequence lock):
+ * Moves one deployment inside the caller's transaction (inside `withEvents`):
  * checks the transition, writes the row under a guard on the status it read, appends the event
  * and the audit row. A deployment that becomes available supersedes the older ones of its app and
  * target that no job is running (the one it replaces on the target).
@@ -290,7 +292,7 @@ export async function changeStatus(
       details: { deployment: before.id },
     });
   }
-  await appendEvent(trx, { deploymentId: before.id, status: input.status, message: input.message, at: now });
+  appendEvent(trx, { deploymentId: before.id, status: input.status, message: input.message, at: now });
   const after: Deployment = { ...before, status: input.status, availableAt, updatedAt: now };
   await appendAudit(trx, {
     actor: input.actor,
@@ -330,7 +332,7 @@ async function supersedeReplaced(trx: Transaction<Tables>, newer: Deployment, no
       .where("status", "=", row.status)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue;
-    await appendEvent(trx, {
+    appendEvent(trx, {
       deploymentId: row.id,
       status: DeploymentStatus.Superseded,
       message: `replaced by ${newer.id} (#${newer.sequence})`,
@@ -376,7 +378,7 @@ export async function deploymentEvents(
     .selectFrom("deploymentEvents")
     .select(["seq", "deploymentId", "status", "message", "at"])
     .where("deploymentId", "=", deploymentId)
-    .orderBy("seq")
+    .orderBy("id")
     .execute();
   return rows.map((r) => deploymentEventSchema.parse(r));
 }

@@ -1,7 +1,7 @@
 /**
  * Migration 8: what the deployment engine needs (ADR 0010). Jobs with expiring leases and a
- * fencing token, and one store-wide sequence of deployment events in commit order, so that an
- * event stream resumed from a number never misses an event committed after it.
+ * fencing token, and one store-wide numbering of deployment events, given after they commit, so
+ * that an event stream resumed from a number never misses an event committed after it.
  */
 import { sql, type Transaction } from "kysely";
 import type { Dialect, Migration } from "./migrations.ts";
@@ -38,10 +38,8 @@ export const jobsMigration: Migration = {
       .addColumn("name", "text", (c) => c.primaryKey())
       .addColumn("value", "integer", (c) => c.notNull())
       .execute();
-    await db.schema
-      .alterTable("deployment_events")
-      .addColumn("seq", "integer", (c) => c.notNull().defaultTo(0))
-      .execute();
+    // Null until numbered (`event-queries.ts`): numbers are given to committed events only.
+    await db.schema.alterTable("deployment_events").addColumn("seq", "integer").execute();
     // Events written before this migration get numbers in the order they were written (their ids
     // sort by time); a per-row loop because SQLite and PostgreSQL spell UPDATE … FROM differently.
     const old = await db.selectFrom("deploymentEvents").select("id").orderBy("id").execute();
@@ -56,6 +54,13 @@ export const jobsMigration: Migration = {
       .on("deployment_events")
       .column("seq")
       .unique()
+      .execute();
+    // What the numbering looks for: the few events not numbered yet.
+    await db.schema
+      .createIndex("deployment_events_unnumbered")
+      .on("deployment_events")
+      .column("id")
+      .where(sql.ref("seq"), "is", null)
       .execute();
     if (dialect === "postgres") {
       for (const table of ["deployment_jobs", "counters"]) {

@@ -12,7 +12,7 @@ import type { Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { StoreContext } from "./context.ts";
 import { changeStatus, finalStatuses, readDeployment } from "./deployment-queries.ts";
-import { appendEvent, lockEventSequence } from "./event-queries.ts";
+import { appendEvent, withEvents } from "./event-queries.ts";
 import { type ClaimedJob, type Deployment, type DeploymentStatus, type Job, jobSchema } from "./records.ts";
 import type { Actor } from "./store.ts";
 import type { Tables } from "./tables.ts";
@@ -56,84 +56,85 @@ function later(now: string, ms: number): string {
  * A taken-over job already past its deadline is failed here instead of run again.
  */
 export async function claimJobs(ctx: StoreContext, request: ClaimRequest): Promise<readonly ClaimedJob[]> {
-  return ctx.db.transaction().execute(async (trx) => {
-    await lockEventSequence(trx, ctx);
-    const now = ctx.now();
-    let query = trx
-      .selectFrom("deploymentJobs as j")
-      .select(jobColumns.map((c) => `j.${c}` as const))
-      .where((eb) =>
-        eb.or([
-          eb.and([
-            eb("j.state", "=", "queued"),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom("deploymentJobs as r")
-                  .select("r.deploymentId")
-                  .whereRef("r.appId", "=", "j.appId")
-                  .whereRef("r.targetId", "=", "j.targetId")
-                  .where("r.state", "=", "running"),
+  return ctx.db.transaction().execute((trx) =>
+    withEvents(trx, async () => {
+      const now = ctx.now();
+      let query = trx
+        .selectFrom("deploymentJobs as j")
+        .select(jobColumns.map((c) => `j.${c}` as const))
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb("j.state", "=", "queued"),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom("deploymentJobs as r")
+                    .select("r.deploymentId")
+                    .whereRef("r.appId", "=", "j.appId")
+                    .whereRef("r.targetId", "=", "j.targetId")
+                    .where("r.state", "=", "running"),
+                ),
               ),
-            ),
+            ]),
+            eb.and([eb("j.state", "=", "running"), eb("j.leaseExpiresAt", "<", now)]),
           ]),
-          eb.and([eb("j.state", "=", "running"), eb("j.leaseExpiresAt", "<", now)]),
-        ]),
-      )
-      .orderBy("j.deploymentId")
-      .limit(request.limit);
-    if (ctx.dialect === "postgres") query = query.forUpdate().skipLocked();
-    const candidates = (await query.execute()).map((row) => jobSchema.parse(row));
-    const claimed: ClaimedJob[] = [];
-    for (const job of candidates) {
-      const deadlineAt = job.deadlineAt ?? later(now, request.timeoutMs);
-      const takenOverFrom = job.state === "running" ? job.leaseOwner : null;
-      if (job.state === "running" && deadlineAt <= now) {
-        await finishExpired(trx, ctx, job, now);
-        continue;
-      }
-      const fence = job.fence + 1;
-      const result = await trx
-        .updateTable("deploymentJobs")
-        .set({
-          state: "running",
+        )
+        .orderBy("j.deploymentId")
+        .limit(request.limit);
+      if (ctx.dialect === "postgres") query = query.forUpdate().skipLocked();
+      const candidates = (await query.execute()).map((row) => jobSchema.parse(row));
+      const claimed: ClaimedJob[] = [];
+      for (const job of candidates) {
+        const deadlineAt = job.deadlineAt ?? later(now, request.timeoutMs);
+        const takenOverFrom = job.state === "running" ? job.leaseOwner : null;
+        if (job.state === "running" && deadlineAt <= now) {
+          await finishExpired(trx, ctx, job, now);
+          continue;
+        }
+        const fence = job.fence + 1;
+        const result = await trx
+          .updateTable("deploymentJobs")
+          .set({
+            state: "running",
+            deadlineAt,
+            leaseOwner: request.owner,
+            leaseExpiresAt: later(now, request.leaseMs),
+            fence,
+            attempts: job.attempts + 1,
+            updatedAt: now,
+          })
+          .where("deploymentId", "=", job.deploymentId)
+          .where("fence", "=", job.fence)
+          .where("state", "=", job.state)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) continue;
+        if (takenOverFrom !== null) {
+          const status = await currentStatus(trx, job.deploymentId);
+          appendEvent(trx, {
+            deploymentId: job.deploymentId,
+            status,
+            message: `taken over by ${request.owner}: the lease of ${takenOverFrom} ended at ${job.leaseExpiresAt} (stopped or gave it back)`,
+            at: now,
+          });
+        }
+        claimed.push({
+          job: {
+            ...job,
+            state: "running",
+            deadlineAt,
+            leaseOwner: request.owner,
+            leaseExpiresAt: later(now, request.leaseMs),
+            fence,
+            attempts: job.attempts + 1,
+          },
           deadlineAt,
-          leaseOwner: request.owner,
-          leaseExpiresAt: later(now, request.leaseMs),
-          fence,
-          attempts: job.attempts + 1,
-          updatedAt: now,
-        })
-        .where("deploymentId", "=", job.deploymentId)
-        .where("fence", "=", job.fence)
-        .where("state", "=", job.state)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) continue;
-      if (takenOverFrom !== null) {
-        const status = await currentStatus(trx, job.deploymentId);
-        await appendEvent(trx, {
-          deploymentId: job.deploymentId,
-          status,
-          message: `taken over by ${request.owner}: the lease of ${takenOverFrom} ended at ${job.leaseExpiresAt} (stopped or gave it back)`,
-          at: now,
+          takenOverFrom,
         });
       }
-      claimed.push({
-        job: {
-          ...job,
-          state: "running",
-          deadlineAt,
-          leaseOwner: request.owner,
-          leaseExpiresAt: later(now, request.leaseMs),
-          fence,
-          attempts: job.attempts + 1,
-        },
-        deadlineAt,
-        takenOverFrom,
-      });
-    }
-    return claimed;
-  });
+      return claimed;
+    }),
+  );
 }
 
 async function currentStatus(trx: Transaction<Tables>, deploymentId: string): Promise<DeploymentStatus> {
@@ -203,57 +204,58 @@ export async function recordJobStatus(
   ctx: StoreContext,
   input: JobWrite & { readonly status: DeploymentStatus; readonly message: string; readonly leaseMs: number },
 ): Promise<Deployment> {
-  return ctx.db.transaction().execute(async (trx) => {
-    await lockEventSequence(trx, ctx);
-    const now = ctx.now();
-    const job = await trx
-      .selectFrom("deploymentJobs")
-      .select(jobColumns)
-      .where("deploymentId", "=", input.deploymentId)
-      .executeTakeFirst();
-    if (
-      job === undefined ||
-      job.fence !== input.fence ||
-      job.leaseOwner !== input.owner ||
-      job.state !== "running" ||
-      (job.leaseExpiresAt !== null && job.leaseExpiresAt <= now)
-    ) {
-      throw new SlipwayError(
-        ErrorCode.Conflict,
-        `deployment ${input.deploymentId}: this replica's claim (fence ${input.fence}) no longer holds the job`,
-        { details: { deployment: input.deploymentId, lost: true } },
-      );
-    }
-    const finishes =
-      input.status === "available" || (finalStatuses as readonly string[]).includes(input.status);
-    await trx
-      .updateTable("deploymentJobs")
-      .set({
-        ...(finishes
-          ? { state: "done", leaseOwner: null, leaseExpiresAt: null }
-          : { leaseExpiresAt: later(now, input.leaseMs) }),
-        ...(input.status === "applying" ? { applyFence: input.fence } : {}),
-        updatedAt: now,
-      })
-      .where("deploymentId", "=", input.deploymentId)
-      .where("fence", "=", input.fence)
-      .execute();
-    const team = await teamOf(trx, input.deploymentId);
-    const status = await currentStatus(trx, input.deploymentId);
-    // A successor resuming at the status it found (an apply recorded by its predecessor, say)
-    // notes it without moving the row; every other call is a transition the table allows.
-    if (status === input.status && status !== "progressing") {
-      await appendEvent(trx, { deploymentId: input.deploymentId, status, message: input.message, at: now });
-      return readDeployment(trx, input.deploymentId);
-    }
-    return changeStatus(trx, ctx, {
-      actor: engineActor,
-      teamName: team,
-      deploymentId: input.deploymentId,
-      status: input.status,
-      message: input.message,
-    });
-  });
+  return ctx.db.transaction().execute((trx) =>
+    withEvents(trx, async () => {
+      const now = ctx.now();
+      const job = await trx
+        .selectFrom("deploymentJobs")
+        .select(jobColumns)
+        .where("deploymentId", "=", input.deploymentId)
+        .executeTakeFirst();
+      if (
+        job === undefined ||
+        job.fence !== input.fence ||
+        job.leaseOwner !== input.owner ||
+        job.state !== "running" ||
+        (job.leaseExpiresAt !== null && job.leaseExpiresAt <= now)
+      ) {
+        throw new SlipwayError(
+          ErrorCode.Conflict,
+          `deployment ${input.deploymentId}: this replica's claim (fence ${input.fence}) no longer holds the job`,
+          { details: { deployment: input.deploymentId, lost: true } },
+        );
+      }
+      const finishes =
+        input.status === "available" || (finalStatuses as readonly string[]).includes(input.status);
+      await trx
+        .updateTable("deploymentJobs")
+        .set({
+          ...(finishes
+            ? { state: "done", leaseOwner: null, leaseExpiresAt: null }
+            : { leaseExpiresAt: later(now, input.leaseMs) }),
+          ...(input.status === "applying" ? { applyFence: input.fence } : {}),
+          updatedAt: now,
+        })
+        .where("deploymentId", "=", input.deploymentId)
+        .where("fence", "=", input.fence)
+        .execute();
+      const team = await teamOf(trx, input.deploymentId);
+      const status = await currentStatus(trx, input.deploymentId);
+      // A successor resuming at the status it found (an apply recorded by its predecessor, say)
+      // notes it without moving the row; every other call is a transition the table allows.
+      if (status === input.status && status !== "progressing") {
+        appendEvent(trx, { deploymentId: input.deploymentId, status, message: input.message, at: now });
+        return readDeployment(trx, input.deploymentId);
+      }
+      return changeStatus(trx, ctx, {
+        actor: engineActor,
+        teamName: team,
+        deploymentId: input.deploymentId,
+        status: input.status,
+        message: input.message,
+      });
+    }),
+  );
 }
 
 /** Gives a job back at once (a replica shutting down cleanly): another claims it without waiting. */

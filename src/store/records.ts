@@ -165,8 +165,11 @@ export const deploymentSchema = z.object({
 export type Deployment = z.infer<typeof deploymentSchema>;
 
 export const deploymentEventSchema = z.object({
-  /** Position in the store's one event sequence: gap-free and in commit order (resumable streams). */
-  seq: z.number().int().positive(),
+  /**
+   * Position in the store's one event numbering, given after commit (`event-queries.ts`); null
+   * until then. Streams resume from it.
+   */
+  seq: z.number().int().positive().nullable(),
   deploymentId: z.string(),
   status: deploymentStatusSchema,
   message: z.string(),
@@ -176,6 +179,7 @@ export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
 
 /** A deployment event with what a stream needs to scope and show it (`GET /api/v1/events`). */
 export const statusEventSchema = deploymentEventSchema.extend({
+  seq: z.number().int().positive(),
   appName: nameSchema,
   targetName: nameSchema,
   teamName: nameSchema,

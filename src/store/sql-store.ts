@@ -128,6 +128,7 @@ export class SqlStore implements Store {
     jobs.recordJobStatus(this.#ctx, input);
   releaseJob = (input: JobWrite) => jobs.releaseJob(this.#ctx, input);
   getJob = (deploymentId: string) => jobs.getJob(this.#ctx, deploymentId);
+  numberEvents = () => events.numberEvents(this.#ctx);
   listEvents = (filter: EventFilter) => events.listEvents(this.#ctx, filter);
   lastEventSeq = () => events.lastEventSeq(this.#ctx);
   recordApproval = (actor: Actor, input: { releaseId: string; targetName: string }) =>

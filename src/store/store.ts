@@ -194,7 +194,12 @@ export interface Store {
   ): Promise<Deployment>;
   releaseJob(input: JobWrite): Promise<void>;
   getJob(deploymentId: string): Promise<Job | undefined>;
-  /** Deployment events in the store-wide sequence, oldest first. */
+  /**
+   * Numbers the committed deployment events that have none yet (after every earlier number);
+   * returns how many. Event streams call it before they read.
+   */
+  numberEvents(): Promise<number>;
+  /** Numbered deployment events, oldest first. */
   listEvents(filter: EventFilter): Promise<readonly StatusEvent[]>;
   /** The newest event's number; 0 when there is none. */
   lastEventSeq(): Promise<number>;

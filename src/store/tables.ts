@@ -65,8 +65,8 @@ export interface Tables {
     status: string;
     message: string;
     at: string;
-    /** Migration 8: the event's place in the one store-wide sequence (commit order). */
-    seq: number;
+    /** Migration 8: the event's place in the one store-wide numbering; null until numbered. */
+    seq: number | null;
   };
   /** Migration 8: named counters; `events` numbers deployment events in commit order. */
   counters: { name: string; value: number };

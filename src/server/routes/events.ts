@@ -8,8 +8,8 @@
  * starting point the stream begins now; with `deployment=<id>` it begins with that deployment's
  * whole history, which is what `slipway deployments watch` shows.
  *
- * One poller per server reads the newest event number (served from the read cache until the state
- * version moves), and wakes the streams waiting past it; each stream then reads its own page.
+ * One poller per server numbers newly committed events (`numberEvents`), reads the newest number
+ * and wakes the streams waiting past it; each stream then reads its own page.
  */
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -68,6 +68,7 @@ export function mountEvents(app: Hono, deps: EventStreamDeps): void {
       const { teamName } = await deps.store.getApp(deployment.appName);
       if (teams !== undefined && !teams.includes(teamName)) throw notFound("deployment", query.deployment);
     }
+    await deps.store.numberEvents();
     let cursor =
       lastEventId !== undefined
         ? Number(lastEventId.trim())
@@ -172,6 +173,8 @@ class EventHub {
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(async () => {
       try {
+        // Events get their numbers once committed; numbering is cheap when there is nothing new.
+        await this.#store.numberEvents();
         const newest = await this.#store.lastEventSeq();
         for (const waiter of [...this.#waiters]) if (waiter.after < newest) waiter.wake();
       } catch {
