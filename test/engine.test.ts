@@ -220,6 +220,49 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       }
     });
 
+    test("a database restart under a running job: the job waits it out and ends available, run once", async () => {
+      let down = false;
+      // The database away for a moment, as during a PostgreSQL restart: every call fails.
+      const restarting = new Proxy(store, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) =>
+            down
+              ? Promise.reject(
+                  Object.assign(new Error("Connection terminated unexpectedly"), { code: "57P01" }),
+                )
+              : (value as (...a: unknown[]) => unknown).apply(target, args);
+        },
+      });
+      let runs = 0;
+      const engine = new Engine({
+        store: restarting,
+        executor: walking(async () => {
+          runs++;
+          down = true;
+          setTimeout(() => {
+            down = false;
+          }, 400);
+        }),
+        pollMs: 20,
+        leaseMs: 2_000,
+        log: quiet,
+      });
+      engine.start();
+      try {
+        const d = await enqueue("develop");
+        await until("available", async () => (await statusOf(d.id)) === "available");
+        assert.equal(runs, 1);
+        assert.deepEqual(
+          (await store.deploymentEvents(d.id)).map((e) => e.status),
+          ["pending", "rendering", "applying", "progressing", "available"],
+        );
+      } finally {
+        await engine.stop();
+      }
+    });
+
     test("an executor's error is the deployment's failure, with its message", async () => {
       const engine = new Engine({
         store,

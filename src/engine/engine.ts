@@ -15,7 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { isSlipwayError } from "../core/errors.ts";
+import { ErrorCode, isSlipwayError } from "../core/errors.ts";
 import type { ClaimedJob, Deployment, DeploymentStatus } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import type { EngineJob, Executor, Outcome, Stage } from "./executor.ts";
@@ -219,18 +219,41 @@ export class Engine {
     });
     stopped.catch(() => {});
 
+    /**
+     * A status write under this claim. While the database is away it is tried again, for as long
+     * as the claim may still hold: the lease watchdog above ends that, and the job is then resumed
+     * from the store by whoever claims it next (a database restart is not the deployment's failure).
+     */
+    const persist = async (status: DeploymentStatus, message: string): Promise<Deployment> => {
+      for (let attempt = 0; ; attempt++) {
+        const stop = signal.reason;
+        if (signal.aborted && stop instanceof Stop && stop.kind !== "deadline") throw stop;
+        try {
+          const written = await this.#store.recordJobStatus({
+            ...write,
+            status,
+            message,
+            leaseMs: this.#leaseMs,
+          });
+          confirmedAt = performance.now();
+          return written;
+        } catch (error) {
+          if (isSlipwayError(error) && error.code !== ErrorCode.Unavailable) throw error;
+          if (attempt === 0) {
+            this.#log(
+              `engine: ${job.deploymentId}: the database did not take "${status}" (${describe(error)}); trying again while the lease holds`,
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    };
     const record = async (stage: Stage, message: string) => {
       if (signal.aborted) throw signal.reason;
       // Resumed behind a predecessor: a stage it already reached is noted, not moved back to.
       const status = order[stage] < order[last.status] ? last.status : stage;
       const note = status === stage ? message : `${message} (resumed; still ${status})`;
-      deployment = await this.#store.recordJobStatus({
-        ...write,
-        status,
-        message: note,
-        leaseMs: this.#leaseMs,
-      });
-      confirmedAt = performance.now();
+      deployment = await persist(status, note);
       last = { status: deployment.status, message };
     };
     const engineJob: EngineJob = {
@@ -241,32 +264,54 @@ export class Engine {
       record,
     };
 
+    const finish = () => {
+      clearInterval(renew);
+      clearTimeout(deadline);
+      if (!signal.aborted) controller.abort(new Stop("shutdown", "finished"));
+    };
     let outcome: Outcome;
     try {
       outcome = await Promise.race([this.#executor(engineJob, signal), stopped]);
     } catch (error) {
       const reason = signal.aborted ? signal.reason : error;
       if (reason instanceof Stop && reason.kind !== "deadline") {
+        finish();
         if (reason.kind === "shutdown") await this.#store.releaseJob(write).catch(() => {});
         this.#log(`engine: stopped working on ${job.deploymentId}: ${reason.message}`);
         return;
       }
-      outcome = { status: "failed", message: this.#failure(reason, last, job.applyFence !== null) };
-    } finally {
-      clearInterval(renew);
-      clearTimeout(deadline);
-    }
-    controller.abort(new Stop("shutdown", "finished"));
-    try {
-      await this.#store.recordJobStatus({ ...write, ...outcome, leaseMs: this.#leaseMs });
-    } catch (error) {
-      if (isSlipwayError(error) && error.details.lost === true) {
+      if (!(reason instanceof Stop) && (await this.#databaseAway())) {
+        // What failed may be the database, not the deployment: the next claim resumes it.
+        finish();
         this.#log(
-          `engine: ${job.deploymentId} ended as ${outcome.status} here, but another replica holds it now`,
+          `engine: ${job.deploymentId}: the database is away (${describe(reason)}); the job resumes once it is back`,
+        );
+        return;
+      }
+      outcome = { status: "failed", message: this.#failure(reason, last, job.applyFence !== null) };
+    }
+    clearTimeout(deadline);
+    try {
+      await persist(outcome.status, outcome.message);
+    } catch (error) {
+      if ((isSlipwayError(error) && error.details.lost === true) || error instanceof Stop) {
+        this.#log(
+          `engine: ${job.deploymentId} ended as ${outcome.status} here, but this replica no longer holds it`,
         );
         return;
       }
       throw error;
+    } finally {
+      finish();
+    }
+  }
+
+  async #databaseAway(): Promise<boolean> {
+    try {
+      await this.#store.ping();
+      return false;
+    } catch {
+      return true;
     }
   }
 
