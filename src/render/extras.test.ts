@@ -210,6 +210,7 @@ test("strategic merge: ports by containerPort in a container and by port in a Se
     "other lists replace",
   );
   assert.deepEqual(strategicMerge({ a: 1, b: 2 }, { a: null }), { b: 2 });
+  assert.deepEqual(strategicMerge({ constructor: [1] }, { constructor: [2] }), { constructor: [2] });
 });
 
 test("a JSON patch applies in order; a failing operation is reported at its own line", () => {

@@ -69,7 +69,7 @@ function mergeKeyFor(field: string, target: unknown[], patch: unknown[]): string
     const items = [...target, ...patch].filter(isPlainMap);
     return items.some((i) => "containerPort" in i) ? "containerPort" : "port";
   }
-  return MERGE_KEYS[field];
+  return Object.hasOwn(MERGE_KEYS, field) ? MERGE_KEYS[field] : undefined;
 }
 
 function mergeList(target: unknown[], patch: unknown[], key: string): unknown[] {

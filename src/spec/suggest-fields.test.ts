@@ -100,6 +100,7 @@ const cases: [name: string, body: string, path: string, hint: RegExp][] = [
     /env is a map of NAME: value here, not Kubernetes' list: \{ A: "b", P: \{ configMap: c, key: k \} \}/,
   ],
   ["a misspelling still gets did-you-mean", "replcas: 3\n", "replcas", /did you mean `replicas`\?/],
+  ["a key named like an object's own property", "toString: 1\n", "toString", /Slipway has no `toString`/],
 ];
 
 for (const [name, body, path, hint] of cases) {

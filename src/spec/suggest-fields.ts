@@ -156,7 +156,8 @@ export interface FieldHintOptions {
 export function fieldHint(key: string, path: FieldPath, options: FieldHintOptions): string {
   if (key === "valueFrom") return valueFromHint(options.value);
   const under = lastField(path);
-  const rename = RENAMES[key]?.find((r) => r.under === "*" || r.under === under);
+  const renames = Object.hasOwn(RENAMES, key) ? RENAMES[key] : undefined;
+  const rename = renames?.find((r) => r.under === "*" || r.under === under);
   if (rename) return rename.hint;
   const guess = closest(key, options.allowed);
   if (guess) return `did you mean \`${guess}\`?`;
