@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { ErrorBody } from "../api/resources.ts";
 import { ErrorCode, httpStatusFor, isSlipwayError, SlipwayError } from "../core/errors.ts";
+import { databaseUnavailable } from "../store/pg-client.ts";
 
 export interface Logger {
   error(message: string): void;
@@ -23,6 +24,21 @@ export function errorResponse(error: unknown, logger: Logger): Response {
       },
     };
     return Response.json(body, { status: httpStatusFor(error.code) });
+  }
+  const down = databaseUnavailable(error);
+  if (down !== undefined) {
+    // Not the request's fault, nor a bug: the database is away (restarting, failing over).
+    logger.error(`database unavailable: ${down}`);
+    const body: ErrorBody = {
+      error: {
+        code: ErrorCode.Unavailable,
+        message:
+          "the server's database is unavailable right now (it may be restarting), so the request could not be completed. " +
+          "Retry in a few seconds: the server reconnects by itself.",
+        details: { database: down },
+      },
+    };
+    return Response.json(body, { status: 503, headers: { "retry-after": "2" } });
   }
   logger.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   const body: ErrorBody = {
