@@ -133,7 +133,7 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       assert.equal(gated.status, 409);
       assert.match(
         gated.body.error.message,
-        /held by its gates:\n {2}approvals: waiting — 0 of 1 approval for staging; needs 1 more from a releaser of team payments other than test:admin/,
+        /held by its gates: approvals waiting — 0 of 1 approval for staging; needs 1 more from a releaser of team payments other than test:admin/,
       );
       assert.equal(
         gated.body.error.details.gates.find((g: { gate: string }) => g.gate === "approvals").state,

@@ -213,7 +213,7 @@ export function gatesRefusal(app: string, to: string, report: GateReport): Slipw
   const open = report.gates.filter((g) => g.state !== "pass");
   return new SlipwayError(
     ErrorCode.Conflict,
-    `promotion of ${app} to ${to} is held by its gates:\n${open.map((g) => `  ${g.gate}: ${g.state} — ${g.reason}`).join("\n")}`,
+    `promotion of ${app} to ${to} is held by its gates: ${open.map((g) => `${g.gate} ${g.state} — ${g.reason}`).join("; ")}`,
     { details: { app, to, state: report.state, gates: report.gates } },
   );
 }

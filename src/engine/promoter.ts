@@ -12,7 +12,7 @@
  * there, people decide (a loop of failing promotions helps nobody).
  */
 import { ErrorCode, isSlipwayError } from "../core/errors.ts";
-import { allChannelSettings } from "../delivery/promotion.ts";
+import { allChannelSettings, channelSettings, channelState } from "../delivery/promotion.ts";
 import { channelDeployments, evaluatePromotion, type PromotionContext } from "../delivery/promotion-facts.ts";
 import type { LoadedPlatform } from "../spec/parse.ts";
 import type { Actor, Store } from "../store/store.ts";
@@ -23,7 +23,7 @@ export interface PromoterOptions {
   readonly platform: () => LoadedPlatform;
   /** How often to read new events (default 500 ms). */
   readonly pollMs?: number;
-  /** How often to look at every app's automatic channels (default 30 s). */
+  /** How often to look at every app's automatic channels (default 5 s; two reads per app and channel). */
   readonly sweepMs?: number;
   readonly log: (line: string) => void;
 }
@@ -88,7 +88,7 @@ export class Promoter {
       }
       if (events.length < 500) break;
     }
-    if (Date.now() - this.#lastSweep >= (this.#options.sweepMs ?? 30_000)) {
+    if (Date.now() - this.#lastSweep >= (this.#options.sweepMs ?? 5_000)) {
       this.#lastSweep = Date.now();
       for await (const app of allApps(store)) for (const c of auto) wanted.add(`${app}\n${c.name}`);
     }
@@ -110,11 +110,20 @@ export class Promoter {
       now: new Date(),
     };
     try {
+      // Cheap checks first: most passes find nothing new, and the gates render the release.
+      const from = channelSettings(ctx.channels, to).previous;
+      if (from === undefined) return false;
+      const [source, destination] = await Promise.all([
+        channelDeployments(store, app, from),
+        channelDeployments(store, app, to),
+      ]);
+      const live = channelState(source).live;
+      if (live === undefined || channelState(destination).underWay !== undefined) return false;
+      if (destination.some((d) => d.releaseId === live.releaseId)) return false;
       const evaluation = await evaluatePromotion(ctx, { app, to });
       const { candidate, release, report } = evaluation;
       if (candidate.underWay !== undefined || report.state !== "pass") return false;
-      const before = await channelDeployments(store, app, to);
-      if (before.some((d) => d.releaseId === release.id)) return false;
+      if (release.id !== live.releaseId) return false;
       const deployment = await store.enqueueDeployment(promoterActor, {
         releaseId: release.id,
         targetName: to,
