@@ -60,7 +60,51 @@ export function generatedAppYaml(index: number): string {
     stable: { replicas: replicas + 1, resources: { limits: { memory: "2Gi" } } },
     preview: { replicas: 1, autoscaling: null },
   };
+  workloadParts(spec, index, r);
   return stringify(spec);
+}
+
+/** Processes, CronJobs and deploy-time Jobs (drawn last, so the fields above stay as they were). */
+function workloadParts(spec: Record<string, unknown>, index: number, r: () => number): void {
+  const processes: Record<string, unknown> = {};
+  if (r() < 0.35) {
+    processes.worker = {
+      command: ["/app/worker", "--queue", `q-${index % 7}`],
+      replicas: 1 + Math.floor(r() * 3),
+      env: { WORKER_CONCURRENCY: String(1 + (index % 8)) },
+    };
+  }
+  if (spec.ports !== undefined && r() < 0.25) {
+    processes.streaming = {
+      command: ["/app/stream"],
+      ports: [{ name: "ws", port: 9100 }],
+      health: { readiness: { tcp: { port: "ws" } } },
+    };
+    const routes = spec.routes as Record<string, unknown>[] | undefined;
+    if (routes) routes.push({ paths: ["/stream"], process: "streaming", port: "ws" });
+  }
+  if (r() < 0.1) {
+    processes.state = {
+      kind: "stateful",
+      command: ["/app/state"],
+      volumeClaims: [{ name: "data", mountPath: "/var/lib/state", size: "1Gi" }],
+    };
+  }
+  if (Object.keys(processes).length > 0) spec.processes = processes;
+  if (r() < 0.3) {
+    spec.cronJobs = {
+      nightly: {
+        schedule: `${index % 60} ${index % 24} * * *`,
+        timeZone: "Europe/Berlin",
+        command: ["/app/report"],
+        history: { successful: 3, failed: 1 },
+      },
+    };
+  }
+  const jobs: Record<string, unknown> = {};
+  if (r() < 0.25) jobs.migrate = { when: "pre-deploy", command: ["/app/migrate"], timeoutSeconds: 300 };
+  if (r() < 0.15) jobs.notify = { when: "post-deploy", command: ["/app/notify"] };
+  if (Object.keys(jobs).length > 0) spec.jobs = jobs;
 }
 
 /** A tiny seeded PRNG so generated apps are the same on every run. */

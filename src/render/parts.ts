@@ -83,6 +83,11 @@ export function partContext(
   }
   const env = { ...ctx.spec.env, ...(fields.env as Record<string, string> | undefined) };
   if (Object.keys(env).length > 0) spec.env = env;
+  // The app's metrics port is the main process's: a part scrapes only a port of its own by that name.
+  const metrics = spec.metrics as { port?: string | number } | undefined;
+  const ownPorts = (fields.ports ?? []) as { name: string; port: number }[];
+  if (metrics && !ownPorts.some((p) => p.name === metrics.port || p.port === metrics.port))
+    delete spec.metrics;
   // Routes that reach this process open its NetworkPolicy to the ingress controller.
   const routes = (ctx.spec.routes ?? []).filter((r) => r.process === part);
   if (routes.length > 0) spec.routes = routes;
