@@ -1,7 +1,8 @@
 /**
  * The benchmark's workload: N generated apps rendered by Slipway's own renderer for one channel,
  * each 10 objects (Deployment, Service, Ingress, HPA, PDB, NetworkPolicy, ServiceAccount, two
- * ConfigMaps, Secret). Secrets get generated values, standing in for the materialized SOPS values
+ * ConfigMaps, Secret); every fourth app also runs a queue worker (a Deployment, a budget and a
+ * NetworkPolicy of its own) and a nightly CronJob (with its NetworkPolicy), 15 objects in all. Secrets get generated values, standing in for the materialized SOPS values
  * a real deploy would carry; the second ConfigMap (feature flags) is added here, as a platform
  * hook would.
  */
@@ -19,7 +20,18 @@ export interface BenchApp {
 
 const platformFile = fileURLToPath(new URL("../examples/slipway.platform.yaml", import.meta.url));
 
-function specYaml(name: string, team: string, logLevel: string): string {
+/** Every fourth app: a worker process and a CronJob besides the web process. */
+const PARTS = `processes:
+  worker:
+    command: ["/app/worker"]
+    replicas: 2
+cronJobs:
+  nightly:
+    schedule: "0 3 * * *"
+    command: ["/app/report"]
+`;
+
+function specYaml(name: string, team: string, logLevel: string, parts: boolean): string {
   return `apiVersion: slipway.dev/v1
 kind: App
 name: ${name}
@@ -57,7 +69,7 @@ routes:
     tls: true
 networkPolicy:
   callers: [gateway]
-`;
+${parts ? PARTS : ""}`;
 }
 
 /**
@@ -88,7 +100,7 @@ export function generateApps(
     const name = `app-${String(i).padStart(3, "0")}`;
     const team = `team${String(i % teams).padStart(2, "0")}`;
     const loaded = parseAppSpec(
-      specYaml(name, team, name === changed ? "debug" : "info"),
+      specYaml(name, team, name === changed ? "debug" : "info", i % 4 === 0),
       `${name}/slipway.yaml`,
       platform,
     );
