@@ -89,7 +89,9 @@ describe("three replicas on PostgreSQL, SIGKILLed at chosen points", () => {
   function kill(phase: Phase, pid: number, deployment: string): boolean {
     phaseCounts[phase]++;
     const step = plan.find((p) => p.phase === phase && p.nth === phaseCounts[phase]);
-    const replica = replicas.find((r) => r.pid === pid && r.child.exitCode === null);
+    const replica = replicas.find(
+      (r) => r.pid === pid && r.child.exitCode === null && r.child.signalCode === null,
+    );
     if (step === undefined || replica === undefined) return false;
     process.kill(pid, "SIGKILL");
     Object.assign(step, { killedAt: Date.now(), pid, deployment });
@@ -132,7 +134,8 @@ describe("three replicas on PostgreSQL, SIGKILLed at chosen points", () => {
     store = await openPostgresStore(dbUrl);
   });
   after(async () => {
-    for (const r of replicas) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    for (const r of replicas)
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill("SIGKILL");
     await store?.close();
     target?.close();
     await sleep(200);
