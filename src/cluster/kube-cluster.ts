@@ -248,7 +248,7 @@ export class KubeCluster implements Cluster {
     const fromCluster = r.rollbackTo === undefined;
     let previous: readonly KubeObject[];
     try {
-      previous = r.rollbackTo ?? previousRevision(r.previousListed ?? out.previous, r.scope);
+      previous = r.rollbackTo ?? previousRevision(r.previousListed ?? out.previous, r.scope, r.objects);
     } catch (e) {
       if (!isSlipwayError(e)) throw e;
       return rollbackFailed(failure, r.scope, e);

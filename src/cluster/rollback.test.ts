@@ -86,3 +86,49 @@ test("a first deploy has nothing to go back to, and says so", () => {
   assert.equal(e.details.rolledBack, false);
   assert.equal(e.details.rollbackSkipped, "no previous revision");
 });
+
+test("the previous revision puts back values other managers owned that the failed revision took over", () => {
+  const before: KubeObject = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: "web",
+      namespace: "shop",
+      labels: { "slipway.dev/app": "web", "slipway.dev/target": "stable" },
+      annotations: { "deployment.kubernetes.io/revision": "2" },
+      managedFields: [
+        {
+          manager: "slipway",
+          operation: "Apply",
+          fieldsType: "FieldsV1",
+          fieldsV1: {
+            "f:metadata": { "f:labels": { "f:slipway.dev/app": {}, "f:slipway.dev/target": {} } },
+            "f:spec": { "f:template": { "f:spec": { "f:serviceAccountName": {} } } },
+          },
+        },
+        {
+          manager: "kubectl",
+          operation: "Update",
+          subresource: "scale",
+          fieldsV1: { "f:spec": { "f:replicas": {} } },
+        },
+        {
+          manager: "kube-controller-manager",
+          operation: "Update",
+          fieldsV1: { "f:metadata": { "f:annotations": { "f:deployment.kubernetes.io/revision": {} } } },
+        },
+      ],
+    },
+    spec: { replicas: 3, template: { spec: { serviceAccountName: "web" } } },
+  };
+  const failed: KubeObject = {
+    ...before,
+    metadata: { name: "web", namespace: "shop" },
+    spec: { replicas: 2 },
+  };
+  const [previous] = previousRevision([before], { app: "web", target: "stable" }, [failed]);
+  assert.deepEqual(previous?.spec, { replicas: 3, template: { spec: { serviceAccountName: "web" } } });
+  assert.equal(previous?.metadata.annotations, undefined, "another manager's metadata is not taken");
+  const [untouched] = previousRevision([before], { app: "web", target: "stable" });
+  assert.deepEqual(untouched?.spec, { template: { spec: { serviceAccountName: "web" } } });
+});

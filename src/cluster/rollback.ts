@@ -8,7 +8,7 @@
  * `Apply` entry owns. Nothing else is stored, and nothing else is requested.
  */
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import type { KubeObject } from "../core/kube-object.ts";
+import { type KubeObject, objectRef } from "../core/kube-object.ts";
 import { ChangeAction, type DeployScope, type ObjectChange } from "../delivery/deploy-target.ts";
 import { FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
 import { appliedBySlipway } from "./intent.ts";
@@ -19,15 +19,82 @@ export function inScope(o: KubeObject, scope: DeployScope): boolean {
   return labels[SCOPE_LABELS.app] === scope.app && labels[SCOPE_LABELS.target] === scope.target;
 }
 
-/** The revision of `scope` that `live` (listed before the apply) holds; empty on a first deploy. */
-export function previousRevision(live: readonly KubeObject[], scope: DeployScope): KubeObject[] {
+/**
+ * The revision of `scope` that `live` (listed before the apply) holds; empty on a first deploy.
+ *
+ * With `failed` (the objects the failed apply wrote), fields another manager owned before it and
+ * that the failed revision set — taken over by its forced apply — are put back with their values
+ * from before: a `replicas` set with `kubectl scale` comes back as it was, instead of being given
+ * up and reset to its default. (Fields under maps; list items by key are left as they are.)
+ */
+export function previousRevision(
+  live: readonly KubeObject[],
+  scope: DeployScope,
+  failed: readonly KubeObject[] = [],
+): KubeObject[] {
   const out: KubeObject[] = [];
+  const failedByRef = new Map(failed.map((o) => [objectRef(o), o]));
   for (const o of live) {
     if (!inScope(o, scope) || !appliedBySlipway(o)) continue;
     const applied = appliedConfiguration(o, FIELD_MANAGER);
-    if (applied) out.push(applied);
+    if (!applied) continue;
+    const took = failedByRef.get(objectRef(o));
+    out.push(took === undefined ? applied : withTakenOver(applied, o, took));
   }
   return out;
+}
+
+type Json = Record<string, unknown>;
+
+/** `applied` plus the values `before` had at the paths other managers owned and `failed` set. */
+function withTakenOver(applied: KubeObject, before: KubeObject, failed: KubeObject): KubeObject {
+  let copy: Json | undefined;
+  for (const path of othersPaths(before)) {
+    if (path[0] === "metadata" || path[0] === "status") continue;
+    const value = at(before, path);
+    if (value === undefined || at(failed, path) === undefined || at(applied, path) !== undefined) continue;
+    copy ??= structuredClone(applied) as unknown as Json;
+    let node = copy;
+    for (const key of path.slice(0, -1)) {
+      if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+      node = node[key] as Json;
+    }
+    node[path.at(-1)!] = structuredClone(value);
+  }
+  return (copy as unknown as KubeObject | undefined) ?? applied;
+}
+
+/** Leaf paths through map fields (`f:`) that managers other than Slipway own on `o`. */
+function othersPaths(o: KubeObject): string[][] {
+  const paths: string[][] = [];
+  const walk = (node: unknown, path: string[]) => {
+    if (typeof node !== "object" || node === null) return;
+    const keys = Object.keys(node).filter((k) => k !== ".");
+    if (keys.length === 0) {
+      if (path.length > 0) paths.push(path);
+      return;
+    }
+    for (const key of keys) {
+      // Only map fields: list items (`k:`, `v:`, `i:`) are not matched here.
+      if (key.startsWith("f:")) walk((node as Json)[key], [...path, key.slice(2)]);
+    }
+  };
+  for (const entry of (o.metadata.managedFields ?? []) as readonly {
+    manager?: string;
+    fieldsV1?: unknown;
+  }[]) {
+    if (entry.manager !== FIELD_MANAGER) walk(entry.fieldsV1, []);
+  }
+  return paths;
+}
+
+function at(o: unknown, path: readonly string[]): unknown {
+  let node = o;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null || Array.isArray(node)) return undefined;
+    node = (node as Json)[key];
+  }
+  return node;
 }
 
 /** What the rollback changed, by reference: objects put back, and objects the failed revision added. */
