@@ -156,6 +156,47 @@ const FIELDS = {
     }),
     { maxLength: 2 },
   ),
+  processes: fc.dictionary(
+    mostly(["worker", "streaming"], ["db"]),
+    partial({
+      kind: mostly(["deployment"], ["stateful"]),
+      command: fc.constantFrom(["/app/worker"], ["sh", "-c", "exec /app"]),
+      replicas: fc.integer({ min: 0, max: 3 }),
+      ports: fc.constant([{ name: "ws", port: 9100 }]),
+      health: partial({ readiness: fc.constant({ tcp: { port: "ws" } }) }),
+      env: fc.dictionary(fc.constantFrom("QUEUE", "my.dotted"), text, { maxKeys: 2 }),
+    }).map((p) =>
+      p.kind === "stateful"
+        ? { ...p, volumeClaims: [{ name: "data", mountPath: "/var/lib/data", size: "1Gi" }] }
+        : p,
+    ),
+    { maxKeys: 2 },
+  ),
+  cronJobs: fc.dictionary(
+    fc.constantFrom("nightly", "cleanup"),
+    partial({
+      timeZone: mostly(["Europe/Berlin", "UTC"], ["Mars/Olympus"]),
+      concurrencyPolicy: fc.constantFrom("Allow", "Forbid", "Replace"),
+      startingDeadlineSeconds: fc.integer({ min: 10, max: 600 }),
+      history: partial({
+        successful: fc.integer({ min: 0, max: 5 }),
+        failed: fc.integer({ min: 0, max: 5 }),
+      }),
+      timeoutSeconds: fc.integer({ min: 1, max: 3600 }),
+      retries: fc.integer({ min: 0, max: 3 }),
+    }).map((c) => ({ schedule: "30 2 * * *", command: ["/app/report"], ...c })),
+    { maxKeys: 2 },
+  ),
+  jobs: fc.dictionary(
+    fc.constantFrom("migrate", "notify"),
+    partial({
+      timeoutSeconds: fc.integer({ min: 1, max: 900 }),
+      retries: fc.integer({ min: 0, max: 3 }),
+    }).chain((j) =>
+      fc.constantFrom("pre-deploy", "post-deploy").map((when) => ({ when, command: ["/app/job"], ...j })),
+    ),
+    { maxKeys: 2 },
+  ),
   securityContext: partial({
     runAsUser: fc.integer({ min: 1, max: 65534 }),
     fsGroup: fc.integer({ min: 1, max: 65534 }),

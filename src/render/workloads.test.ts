@@ -205,6 +205,10 @@ test("a CronJob carries schedule, time zone, concurrency, history and deadline; 
   const bad = problemsOf(`cronJobs:\n  x: { schedule: "every day" }\n`)[0];
   assert.equal(bad?.path, "cronJobs.x.schedule");
   assert.equal(bad?.line, 13);
+  // The API server loads the zone from the tz database: one it does not know is refused here.
+  const zone = problemsOf(`cronJobs:\n  x: { schedule: "@daily", timeZone: Mars/Olympus }\n`)[0];
+  assert.equal(zone?.path, "cronJobs.x.timeZone");
+  assert.match(zone?.message ?? "", /not a time zone of the tz database/);
 });
 
 test("deploy-time Jobs are named by what they run: the same release keeps the name, a new release changes it", () => {

@@ -96,6 +96,11 @@ export function workloadShapes<
       timeZone: z
         .string()
         .regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "must be an IANA time zone such as Europe/Berlin")
+        // The API server loads the zone from the tz database and refuses one it does not know.
+        .refine(
+          knownTimeZone,
+          "is not a time zone of the tz database (e.g. Europe/Berlin, America/New_York, UTC)",
+        )
         .optional()
         .describe("IANA time zone of the schedule; the controller's (UTC) when omitted."),
       concurrencyPolicy: z.enum(["Allow", "Forbid", "Replace"]).optional().describe("Default Forbid."),
@@ -137,6 +142,16 @@ export function workloadShapes<
     cronJobs: z.record(partName, cronJob).optional(),
     jobs: z.record(partName, job).optional(),
   };
+}
+
+function knownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
 }
 
 type Issue = { path: (string | number)[]; message: string };
