@@ -60,6 +60,7 @@ export function generatedAppYaml(index: number): string {
     stable: { replicas: replicas + 1, resources: { limits: { memory: "2Gi" } } },
     preview: { replicas: 1, autoscaling: null },
   };
+  podLevel(spec, index, r);
   workloadParts(spec, index, r);
   return stringify(spec);
 }
@@ -105,6 +106,45 @@ function workloadParts(spec: Record<string, unknown>, index: number, r: () => nu
   if (r() < 0.25) jobs.migrate = { when: "pre-deploy", command: ["/app/migrate"], timeoutSeconds: 300 };
   if (r() < 0.15) jobs.notify = { when: "post-deploy", command: ["/app/notify"] };
   if (Object.keys(jobs).length > 0) spec.jobs = jobs;
+}
+
+/** Pod-level shapes (drawn after the others, so the fields above stay as they were for a seed). */
+function podLevel(spec: Record<string, unknown>, index: number, r: () => number): void {
+  const digest = `@sha256:${(index % 16).toString(16).repeat(64)}`;
+  if (r() < 0.3) {
+    spec.volumes = [
+      {
+        name: "cache",
+        mountPath: "/var/cache/app",
+        emptyDir: r() < 0.5 ? { medium: "Memory", sizeLimit: "64Mi" } : {},
+      },
+      ...(r() < 0.4 ? [{ name: "data", mountPath: "/var/lib/app", persistent: { size: "1Gi" } }] : []),
+    ];
+  }
+  if (r() < 0.25) spec.initContainers = [{ name: "prepare", command: ["/app/prepare"] }];
+  if (r() < 0.25) {
+    spec.sidecars = [
+      {
+        name: "proxy",
+        image: `registry.example.com/generated/proxy:1.0${digest}`,
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+      },
+    ];
+  }
+  if (r() < 0.3) {
+    spec.env = {
+      ...(spec.env as Record<string, unknown>),
+      DB_PASSWORD: { secret: `app-${index}-db`, key: "password" },
+      POD_IP: { field: "status.podIP" },
+      "app.log-level": "info",
+    };
+  }
+  const ports = (spec.ports as { name: string }[] | undefined) ?? [];
+  if (ports.some((p) => p.name === "metrics") && r() < 0.6) spec.metrics = { port: "metrics" };
+  if (r() < 0.2)
+    spec.rbac = { rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }] };
+  if (r() < 0.2)
+    spec.placement = { tolerations: [{ key: "dedicated", operator: "Exists", effect: "NoSchedule" }] };
 }
 
 /** A tiny seeded PRNG so generated apps are the same on every run. */
