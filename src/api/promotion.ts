@@ -91,7 +91,7 @@ const deploymentBrief = z.object({
   releaseId: z.string(),
   startedAt: timestampSchema,
   availableAt: timestampSchema.nullable(),
-  /** promotion, auto-promotion, auto-deploy, rollback, auto-rollback; null: a plain deployment. */
+  /** promotion, auto-promotion, auto-deploy, rollback; null: a plain deployment. */
   cause: z.string().nullable(),
 });
 

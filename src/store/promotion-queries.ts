@@ -16,18 +16,20 @@ import type { Actor } from "./store.ts";
 import type { Tables } from "./tables.ts";
 
 export const DeploymentCauseKind = {
-  /** Asked for by a person (the API's deployments route, `slipway deploy` recorded). */
+  /** `slipway promote`: the release available in the channel before. */
   Promotion: "promotion",
+  /** The promoter, for a channel with `promote: auto`. */
   AutoPromotion: "auto-promotion",
+  /** A new release, for a channel with `autoDeploy`. */
   AutoDeploy: "auto-deploy",
+  /** `slipway rollback`. (A failed rollout a cluster undid is its own deployment, `rolled-back`.) */
   Rollback: "rollback",
-  AutoRollback: "auto-rollback",
 } as const;
 export type DeploymentCauseKind = (typeof DeploymentCauseKind)[keyof typeof DeploymentCauseKind];
 
 export const deploymentCauseSchema = z.object({
   deploymentId: z.string(),
-  kind: z.enum(["promotion", "auto-promotion", "auto-deploy", "rollback", "auto-rollback"]),
+  kind: z.enum(["promotion", "auto-promotion", "auto-deploy", "rollback"]),
   /** A promotion: the channel the release was available in. */
   fromTarget: nameSchema.nullable(),
   /** A rollback: the deployment it undoes. */
