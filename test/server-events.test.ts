@@ -4,6 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Hono } from "hono";
+import { authenticator } from "../src/server/auth/authenticate.ts";
+import { errorResponse } from "../src/server/http-errors.ts";
+import { mountEvents } from "../src/server/routes/events.ts";
 import { type Store, systemActor } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
 
@@ -163,5 +167,59 @@ describe("GET /api/v1/events", () => {
       /Last-Event-ID "abc" is not an event number/,
     );
     assert.equal((await h.call("GET", "/api/v1/events?team=x", { as: "viewer" })).status, 400);
+  });
+});
+
+describe("GET /api/v1/events after the caller leaves the team", () => {
+  test("a member removed from the team stops receiving its events at the next heartbeat", async () => {
+    const h = await createHarness();
+    try {
+      const store = h.store;
+      await store.createTarget(systemActor, { name: "develop", kind: "channel" });
+      await store.createApp(systemActor, { name: "checkout", teamName: "payments", description: "" });
+      const { release } = await store.createRelease(systemActor, {
+        appName: "checkout",
+        commitSha: "1234567",
+        imageDigest: `sha256:${"a".repeat(64)}`,
+        specHash: "1".repeat(64),
+        secretsHash: "2".repeat(64),
+        commitTime: null,
+      });
+      // The stream with a short heartbeat, mounted as the server mounts it.
+      const app = new Hono();
+      app.onError((error) => errorResponse(error, { error: () => {}, info: () => {} }));
+      mountEvents(app, {
+        store,
+        authenticate: authenticator({ store }),
+        logger: { error: () => {}, info: () => {} },
+        pollMs: 20,
+        heartbeatMs: 100,
+      });
+      const response = await app.request("/api/v1/events", {
+        headers: { authorization: `Bearer ${h.tokens.viewer}` },
+      });
+      const reading = readEvents(response, 2, 2_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = await store.enqueueDeployment(systemActor, {
+        releaseId: release.id,
+        targetName: "develop",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const viewer = await store.ensureUser(systemActor, { subject: "test:viewer", displayName: "viewer" });
+      await store.setMembership(systemActor, "payments", viewer.id, null);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const afterLeaving = await store.enqueueDeployment(systemActor, {
+        releaseId: release.id,
+        targetName: "develop",
+      });
+      const events = await reading;
+      assert.deepEqual(
+        events.filter((e) => e.event === "status").map((e) => e.data.deploymentId),
+        [before.id],
+        `the stream went on after the viewer left payments: ${afterLeaving.id}`,
+      );
+    } finally {
+      await h.dispose();
+    }
   });
 });

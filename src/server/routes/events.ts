@@ -61,7 +61,7 @@ export function mountEvents(app: Hono, deps: EventStreamDeps): void {
         { details: { header: "last-event-id" } },
       );
     }
-    const teams = visibleTeams(principal);
+    let teams = visibleTeams(principal);
     if (query.deployment !== undefined) {
       // Another team's deployment answers exactly as a missing one.
       const deployment = await deps.store.getDeployment(query.deployment);
@@ -96,8 +96,9 @@ export function mountEvents(app: Hono, deps: EventStreamDeps): void {
             if (events.length === pageSize) continue;
             await hub.wait(cursor, Math.max(0, beatAt - Date.now()), closed.signal);
             if (Date.now() >= beatAt) {
-              // A revoked token or a removed membership ends the stream here, not never.
-              await deps.authenticate.authenticate(authorization);
+              // A revoked token ends the stream here, not never; a removed membership narrows it to
+              // the teams the caller still belongs to.
+              teams = visibleTeams(await deps.authenticate.authenticate(authorization));
               send(": keep-alive\n\n");
               beatAt = Date.now() + heartbeatMs;
             }
