@@ -148,6 +148,7 @@ const FIELDS = {
       paths: fc.array(mostly(["/", "/api", "/static/"], ["/api/*"]), { minLength: 1, maxLength: 2 }),
       port: mostly(["http"], ["dns"]),
       tls: fc.boolean(),
+      protocol: mostly(["http"], ["grpc"]),
       annotations: fc.dictionary(
         mostly(["nginx.ingress.kubernetes.io/proxy-body-size", "example.com/x"], ["bad key", "a/b/c"]),
         text,
@@ -196,6 +197,93 @@ const FIELDS = {
       fc.constantFrom("pre-deploy", "post-deploy").map((when) => ({ when, command: ["/app/job"], ...j })),
     ),
     { maxKeys: 2 },
+  ),
+  volumes: fc.uniqueArray(
+    fc.oneof(
+      fc.record({
+        name: fc.constantFrom("cache", "scratch"),
+        mountPath: mostly(["/var/cache/app", "/srv/scratch"], ["/tmp", "/etc/secrets", "/etc/app/a.yaml"]),
+        emptyDir: partial({ medium: fc.constant("Memory"), sizeLimit: fc.constantFrom("64Mi", "1Gi") }),
+      }),
+      fc.record({
+        name: fc.constantFrom("data", "state-dir"),
+        mountPath: mostly(["/var/lib/app"], ["/var/cache/app"]),
+        persistent: partial({
+          accessMode: fc.constantFrom("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"),
+          storageClass: fc.constantFrom("standard", "fast.ssd"),
+          keep: fc.boolean(),
+        }).map((p) => ({ size: "1Gi", ...p })),
+      }),
+      fc.record({
+        name: fc.constantFrom("certs"),
+        mountPath: mostly(["/etc/certs"], ["/etc/certs/inner", "/var/lib/app/certs"]),
+        readOnly: fc.boolean(),
+        projected: fc.constantFrom(
+          [{ secret: "tls-from-operator", items: [{ key: "tls.crt", path: "tls.crt", mode: 0o400 }] }],
+          [{ configMap: "ca-bundle" }, { secret: "other", optional: true }],
+        ),
+      }),
+    ),
+    { maxLength: 3, selector: (v) => v.name },
+  ),
+  initContainers: fc.array(
+    partial({
+      image: fc.constant("registry.example.com/tools/migrate:1.0"),
+      command: fc.constant(["/app", "prepare"]),
+      appEnv: fc.boolean(),
+      volumes: mostly([[]], [["cache"], ["missing"]]),
+    }).map((c) => ({ name: "prepare", ...c })),
+    { maxLength: 1 },
+  ),
+  sidecars: fc.array(
+    fc
+      .tuple(
+        mostly(["proxy"], ["prop", "prepare"]),
+        partial({
+          image: fc.constant("registry.example.com/tools/proxy:2.1"),
+          args: fc.constant(["--listen=:9901"]),
+          ports: mostly([[{ name: "proxy", port: 9901 }]], [[{ name: "proxy", port: 8080 }]]),
+          resources: fc.constant({ requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } }),
+          volumes: mostly([[]], [["certs"], ["cache", "cache"]]),
+        }),
+      )
+      .map(([name, c]) => ({ name, ...c })),
+    { maxLength: 1 },
+  ),
+  envFrom: fc.array(
+    fc.constantFrom({ secret: "external-creds", prefix: "EXT_" }, { configMap: "shared", optional: true }),
+    { maxLength: 2 },
+  ),
+  imagePullSecrets: fc.array(fc.constantFrom("regcred", "ghcr.pull"), { maxLength: 2 }),
+  placement: partial({
+    nodeSelector: fc.constant({ "kubernetes.io/os": "linux" }),
+    tolerations: fc.constant([{ key: "dedicated", operator: "Equal", value: "app", effect: "NoSchedule" }]),
+    affinity: fc.constant({
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 50,
+            podAffinityTerm: {
+              topologyKey: "kubernetes.io/hostname",
+              labelSelector: { matchLabels: { "app.kubernetes.io/name": "prop" } },
+            },
+          },
+        ],
+      },
+    }),
+    topologySpread: fc.constantFrom([], [{ topologyKey: "topology.kubernetes.io/zone", maxSkew: 2 }]),
+  }),
+  rbac: partial({
+    rules: fc.constant([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "watch"] }]),
+    clusterRoles: mostly([["view"], ["view", "system:aggregate-to-view"]], [["View"]]),
+  }),
+  metrics: partial({
+    path: fc.constantFrom("/metrics", "/stats"),
+    interval: fc.constantFrom("15s", "1m"),
+  }).chain((m) => mostly(["http", 8080], ["metrics", "dns", 9999]).map((port) => ({ port, ...m }))),
+  disruptionBudget: fc.oneof(
+    partial({ enabled: fc.boolean(), maxUnavailable: fc.constantFrom(1, "50%") }),
+    fc.constant({ minAvailable: 1 }),
   ),
   securityContext: partial({
     runAsUser: fc.integer({ min: 1, max: 65534 }),

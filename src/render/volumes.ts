@@ -96,6 +96,11 @@ export function podVolumes(ctx: RenderContext): PodVolumes {
     mountsFor(names, field) {
       const out: Json[] = ownTmp ? [] : [{ name: "tmp", mountPath: "/tmp" }];
       (names ?? []).forEach((name, i) => {
+        if (names?.indexOf(name) !== i)
+          throw new RenderProblem(
+            `${field}[${i}]`,
+            `names volume \`${name}\` twice; each volume is mounted once`,
+          );
         const v = byName.get(name);
         if (!v) {
           throw new RenderProblem(

@@ -281,7 +281,15 @@ export const podBodyShape = {
     .strictObject({
       rules: z.array(policyRule).optional().describe("A Role in the app's namespace, bound to its account."),
       clusterRoles: z
-        .array(objectName)
+        .array(
+          z
+            .string()
+            .max(253)
+            .regex(
+              /^[a-z0-9]([-a-z0-9:.]*[a-z0-9])?$/,
+              "must be a ClusterRole's name, e.g. view or system:aggregate-to-view",
+            ),
+        )
         .optional()
         .describe("Existing ClusterRoles (e.g. view) bound in the app's namespace only."),
       clusterRules: z
