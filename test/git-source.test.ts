@@ -315,6 +315,6 @@ test("reads only the named files at the commit: a missing one is absent, a link 
   );
   const dir = await refusal(reader.readFiles(repo, commit, ["apps/cart/secrets"]));
   assert.match(dir.message, /apps\/cart\/secrets at commit [0-9a-f]{12} is a directory, not a file/);
-  const escape = await refusal(reader.readFiles(repo, commit, ["apps/cart/../../etc/passwd"]));
-  assert.match(escape.message, /without "\.\." or "\.git"/);
+  const outside = await refusal(reader.readFiles(repo, commit, ["apps/cart/../../etc/passwd"]));
+  assert.match(outside.message, /without "\.\." or "\.git"/);
 });

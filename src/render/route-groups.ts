@@ -28,13 +28,7 @@ export function routeObjects(ctx: RenderContext): KubeObject[] {
       const object = routes({ ...ctx, spec: { ...ctx.spec, routes: group } });
       if (object)
         out.push(
-          finish(
-            ctx,
-            object,
-            group,
-            first === 0 ? ctx.names.app : `${ctx.names.app}--route-${first}`,
-            indexes,
-          ),
+          finish(ctx, object, group, first === 0 ? ctx.names.app : `${ctx.names.app}--route-${first}`),
         );
     } catch (error) {
       problems.push(...relocate(error, indexes));
@@ -44,13 +38,7 @@ export function routeObjects(ctx: RenderContext): KubeObject[] {
   return out;
 }
 
-function finish(
-  ctx: RenderContext,
-  object: KubeObject,
-  group: Route[],
-  name: string,
-  indexes: number[],
-): KubeObject {
+function finish(ctx: RenderContext, object: KubeObject, group: Route[], name: string): KubeObject {
   const grpc = group[0]!.protocol === "grpc";
   const annotations = {
     ...object.metadata.annotations,

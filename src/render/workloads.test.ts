@@ -299,10 +299,10 @@ test("names of two apps in one namespace never meet", () => {
   const secret = (app: string, name: string) =>
     render({
       app: parseAppSpec(
-        HEAD.replace("name: shop", `name: ${app}`).replace(
+        `${HEAD.replace("name: shop", `name: ${app}`).replace(
           "registry.example.com/shop",
           `registry.example.com/${app}`,
-        ) + `secrets: [{ name: ${name}, file: s.enc.yaml }]\n`,
+        )}secrets: [{ name: ${name}, file: s.enc.yaml }]\n`,
         `${app}/slipway.yaml`,
         platform,
       ),

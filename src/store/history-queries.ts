@@ -264,8 +264,8 @@ export async function listDeliveryRecords(
   ]);
   const byDeployment = new Map<string, { status: string; at: string }[]>();
   for (const e of events) {
-    let list = byDeployment.get(e.deploymentId);
-    if (list === undefined) byDeployment.set(e.deploymentId, (list = []));
+    const list = byDeployment.get(e.deploymentId) ?? [];
+    if (list.length === 0) byDeployment.set(e.deploymentId, list);
     list.push({ status: e.status, at: e.at });
   }
   return rows.map((r) => ({

@@ -33,10 +33,10 @@ export function registerLogin(program: Command, io: CliIo): void {
       const roles = me.memberships.map((m) => `${m.role} in ${m.teamName}`).join(", ");
       // Names come from the server (and its identity provider): printed as data, never as control codes.
       io.out(
-        printable(
+        `${printable(
           `logged in to ${flags.server} as ${me.user.displayName} (${me.user.subject})` +
             `${me.user.isAdmin ? ", platform administrator" : ""}${roles ? `; ${roles}` : ""}`,
-        ) + "\n",
+        )}\n`,
       );
       io.err(`saved to ${file}\n`);
     });
