@@ -423,3 +423,33 @@ routes:
     withPaths.join("\n"),
   );
 });
+
+test("every workload of the app gets the pod-level fields and mounts the app's one claim", () => {
+  const platform = parsePlatform(platformYaml(), "platform.yaml");
+  const body = `volumes: [{ name: data, mountPath: /var/lib/dash, persistent: { size: 1Gi } }]
+sidecars: [{ name: proxy, image: "envoyproxy/envoy:v1.30.1" }]
+processes:
+  worker: { command: [/app/dash, work] }
+`;
+  const objects = render({
+    app: parseAppSpec(HEAD + body, "slipway.yaml", platform),
+    platform,
+    target: "develop",
+  }).objects;
+  const claims = objects.filter((o) => o.kind === "PersistentVolumeClaim").map((o) => o.metadata.name);
+  assert.deepEqual(claims, ["dash-data"]);
+  const deployments = objects.filter((o) => o.kind === "Deployment");
+  assert.deepEqual(
+    deployments.map((d) => d.metadata.name),
+    ["dash", "dash--worker"],
+  );
+  for (const d of deployments) {
+    const pod = podOf(d);
+    assert.deepEqual(
+      pod.volumes.find((v) => v.name === "data"),
+      { name: "data", persistentVolumeClaim: { claimName: "dash-data" } },
+      d.metadata.name,
+    );
+    assert.equal(pod.initContainers[0]!.name, "proxy", d.metadata.name);
+  }
+});

@@ -37,9 +37,12 @@ interface Mount {
   readonly sealed: boolean;
 }
 
-/** `<app>-<name>`, or `<app>--<name>` when the name holds a dash, so no two apps' names meet. */
+/**
+ * `<app>-<name>`, or `<app>--<name>` when the name holds a dash, so no two apps' names meet. The
+ * app's name, not the workload's: every process and job of the app mounts the same claim.
+ */
 export function claimName(ctx: RenderContext, volume: string): string {
-  return volume.includes("-") ? `${ctx.names.app}--${volume}` : `${ctx.names.app}-${volume}`;
+  return volume.includes("-") ? `${ctx.spec.name}--${volume}` : `${ctx.spec.name}-${volume}`;
 }
 
 export function podVolumes(ctx: RenderContext): PodVolumes {
