@@ -35,13 +35,15 @@ test("hand-written bad manifests: findings grouped by object with file:line, exi
   );
   assert.match(out, /^Service\/web {2}\(.*check-bad\.yaml:22\)$/m);
   assert.match(out, /selector \{"app":"wbe"\} matches no workload/);
-  assert.match(out, /mode enforce: blocked by 10 findings of error rules$/m);
+  // A container without ports is a worker: it is not asked for a readiness probe.
+  assert.doesNotMatch(out, /readiness-probe/);
+  assert.match(out, /mode enforce: blocked by 9 findings of error rules$/m);
 });
 
 test("--mode warn reports the same findings and exits 0", async () => {
   const { code, out } = await run(["check", bad, "--mode", "warn"]);
   assert.equal(code, 0);
-  assert.match(out, /10 errors, 9 warnings.*mode warn: passed/);
+  assert.match(out, /9 errors, 9 warnings.*mode warn: passed/);
 });
 
 test("stdin (-) takes helm-template-like output; a clean app passes in a production channel", async () => {
