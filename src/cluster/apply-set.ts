@@ -44,6 +44,7 @@ export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" },
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute" },
+  { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor" },
 ];
 
 /** Never pruned: a namespace holds other apps' and other people's objects. */
