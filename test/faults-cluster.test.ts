@@ -6,13 +6,15 @@
  * recover) are printed as `figure:` lines; `npm run bench -- faults` collects them.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { memoryIo } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
+import { startServer } from "../src/server/main.ts";
 import { writeKubeconfig } from "./cluster/kubeconfig.ts";
 import { otherPki, type PrivateCluster, startPrivateCluster } from "./support/private-cluster.ts";
 
@@ -166,7 +168,10 @@ test("etcd frozen: the deploy fails at its deadline naming the phase and what wa
     /^error: the apply of rates-api → preview-frozen to https:\/\/127\.0\.0\.1:\d+ did not finish within its deadline \(apply timeout 20s\)\./m,
   );
   assert.match(run.stderr, /^ {2}written, as the API server confirmed: 0 — none$/m);
-  assert.match(run.stderr, /^ {2}not confirmed: \d+ of \d+ rendered objects — Namespace\/rates-api-pr-frozen, /m);
+  assert.match(
+    run.stderr,
+    /^ {2}not confirmed: \d+ of \d+ rendered objects — Namespace\/rates-api-pr-frozen, /m,
+  );
   assert.match(run.stderr, /^ {2}the API server's last answer: /m);
   assert.match(run.stderr, /Deploy again once the API server answers: the rerun writes what is missing/);
   const waiting = run.lines.find((l) => / waiting: API server /.test(l.text));
@@ -176,6 +181,99 @@ test("etcd frozen: the deploy fails at its deadline naming the phase and what wa
   const after = await deploy("frozen");
   assert.equal(after.code, 0, after.stderr);
   figure(t, "etcd thawed (SIGCONT)", { recover: Date.now() - thawedAt });
+});
+
+test("the engine's deployment under a frozen etcd: failed at its deadline with the reason and what it waited for, not applied again after thawing", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-faults-engine-"));
+  const repo = join(dir, "repo");
+  cpSync(ws.app, join(repo, "rates-api"), { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: repo,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@t",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@t",
+      },
+    }).trim();
+  git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("commit", "-q", "-m", "rates-api");
+  const commit = git("rev-parse", "HEAD");
+  const platformFile = join(dir, "slipway.platform.yaml");
+  writeFileSync(platformFile, `${readFileSync(ws.platform, "utf8")}deploy: { applyTimeout: 15s }\n`);
+  const server = await startServer({
+    dataDir: join(dir, "data"),
+    listen: "127.0.0.1:0",
+    demo: false,
+    platformFile,
+    allowLocalRepositories: true,
+    env: {},
+    log: () => {},
+  });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  try {
+    assert.equal((await api("POST", "/api/v1/teams", { name: "finance" })).status, 201);
+    assert.equal(
+      (await api("POST", "/api/v1/apps", { name: "rates-api", team: "finance", description: "" })).status,
+      201,
+    );
+    const release = await api("POST", "/api/v1/apps/rates-api/releases", {
+      repository: repo,
+      path: "rates-api",
+      commit,
+      image: image("e"),
+    });
+    assert.equal(release.status, 201, JSON.stringify(release.body));
+
+    cluster.freezeEtcd();
+    const frozenAt = Date.now();
+    let failed: Record<string, unknown> = {};
+    try {
+      const queued = await api("POST", "/api/v1/apps/rates-api/deployments", {
+        release: (release.body.release as { id: string }).id,
+        target: "develop",
+      });
+      assert.equal(queued.status, 201, JSON.stringify(queued.body));
+      const id = String(queued.body.id);
+      for (let i = 0; i < 600 && failed.status !== "failed"; i++) {
+        failed = (await api("GET", `/api/v1/deployments/${id}`)).body;
+        if (failed.status !== "failed") await sleep(100);
+      }
+    } finally {
+      cluster.thawEtcd();
+    }
+    const thawedAt = Date.now();
+    assert.equal(failed.status, "failed", JSON.stringify(failed));
+    // The deployment's events, as the event stream and `deployments watch` show them.
+    const events = failed.events as { status: string; message: string }[];
+    const reason = events.at(-1)?.message ?? "";
+    assert.match(reason, /did not finish within its deadline \(apply timeout 15s\)/);
+    assert.match(reason, /written, as the API server confirmed: 0 — none/);
+    assert.ok(
+      events.some(
+        (e) => e.status === "applying" && /; waiting: API server gave no answer within/.test(e.message),
+      ),
+      `the events said what the deployment waited for:\n${events.map((e) => `${e.status}: ${e.message}`).join("\n")}`,
+    );
+    figure(t, "engine deployment, etcd frozen, deploy.applyTimeout 15s", { fail: thawedAt - frozenAt });
+
+    await sleep(5000);
+    const writes = cluster.requests(thawedAt, SLIPWAY).filter((r) => WRITES.has(r.verb));
+    assert.deepEqual(writes, [], "a failed deployment is not applied again when the fault clears");
+  } finally {
+    await server.close();
+  }
 });
 
 test("the API server's port closed: a fast error saying the connection was refused", async (t) => {

@@ -135,7 +135,7 @@ test("a server that answered before and now refuses is waited for (a restart)", 
     client.call(req, ctx),
   );
   assert.equal(res.status, 200);
-  assert.equal(calls, 7);
+  assert.ok(calls > 7, "and asked /readyz before sending again");
   assert.match(notices[0]?.text ?? "", /^API server refused the connection once; next try/);
 });
 
@@ -190,4 +190,38 @@ test("a 4xx is not retried", async () => {
     (e: unknown) => isSlipwayError(e) && e.code === "SLIPWAY_E_NOT_FOUND",
   );
   assert.equal(t.calls, 1);
+});
+
+test("after the connection dropped, requests wait until the restarted server says it is ready (it denies them before)", async () => {
+  let phase: "up" | "down" | "starting" | "ready" = "up";
+  let readyProbes = 0;
+  const t: Transport = {
+    server: "https://test",
+    async send(r) {
+      if (phase === "down") {
+        phase = "starting";
+        throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      }
+      if (r.path === "/readyz") {
+        if (++readyProbes >= 3) phase = "ready";
+        return { status: phase === "ready" ? 200 : 403, body: "{}" };
+      }
+      // Before its authorizer has synced, a starting API server denies what it will allow later.
+      if (phase === "starting") return { status: 403, body: '{"reason":"Forbidden","message":"forbidden"}' };
+      return { status: 200, body: "{}" };
+    },
+  };
+  const client = new ApiClient(t);
+  await client.call(req, ctx);
+  phase = "down";
+  const notices: WaitNotice[] = [];
+  const res = await client.within({ name: "apply", timeoutMs: 60_000, onWait: (n) => notices.push(n) }, () =>
+    client.call(req, ctx),
+  );
+  assert.equal(res.status, 200);
+  assert.equal(readyProbes, 3);
+  assert.ok(
+    notices.some((n) => /is starting \(\/readyz answered 403\)/.test(n.text)),
+    JSON.stringify(notices),
+  );
 });

@@ -32,6 +32,8 @@ import type { HttpRequest, HttpResponse, Transport } from "./transport.ts";
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 /** Refused connections tried before giving up on a server that never answered. */
 const REFUSED_TRIES_BEFORE_ANY_ANSWER = 3;
+/** The longest a restarted API server is waited for to say it is ready (then requests go on). */
+const READY_WAIT_MS = 30_000;
 /** Waiting notices after the first: at most this often, unless what the server says changes. */
 const NOTICE_EVERY_MS = 3000;
 
@@ -133,6 +135,12 @@ export class ApiClient {
   readonly #phase = new AsyncLocalStorage<PhaseRun>();
   /** Whether the server ever answered this client: a refused connection after that is a restart. */
   #answered = false;
+  /**
+   * Since when (epoch ms) the connection failed and the server may be restarting. A restarted API
+   * server takes requests before it is ready and, until its authorizer has synced, denies them
+   * (403): so until it says it is ready (/readyz), requests wait, for at most `READY_WAIT_MS`.
+   */
+  #restartingSince: number | undefined;
 
   constructor(transport: Transport, opts: ApiClientOptions = {}) {
     this.transport = transport;
@@ -175,7 +183,10 @@ export class ApiClient {
       const left = phase.deadline - Date.now();
       if (left <= 0) throw deadlineError(phase, ctx, sent, last ?? phase.lastAnswer);
       const timeoutMs = Math.max(1, Math.min(this.#requestTimeoutMs, left));
-      const outcome = await this.limiter.run(() => this.#sendOnce({ ...req, timeoutMs }));
+      const outcome = await this.limiter.run(async () => {
+        const starting = await this.#notReadyYet(timeoutMs);
+        return starting ?? this.#sendOnce({ ...req, timeoutMs });
+      });
       if ("res" in outcome && !RETRYABLE.has(outcome.res.status)) {
         this.#answered = true;
         this.limiter.onSuccess();
@@ -197,7 +208,8 @@ export class ApiClient {
           throw unreachableError(this.transport.server, f, refused);
         }
         // A refused connection carried nothing; a dropped or unanswered one may have been written.
-        if (f.kind !== "refused") sent = true;
+        if (f.kind !== "refused" && f.kind !== "starting") sent = true;
+        if (this.#answered && f.kind !== "starting") this.#restartingSince ??= Date.now();
         last = f.said;
       }
       this.throttled++;
@@ -206,6 +218,29 @@ export class ApiClient {
       phase.failed(last, wait, Date.now());
       await sleep(wait);
     }
+  }
+
+  /**
+   * After the connection failed: asks /readyz (unauthenticated paths need no RBAC) and, while the
+   * server is not ready, returns a failure to wait on instead of sending the request.
+   */
+  async #notReadyYet(timeoutMs: number): Promise<{ failure: NetworkFailure; message: string } | undefined> {
+    const since = this.#restartingSince;
+    if (since === undefined) return undefined;
+    if (Date.now() - since > READY_WAIT_MS) {
+      this.#restartingSince = undefined;
+      return undefined;
+    }
+    this.requests++;
+    const res = await this.transport
+      .send({ method: "GET", path: "/readyz", timeoutMs })
+      .catch(() => undefined);
+    if (res?.status === 200) {
+      this.#restartingSince = undefined;
+      return undefined;
+    }
+    const said = res === undefined ? "is not reachable yet" : `is starting (/readyz answered ${res.status})`;
+    return { failure: { kind: "starting", code: String(res?.status ?? "none"), said }, message: said };
   }
 
   /** One attempt: an HTTP answer, or how the connection failed when that is worth knowing. */

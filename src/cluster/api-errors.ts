@@ -125,7 +125,8 @@ export function apiError(status: number, body: string, ctx: RequestContext): Sli
  * certificate or name fails the same way every time.
  */
 export interface NetworkFailure {
-  readonly kind: "refused" | "reset" | "timeout" | "tls" | "dns" | "unreachable";
+  /** `starting`: the connection works again, but the server says it is not ready yet. */
+  readonly kind: "refused" | "reset" | "timeout" | "tls" | "dns" | "unreachable" | "starting";
   readonly code: string;
   /** What the API server did, for "API server <said> 3 times": `refused the connection`. */
   readonly said: string;

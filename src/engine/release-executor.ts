@@ -11,11 +11,13 @@
 import { isSlipwayError } from "../core/errors.ts";
 import type { DeployPorts, DeployRecorder } from "../delivery/deploy.ts";
 import { deployRelease } from "../delivery/deploy.ts";
+import { DEFAULT_DEPLOY_TIMEOUTS } from "../delivery/deploy-target.ts";
 import { loadReleaseSnapshot, readSnapshotFile, SNAPSHOT_SPEC } from "../delivery/release-snapshot.ts";
 import type { Rule } from "../policy/types.ts";
+import { durationSeconds } from "../spec/common-schema.ts";
 import type { LoadedPlatform } from "../spec/parse.ts";
 import type { Store } from "../store/store.ts";
-import type { Executor } from "./executor.ts";
+import type { Executor, Stage } from "./executor.ts";
 
 export interface ReleaseExecutorDeps {
   readonly store: Pick<Store, "getRelease" | "getApp" | "getReleaseSnapshot">;
@@ -36,14 +38,28 @@ export function releaseExecutor(deps: ReleaseExecutorDeps): Executor {
     const cluster = platform.platform.clusters.find((c) => c.name === channel?.cluster);
     const rollbackOnFailure = channel?.rollbackOnFailure === true && cluster?.kubeconfig !== undefined;
     let last = "";
+    let stage: Stage = "rendering";
     let rolledBack: string | undefined;
     const recorder: DeployRecorder = {
       record: async ({ status, message }) => {
         last = message;
         // The final state is the engine's to record, from what this returns or throws.
         if (status === "available" || status === "failed") return;
+        stage = status;
         await job.record(status, message);
       },
+    };
+    // The platform file's deadlines (deploy:), as a deploy from the CLI has them.
+    const deadlines = platform.platform.deploy;
+    const timeouts = {
+      applyMs:
+        deadlines?.applyTimeout === undefined
+          ? DEFAULT_DEPLOY_TIMEOUTS.applyMs
+          : durationSeconds(deadlines.applyTimeout) * 1000,
+      rolloutMs:
+        deadlines?.rolloutTimeout === undefined
+          ? DEFAULT_DEPLOY_TIMEOUTS.rolloutMs
+          : durationSeconds(deadlines.rolloutTimeout) * 1000,
     };
     try {
       const outcome = await deployRelease(
@@ -59,12 +75,18 @@ export function releaseExecutor(deps: ReleaseExecutorDeps): Executor {
           release: { commit: release.commitSha, id: release.id },
           team: app.teamName,
         },
-        { prune: true, wait: true, ...(rollbackOnFailure ? { rollbackOnFailure: true } : {}) },
+        { prune: true, wait: true, timeouts, ...(rollbackOnFailure ? { rollbackOnFailure: true } : {}) },
         {
           ...deps.ports,
           recorder,
           progress: (event) => {
             if (event.type === "rollback") rolledBack = event.reason;
+            // What the target answers while it is retried reaches the event stream, as a
+            // message of the stage the deployment is in (the notices come every few seconds).
+            if (event.type === "waiting") {
+              const text = event.nextTryMs === 0 ? event.text : `waiting: ${event.text}`;
+              job.record(stage, `${last}; ${text}`).catch(() => {});
+            }
           },
         },
       );
