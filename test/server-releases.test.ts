@@ -383,4 +383,56 @@ for (const kind of ["sqlite", "postgres"] as const)
         await strict.dispose();
       }
     });
+
+    test("a token in the repository URL is used to fetch, never stored or shown: the release keeps the URL without it", async () => {
+      // The server has no git credentials of its own, so CI hands one in the URL (GitLab's
+      // CI_REPOSITORY_URL does): here a URL with a token stands for the local repository.
+      const url = (token: string) => `https://ci-job:${token}@git.example.test/shop.git`;
+      const local = testReleaseSources();
+      const asked: string[] = [];
+      const local_ = (repository: string) => {
+        asked.push(repository);
+        return repository.startsWith("https://") ? repo : repository;
+      };
+      const sources = {
+        ...local,
+        repositories: {
+          fetchCommit: (repository: string, commit: string) =>
+            local.repositories.fetchCommit(local_(repository), commit),
+          readFiles: (repository: string, commit: string, paths: readonly string[]) =>
+            local.repositories.readFiles(local_(repository), commit, paths),
+        },
+      };
+      const server = await createHarness({ kind, releaseSources: sources });
+      try {
+        await server.store.createApp(systemActor, {
+          name: "checkout",
+          teamName: "payments",
+          description: "",
+        });
+        const create = (token: string) =>
+          server.call("POST", "/api/v1/apps/checkout/releases", {
+            as: "developer",
+            body: { repository: url(token), path: "apps/checkout", commit: first, image: imageAt(11) },
+          });
+        const made = await create("glcbt-first-job-token");
+        assert.equal(made.status, 201);
+        assert.ok(asked.includes(url("glcbt-first-job-token")), "the fetch got the URL with its token");
+        const { release } = (await made.json()) as ReleaseBody;
+        assert.equal(release.repository, "https://git.example.test/shop.git");
+        // The next CI job's token is another string for the same repository: the same release.
+        const again = await create("glcbt-second-job-token");
+        assert.equal(again.status, 200);
+        assert.equal(((await again.json()) as ReleaseBody).release.id, release.id);
+        const shown = [
+          await (await server.call("GET", "/api/v1/apps/checkout/releases", { as: "viewer" })).text(),
+          await (await server.call("GET", `/api/v1/releases/${release.id}`, { as: "viewer" })).text(),
+          await (await server.call("GET", "/api/v1/teams/payments/audit", { as: "admin" })).text(),
+          server.logs.join("\n"),
+        ].join("\n");
+        assert.doesNotMatch(shown, /glcbt-/);
+      } finally {
+        await server.dispose();
+      }
+    });
   });

@@ -49,12 +49,15 @@ export const releaseRoutes: readonly RouteDef[] = [
         throw new SlipwayError(ErrorCode.Unavailable, "this server does not read repositories");
       }
       const app = await store.getApp(params.app);
+      // A token in the URL (how CI lends the server access to a private repository) fetches this
+      // once; the release, the audit log and every answer keep the URL without it.
+      const repository = releaseSources.show(body.repository);
       const digest = parseImageRef(body.image).digest;
       // A release is immutable: asked again (a CI retry), the one recorded is the answer, even if
       // the repository has gone or the platform has changed since.
       if (digest !== undefined) {
         const existing = await store.findRelease(app.name, { commitSha: body.commit, imageDigest: digest });
-        if (existing?.repository === body.repository && existing.path === body.path) {
+        if (existing?.repository === repository && existing.path === body.path) {
           return { release: existing, created: false };
         }
       }
@@ -65,7 +68,7 @@ export const releaseRoutes: readonly RouteDef[] = [
         await releaseSources.platform(),
         app,
         body,
-        releaseSources.show(body.repository),
+        repository,
       );
       const { commit } = read;
       const made = await store.createRelease(actorOf(principal), {
@@ -75,7 +78,7 @@ export const releaseRoutes: readonly RouteDef[] = [
         specHash: read.specHash,
         secretsHash: read.secretsHash,
         commitTime: commit.authoredAt,
-        repository: body.repository,
+        repository,
         path: body.path,
         commitAuthor: `${commit.authorName} <${commit.authorEmail}>`,
         commitMessage: commit.message,
