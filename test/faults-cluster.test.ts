@@ -321,8 +321,9 @@ test("one request in flight (429 with Retry-After): four deploys at once all suc
   const sent = cluster.requests(since, SLIPWAY);
   const throttled = sent.filter((r) => r.code === 429).length;
   t.diagnostic(
-    `figure: 4 deploys at once, 1 request in flight: ${sent.length} requests, ${throttled} answered 429; one deploy alone needs ${needed}`,
+    `figure: 4 deploys at once, 1 request in flight (requests): sent=${sent.length} answered429=${throttled} oneDeployAlone=${needed}`,
   );
+
   assert.ok(throttled > 0, "the API server did push back");
   // Each 429 is retried after the Retry-After the server gives, with fewer requests in flight:
   // the retries stay within a small multiple of the work, not a storm.

@@ -214,7 +214,13 @@ export class ApiClient {
       }
       this.throttled++;
       this.limiter.onThrottle();
-      const wait = Math.min(backoffMs(attempt, retryAfter), Math.max(0, phase.deadline - Date.now()));
+      // A server that is down or starting is tried again within a second or two of coming back;
+      // one that answers "overloaded" is given longer.
+      const cap = "res" in outcome ? 5000 : 1500;
+      const wait = Math.min(
+        backoffMs(attempt, retryAfter, Math.random, cap),
+        Math.max(0, phase.deadline - Date.now()),
+      );
       phase.failed(last, wait, Date.now());
       await sleep(wait);
     }

@@ -66,9 +66,18 @@ export class AdaptiveLimiter {
   }
 }
 
-/** Exponential backoff with full jitter, honouring the server's Retry-After when it gives one. */
-export function backoffMs(attempt: number, retryAfterSeconds?: number, random = Math.random): number {
+/**
+ * Exponential backoff with full jitter, honouring the server's Retry-After when it gives one.
+ * `capMs`: the longest wait between tries (5 s for an overloaded server; less for one that is
+ * restarting, so a deploy resumes soon after it is back).
+ */
+export function backoffMs(
+  attempt: number,
+  retryAfterSeconds?: number,
+  random = Math.random,
+  capMs = 5000,
+): number {
   if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000 * (0.5 + random() * 0.5);
-  const cap = Math.min(5000, 100 * 2 ** attempt);
+  const cap = Math.min(capMs, 100 * 2 ** attempt);
   return Math.round(cap * (0.5 + random() * 0.5));
 }
