@@ -105,6 +105,22 @@ test("a later commit is fetched into the same mirror, and the earlier commit sti
   assert.equal(await at(second), "name: cart\nteam: commerce\n");
 });
 
+test("releases of one repository read at once (a monorepo's apps released together) each get their commit", async () => {
+  const { repo, commit: first } = appRepository();
+  writeFileSync(join(repo, "apps/cart-other/slipway.yaml"), "name: cart-other\nteam: commerce\n");
+  git(repo, "commit", "-q", "-am", "cart-other: team");
+  const second = git(repo, "rev-parse", "HEAD");
+  const cacheDir = temp("cache");
+  const reader = source({ cacheDir });
+  const commits = [first, second, first, second, first, second];
+  const infos = await Promise.all(commits.map((commit) => reader.fetchCommit(repo, commit)));
+  assert.deepEqual(
+    infos.map((i) => i.commit),
+    commits,
+  );
+  assert.equal(readdirSync(cacheDir).length, 1, "one mirror per repository");
+});
+
 test("a commit that does not exist is refused, naming the repository and the commit", async () => {
   const { repo } = appRepository();
   const missing = "0123456789abcdef0123456789abcdef01234567";

@@ -76,6 +76,8 @@ export class GitSource {
   readonly #cacheDir: string;
   readonly #limits: GitSourceLimits;
   readonly #allowLocal: boolean;
+  /** The fetch under way per repository: the next one waits for it. */
+  readonly #fetching = new Map<string, Promise<unknown>>();
 
   constructor(options: GitSourceOptions) {
     this.#cacheDir = options.cacheDir;
@@ -95,6 +97,38 @@ export class GitSource {
         `commit "${commit}" is not a full commit id: give the 40-character SHA (git rev-parse HEAD)`,
       );
     }
+    const mirror = await this.#oneAtATime(repository, () => this.#fetchIfMissing(repository, commit));
+    const format = ["%H", "%an", "%ae", "%aI", "%cI", "%B"].join("%x00");
+    const out = await this.#git(mirror, ["log", "-1", "--no-show-signature", `--format=${format}`, commit]);
+    const [sha = commit, authorName = "", authorEmail = "", authoredAt = "", committedAt = "", ...message] =
+      out.toString("utf8").split("\0");
+    return {
+      commit: sha,
+      authorName,
+      authorEmail,
+      authoredAt: new Date(authoredAt).toISOString(),
+      committedAt: new Date(committedAt).toISOString(),
+      message: message.join("\0").trim(),
+    };
+  }
+
+  /**
+   * Fetches of one repository one at a time: two releases of a repository at once (a monorepo's
+   * apps released together) would race on the mirror's creation and on git's lock files.
+   */
+  async #oneAtATime<T>(repository: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#fetching.get(repository) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.#fetching.set(repository, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#fetching.get(repository) === settled) this.#fetching.delete(repository);
+    }
+  }
+
+  async #fetchIfMissing(repository: string, commit: string): Promise<string> {
     const mirror = await this.#mirror(repository);
     if (!(await this.#hasCommit(mirror, commit))) {
       // Branches and tags first (incremental, cheap after the first time); then the commit itself,
@@ -111,18 +145,7 @@ export class GitSource {
         );
       }
     }
-    const format = ["%H", "%an", "%ae", "%aI", "%cI", "%B"].join("%x00");
-    const out = await this.#git(mirror, ["log", "-1", "--no-show-signature", `--format=${format}`, commit]);
-    const [sha = commit, authorName = "", authorEmail = "", authoredAt = "", committedAt = "", ...message] =
-      out.toString("utf8").split("\0");
-    return {
-      commit: sha,
-      authorName,
-      authorEmail,
-      authoredAt: new Date(authoredAt).toISOString(),
-      committedAt: new Date(committedAt).toISOString(),
-      message: message.join("\0").trim(),
-    };
+    return mirror;
   }
 
   /**
