@@ -220,3 +220,62 @@ test("an object Slipway never applied is a conflict naming its manager; adopting
   assert.equal(adopted.metadata.labels?.["slipway.dev/app"], "payments");
   assert.equal(adopted.data.k, "v", "adopting keeps the other manager's fields");
 });
+
+test("a cluster-scoped kind the renderer took for namespaced (a CRD not named Cluster…) is refused, never created cluster-wide", async () => {
+  // Calico's GlobalNetworkPolicy, Karpenter's NodePool, Crossplane's providers: cluster-scoped CRDs
+  // whose names do not say so. An app's manifest of such a kind lands with the app's namespace.
+  const group = `${uniqueName("net")}.review.slipway.test`;
+  const crd = `globalnetworkpolicies.${group}`;
+  kubectl(
+    kubeconfig,
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: crd },
+      spec: {
+        group,
+        scope: "Cluster",
+        names: {
+          plural: "globalnetworkpolicies",
+          singular: "globalnetworkpolicy",
+          kind: "GlobalNetworkPolicy",
+        },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+          },
+        ],
+      },
+    }),
+  );
+  kubectl(kubeconfig, ["wait", "--for=condition=Established", `crd/${crd}`, "--timeout=30s"]);
+  const ns = uniqueName("shop");
+  createNamespace(kubeconfig, ns);
+  try {
+    const shop: DeployScope = { app: "shop", target: uniqueName("develop"), team: "commerce" };
+    const policy: KubeObject = {
+      apiVersion: `${group}/v1`,
+      kind: "GlobalNetworkPolicy",
+      metadata: {
+        name: "shop--allow-all",
+        namespace: ns,
+        labels: {
+          "slipway.dev/app": "shop",
+          "slipway.dev/target": shop.target,
+          "slipway.dev/team": "commerce",
+        },
+      },
+    };
+    await assert.rejects(cluster.apply(request(shop, [...app(ns, shop), policy])), (e) =>
+      assertConflict(e, "GlobalNetworkPolicy", "cluster-scoped", ns),
+    );
+    assert.equal(kubectl(kubeconfig, ["get", `globalnetworkpolicies.${group}`, "-o", "name"]), "");
+  } finally {
+    kubectl(kubeconfig, ["delete", "crd", crd, "--ignore-not-found"]);
+    deleteNamespace(kubeconfig, ns);
+  }
+});

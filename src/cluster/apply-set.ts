@@ -9,6 +9,7 @@
  */
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import { type KubeObject, keptFromPrune, objectRef } from "../core/kube-object.ts";
+import type { DeployScope } from "../delivery/deploy-target.ts";
 import { ChangeAction, type DeployProgress, type ObjectChange } from "../delivery/deploy-target.ts";
 import { planChanges } from "../delivery/plan-changes.ts";
 import type { ApiClient } from "./api-client.ts";
@@ -17,6 +18,7 @@ import { type Discovery, objectPath, type ResourceInfo } from "./discovery.ts";
 import { appliedBySlipway, driftOf, stampIntent } from "./intent.ts";
 import { readLive } from "./live-state.ts";
 import {
+  clusterScopedConflict,
   conflictError,
   findExisting,
   namespaceConflict,
@@ -118,6 +120,7 @@ interface Planned {
   readonly resource: ResourceInfo;
   readonly live: KubeObject | undefined;
   readonly force: boolean;
+  readonly scope: DeployScope;
 }
 
 export async function applySet(
@@ -229,6 +232,8 @@ async function applyTarget(
         if (why && why !== "intent changed") drifted.push(`${change.ref} (${why})`);
       }
       const mayAdopt = req.adopt === true || req.forceConflicts === true;
+      const misplaced = resource && clusterScopedConflict(change.ref, resource, intent, req.scope);
+      if (misplaced) conflicts.push(misplaced);
       if (l !== undefined) {
         const why = ownershipConflict(change.ref, l, req.scope, mayAdopt);
         if (why !== undefined) conflicts.push(why);
@@ -246,6 +251,7 @@ async function applyTarget(
         // Objects Slipway applied before are Slipway's: take its fields back from whoever edited
         // them. Anything else keeps its other owners unless the caller says otherwise.
         force: ours || req.forceConflicts === true,
+        scope: req.scope,
       });
     }
   }
@@ -258,6 +264,9 @@ async function applyTarget(
   const one = async (p: Planned) => {
     try {
       const resource = p.resource ?? (await discovery.require(p.intent.apiVersion, p.intent.kind));
+      // A kind a CRD of this apply provides is resolved only now.
+      const misplaced = clusterScopedConflict(p.ref, resource, p.intent, p.scope);
+      if (misplaced) throw conflictError([misplaced]);
       const out = await applyOne(client, resource, p);
       applied.push(out);
       progress({ type: "object", ref: p.ref, action: p.live ? ChangeAction.Update : ChangeAction.Create });

@@ -94,6 +94,27 @@ export function namespaceConflict(ns: KubeObject, scope: DeployScope): string | 
   return undefined;
 }
 
+/**
+ * An object placed in a namespace whose kind the API server says is cluster-scoped: the renderer
+ * drops the namespace of every cluster-scoped kind it knows of (and only the platform's
+ * `rawManifests.allow` admits those), so one still carrying a namespace is a kind it took for
+ * namespaced (a CRD such as Calico's GlobalNetworkPolicy). The API server would drop the namespace
+ * and create it cluster-wide, beyond the app's scope.
+ */
+export function clusterScopedConflict(
+  ref: string,
+  resource: ResourceInfo,
+  intent: KubeObject,
+  scope: DeployScope,
+): string | undefined {
+  const ns = intent.metadata.namespace;
+  if (resource.namespaced || ns === undefined || ns === "") return undefined;
+  return (
+    `${ref}: ${intent.kind} is cluster-scoped on this cluster (${resource.qualified}), so it would be created cluster-wide, not in namespace ${ns}; ` +
+    `${scopeText(scope)} may not: a cluster-scoped kind needs the platform file's rawManifests.allow`
+  );
+}
+
 export function conflictError(conflicts: readonly string[]): SlipwayError {
   const [first] = conflicts;
   const message =
