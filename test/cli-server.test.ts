@@ -1,7 +1,9 @@
 /**
  * The README's first steps, end to end: `slipway serve --demo` as a real process on embedded
- * defaults, then `slipway login`, `apps`, `releases`, `deployments` in-process against it, as a
- * newcomer would type them. A second start on the same data directory adds nothing.
+ * defaults, then `slipway login`, `apps`, `releases`, `deployments`, `status` in-process against
+ * it, as a newcomer would type them. The demo's releases are made from git and moved through the
+ * channels by the server's engine and promotions; a second start on the same data directory adds
+ * nothing.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -19,9 +21,12 @@ interface Served {
   readonly child: ChildProcess;
   readonly url: string;
   readonly stdout: () => string;
+  /** Seconds from the spawn to the demo's "ready" line. */
+  readonly readyAfter: number;
 }
 
 async function serve(dataDir: string): Promise<Served> {
+  const started = performance.now();
   const child = spawn(
     process.execPath,
     [join(repo, "bin/slipway.js"), "serve", "--demo", "--data", dataDir, "--listen", "127.0.0.1:0"],
@@ -38,7 +43,8 @@ async function serve(dataDir: string): Promise<Served> {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) {
+      // The engine deploys the demo's releases once the server listens: wait until it has.
+      if (match?.[1] && /^demo: ready/m.test(err)) {
         clearInterval(timer);
         resolve(match[1]);
       }
@@ -48,7 +54,7 @@ async function serve(dataDir: string): Promise<Served> {
       reject(new Error(`slipway serve exited with ${code}: ${err}`));
     });
   });
-  return { child, url, stdout: () => out };
+  return { child, url, stdout: () => out, readyAfter: (performance.now() - started) / 1000 };
 }
 
 async function stop(served: Served): Promise<number | null> {
@@ -120,15 +126,35 @@ describe("slipway serve --demo, then the CLI", () => {
     const releases = await cli(["releases", "cart"]);
     assert.equal(releases.out.trim().split("\n").length, 3, "a header and two releases");
     const deployments = JSON.parse((await cli(["deployments", "cart", "--output", "json"])).out) as {
-      items: { targetName: string; status: string; sequence: number }[];
+      items: { targetName: string; status: string; releaseId: string }[];
     };
+    const channels = ["develop", "integration", "staging", "beta", "stable"];
     const live = deployments.items
       .filter((d) => d.status !== "superseded")
       .map((d) => `${d.targetName}:${d.status}`);
-    assert.deepEqual(live.sort(), ["develop:available", "stable:available", "staging:progressing"]);
+    assert.deepEqual(live.sort(), channels.map((c) => `${c}:available`).sort());
+    // The first release went all the way; the second followed it to beta.
+    const [second, first] = JSON.parse((await cli(["releases", "cart", "--output", "json"])).out).items as {
+      id: string;
+    }[];
+    const ran = (release: string) =>
+      channels.filter((c) => deployments.items.some((d) => d.targetName === c && d.releaseId === release));
+    assert.deepEqual(ran(first!.id), channels);
+    assert.deepEqual(ran(second!.id), channels.slice(0, 4));
     const staging = await cli(["deployments", "cart", "--target", "staging", "--limit", "1"]);
-    assert.match(staging.out, /^staging\s+2\s+progressing/m);
+    assert.match(staging.out, /^staging\s+2\s+available/m);
     assert.match(staging.err, /more: --cursor /);
+
+    // The channel matrix: the second release waits for an approval to go to stable.
+    const status = await cli(["status", "cart"]);
+    assert.equal(status.code, 0, status.err);
+    assert.match(
+      status.out,
+      new RegExp(`^stable\\s+${first!.id}\\s.*available.*${second!.id} from beta: waiting$`, "m"),
+    );
+    assert.match(status.out, /approvals: 0 of 1 approval for stable/);
+    const mailer = await cli(["status", "mailer"]);
+    assert.match(mailer.out, /✗ approvals: rejected for stable by demo-reviewer/);
 
     const missing = await cli(["releases", "nope"]);
     assert.equal(missing.code, 2);
@@ -136,18 +162,33 @@ describe("slipway serve --demo, then the CLI", () => {
     assert.equal((await cli(["apps", "--limit", "0"])).code, 2);
   });
 
+  test("the demo is ready within seconds of the start", () => {
+    // Measured from the spawn, on a loaded 2-core machine: the engine deploys every step.
+    assert.ok(served.readyAfter < 20, `ready after ${served.readyAfter.toFixed(1)} s`);
+  });
+
   test("the API answers the same with the token; a restart prints no new token and adds no demo rows", async () => {
     const token = /(slw_[A-Za-z0-9_-]{43})/.exec(served.stdout())?.[1];
-    const before = await fetch(`${served.url}/api/v1/apps/cart/deployments`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const count = ((await before.json()) as { items: unknown[] }).items.length;
+    const get = async (path: string) =>
+      (
+        (await (
+          await fetch(`${served.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as { items: { name: string }[] }
+      ).items;
+    /** Every app's releases and deployments, as the API lists them. */
+    const rows = async () => {
+      const out: Record<string, number> = {};
+      for (const { name } of await get("/api/v1/apps?limit=100")) {
+        out[`${name} releases`] = (await get(`/api/v1/apps/${name}/releases?limit=100`)).length;
+        out[`${name} deployments`] = (await get(`/api/v1/apps/${name}/deployments?limit=100`)).length;
+      }
+      return out;
+    };
+    const before = await rows();
+    assert.ok((before["cart deployments"] ?? 0) > 0, JSON.stringify(before));
     assert.equal(await stop(served), 0);
     served = await serve(dataDir);
     assert.doesNotMatch(served.stdout(), /slw_/, "the admin token is shown only on the first start");
-    const after = await fetch(`${served.url}/api/v1/apps/cart/deployments`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    assert.equal(((await after.json()) as { items: unknown[] }).items.length, count);
+    assert.deepEqual(await rows(), before);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The demo deploys through the one deployment use case: each channel's policy is enforced (an app
- * the policy blocks is recorded as failed and nothing of it is written), and the examples' secrets
- * are decrypted with the demo key and committed to the GitOps repository SOPS-encrypted again.
+ * The demo's releases are made from git and moved by the server's engine and promotions, through
+ * the one deployment use case and the channels' gates: a channel's enforced policy stops an app at
+ * its gate (nothing of it is written there), and the examples' secrets are decrypted with the demo
+ * key and committed to the GitOps repository SOPS-encrypted again.
  */
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -57,37 +58,52 @@ describe("serve --demo deploys through the deployment use case", () => {
       env: {},
       log: (line) => logs.push(line),
     });
+    await server.demo;
   });
   after(() => server.close());
 
-  test("an app the channel's enforced policy blocks is recorded as failed, with the findings, and not written", async () => {
+  test("an app the policy blocks is committed where it was queued as new, then held at the next channel's policy gate with the findings", async () => {
     const { items } = await server.store.listDeployments({ appName: "leaky" }, { limit: 50 });
-    const byTarget = new Map(items.map((d) => [`${d.targetName}:${d.releaseId}`, d]));
-    const staging = items.filter((d) => d.targetName === "staging");
-    assert.ok(staging.length > 0, "leaky was deployed to staging");
-    for (const d of staging) {
-      assert.equal(d.status, "failed");
-      const events = await server.store.deploymentEvents(d.id);
-      const failed = events.find((e) => e.status === "failed");
-      assert.match(failed?.message ?? "", /^policy blocks staging: \d+ findings? of enforced rules/);
-    }
-    // In develop the policy only warns: there it is committed like any other app.
-    assert.ok([...byTarget.values()].some((d) => d.targetName === "develop" && d.status === "available"));
+    // A new release deploys to develop, whose policy only warns; a promotion passes the policy
+    // gate only if the release would pass the channel's policy in enforce mode.
+    assert.deepEqual(
+      items.map((d) => `${d.targetName}:${d.status}`),
+      ["develop:available"],
+    );
     assert.ok(
-      logs.some((l) => /^demo: refused leaky → staging: policy blocks staging/.test(l)),
+      logs.some((l) =>
+        /^demo: leaky → integration: policy fail: \d+ findings? would block integration in enforce mode: .*DATABASE_PASSWORD/.test(
+          l,
+        ),
+      ),
       logs.join("\n"),
     );
-
     const written = filesBelow(join(dataDir, "gitops")).map((f) => relative(join(dataDir, "gitops"), f));
     assert.ok(
       written.some((f) => f.startsWith("develop/leaky/")),
       written.join("\n"),
     );
-    assert.ok(!written.some((f) => f.startsWith("staging/leaky/")), written.join("\n"));
+    assert.ok(!written.some((f) => f.startsWith("integration/leaky/")), written.join("\n"));
     assert.ok(
       written.some((f) => f.startsWith("staging/cart/")),
       written.join("\n"),
     );
+  });
+
+  test("releases are read from the demo's git repository at their commits, with a snapshot", async () => {
+    const { items } = await server.store.listReleases("cart", { limit: 10 });
+    assert.equal(items.length, 2);
+    for (const release of items) {
+      assert.equal(release.repository, join(dataDir, "demo-repository"));
+      assert.equal(release.path, "cart");
+      assert.match(release.commitAuthor ?? "", /^Demo Developer </);
+      const snapshot = await server.store.getReleaseSnapshot(release.id);
+      assert.deepEqual(snapshot.files.map((f) => f.path).sort(), [
+        "secrets/develop.enc.yaml",
+        "secrets/stable.enc.yaml",
+        "slipway.yaml",
+      ]);
+    }
   });
 
   test("the examples' Secrets are in the GitOps repository, their values SOPS-encrypted for the platform's recipient", () => {

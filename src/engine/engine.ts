@@ -108,6 +108,14 @@ export class Engine {
     await Promise.all([...this.#running.values()].map((r) => r.done));
   }
 
+  /**
+   * Looks for work now instead of at the next poll: a deployment was just queued in this process
+   * (a promotion, a new release), and waiting up to a poll interval would be most of its latency.
+   */
+  wake(): void {
+    this.#schedule(0);
+  }
+
   /** Jobs this replica is working on now. */
   get busy(): number {
     return this.#running.size;

@@ -9,7 +9,9 @@ import { dirname, join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "../cluster/cluster.ts";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
+import type { DeployPorts } from "../delivery/deploy.ts";
 import type { DeployTarget } from "../delivery/deploy-target.ts";
+import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import { Engine } from "../engine/engine.ts";
 import type { Executor } from "../engine/executor.ts";
 import { Promoter } from "../engine/promoter.ts";
@@ -25,6 +27,7 @@ import { createApi } from "./app.ts";
 import { authenticator } from "./auth/authenticate.ts";
 import { type OidcConfig, oidcVerifier } from "./auth/oidc.ts";
 import { bootstrapAdmin } from "./bootstrap.ts";
+import type { DemoApp, DemoResult } from "./demo.ts";
 import { PlatformState } from "./platform-state.ts";
 
 export interface ServerOptions {
@@ -71,6 +74,11 @@ export interface RunningServer {
   readonly adminToken: string | undefined;
   /** The platform in use (the last platform file that validated) and whether a reload failed. */
   readonly platform: PlatformState;
+  /**
+   * With --demo: settles once the example apps' releases have moved as far as the demo takes them
+   * (the engine deploys them after the server listens).
+   */
+  readonly demo: Promise<DemoResult | undefined>;
   close(): Promise<void>;
 }
 
@@ -107,6 +115,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let unwatch = () => {};
   let engine: Engine | undefined;
   let promoter: Promoter | undefined;
+  const gitopsDir = join(dataDir, "gitops");
+  let demoPorts: Pick<DeployPorts, "target" | "keys"> | undefined;
+  let demoApps: DemoApp[] | undefined;
+  let releaseSources: ReleaseSources | undefined;
   try {
     // The demo's platform is the examples' own file, named explicitly; anything else is the operator's.
     const platformFile =
@@ -123,13 +135,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (platformFile !== undefined) unwatch = watchPlatformFile(platformFile, platform);
     if (options.demo) {
       // The demo needs the renderer, the SOPS format and git; a plain server does not load them.
-      const [{ seedDemo }, { GitOpsTarget }, { sopsSecretSealer }, { keyRingFromEnv }] = await Promise.all([
-        import("./demo.ts"),
-        import("../gitops/gitops-target.ts"),
-        import("../delivery/sops-secret-sealer.ts"),
-        import("../secrets/backends/from-env.ts"),
-      ]);
-      const gitopsDir = join(dataDir, "gitops");
+      const [{ registerDemoApps }, { GitOpsTarget }, { sopsSecretSealer }, { keyRingFromEnv }] =
+        await Promise.all([
+          import("./demo.ts"),
+          import("../gitops/gitops-target.ts"),
+          import("../delivery/sops-secret-sealer.ts"),
+          import("../secrets/backends/from-env.ts"),
+        ]);
       const demoPlatform = platform.current().platform.platform;
       // The examples' secrets open with the demo key beside them, narrowed to each app's team.
       const demoKeys = (scope: { team: string; app: string }) =>
@@ -137,30 +149,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           { ...env, SOPS_AGE_KEY_FILE: join(examplesDir, "demo-age-key.txt") },
           { keys: demoPlatform.keys, teams: demoPlatform.teams?.map((t) => t.name), scope },
         );
-      const result = await seedDemo(store, {
-        examplesDir,
-        platform: platform.current(),
-        ports: {
-          keys: demoKeys,
-          // The demo has no cluster: every channel is committed to the data directory's GitOps
-          // repository, its Secrets sealed for the recipients the platform names for GitOps.
-          target: (_cluster, scope) =>
-            new GitOpsTarget({
-              dir: gitopsDir,
-              sealer: sopsSecretSealer({
-                recipients: demoPlatform.clusters
-                  .flatMap((c) => c.gitops?.sops?.age ?? [])
-                  .map((recipient) => ({ type: "age" as const, recipient })),
-                keys: demoKeys(scope),
-              }),
+      demoPorts = {
+        keys: demoKeys,
+        // The demo has no cluster: every channel is committed to the data directory's GitOps
+        // repository, its Secrets sealed for the recipients the platform names for GitOps.
+        target: (_cluster, scope) =>
+          new GitOpsTarget({
+            dir: gitopsDir,
+            sealer: sopsSecretSealer({
+              recipients: demoPlatform.clusters
+                .flatMap((c) => c.gitops?.sops?.age ?? [])
+                .map((recipient) => ({ type: "age" as const, recipient })),
+              keys: demoKeys(scope),
             }),
-        },
-        log: options.log,
-      });
-      options.log(`demo: ${result.apps.length} apps; manifests in the GitOps directory ${gitopsDir}`);
+          }),
+      };
+      demoApps = await registerDemoApps(store, examplesDir, platform.current());
     }
+    releaseSources = {
+      // A bare mirror per repository under the data directory, fetched incrementally.
+      repositories: new GitSource({
+        cacheDir: join(dataDir, "repositories"),
+        allowLocal: options.allowLocalRepositories === true || options.demo,
+      }),
+      platform: async () => state.current().platform,
+      show: displayRepository,
+    };
+    // What the API and the promoter queue wakes this replica's engine at once.
+    const wake = () => engine?.wake();
     const app = createApi({
-      store,
+      store: wakingEngine(store, wake),
       authenticate: authenticator({ store, oidc: options.oidc ? oidcVerifier(options.oidc) : undefined }),
       logger: { error: (m) => options.log(m), info: (m) => options.log(m) },
       checkReadResponses: false,
@@ -168,26 +186,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The DORA numbers follow the platform in use: its production channel and failure settings.
       platform: () => state.current().platform.platform,
       publicUrl: options.publicUrl,
-      releaseSources: {
-        // A bare mirror per repository under the data directory, fetched incrementally.
-        repositories: new GitSource({
-          cacheDir: join(dataDir, "repositories"),
-          allowLocal: options.allowLocalRepositories === true || options.demo,
-        }),
-        platform: async () => state.current().platform,
-        show: displayRepository,
-      },
+      releaseSources,
     });
     // The engine reads and claims through the database itself: what it is about to change must
     // not come from the read cache.
     engine = new Engine({
       store: database,
-      executor: options.executor ?? lazyReleaseExecutor(database, state, env),
+      executor: options.executor ?? lazyReleaseExecutor(database, state, env, demoPorts),
       ...options.engine,
       log: options.log,
     });
     // Channels with promote: auto take the release before them as soon as their gates pass.
-    promoter = new Promoter({ store: database, platform: () => state.current().platform, log: options.log });
+    promoter = new Promoter({
+      store: wakingEngine(database, wake),
+      platform: () => state.current().platform,
+      log: options.log,
+    });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const fetch = (request: Request, env: unknown) => requests.track(() => app.fetch(request, env));
       const s = serve({ fetch, hostname, port }, () => resolveServer(s));
@@ -207,6 +221,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const adminToken = await bootstrapAdmin(store);
   engine.start();
   promoter?.start();
+  const demoStop = new AbortController();
+  const demo = demoApps === undefined ? Promise.resolve(undefined) : startDemo(demoApps);
+  async function startDemo(apps: DemoApp[]): Promise<DemoResult | undefined> {
+    const started = performance.now();
+    const { runDemo } = await import("./demo.ts");
+    try {
+      const result = await runDemo(
+        wakingEngine(store, () => engine?.wake()),
+        apps,
+        {
+          examplesDir,
+          dataDir,
+          platform: () => platform!.current(),
+          sources: releaseSources!,
+          signal: demoStop.signal,
+          log: options.log,
+        },
+      );
+      for (const line of result.waiting) options.log(`demo: ${line}`);
+      options.log(
+        `demo: ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.apps.length} apps, ${result.deployments} deployments queued; manifests in the GitOps directory ${gitopsDir}`,
+      );
+      return result;
+    } catch (error) {
+      if (demoStop.signal.aborted) return undefined;
+      options.log(`demo: stopped: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
@@ -214,8 +257,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     adminToken,
     platform,
+    demo,
     close: async () => {
       unwatch();
+      demoStop.abort(new Error("the server is stopping"));
+      await demo;
       // Stop accepting, let requests in flight finish (up to 5 s), then close the store: a request
       // must never find the database already gone.
       const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
@@ -280,6 +326,7 @@ function lazyReleaseExecutor(
   store: Store,
   platform: PlatformState,
   env: Readonly<Record<string, string | undefined>>,
+  ports?: Pick<DeployPorts, "target" | "keys">,
 ): Executor {
   let loaded: Promise<Executor> | undefined;
   return async (job, signal) => {
@@ -291,7 +338,7 @@ function lazyReleaseExecutor(
       return releaseExecutor({
         store,
         platform: () => platform.current(),
-        ports: {
+        ports: ports ?? {
           // The server's own key ring (SOPS_AGE_KEY_FILE and the rest, as the CLI reads them),
           // narrowed to the app's team as the platform says.
           keys: (scope) => {
@@ -397,4 +444,24 @@ function namingCluster(error: unknown, cluster: string, context: string): unknow
       cause: error,
     },
   );
+}
+
+/**
+ * The store as the API, the promoter and the demo use it: a deployment they queue wakes this
+ * replica's engine at once, instead of at its next poll (which would be most of a promotion's
+ * latency). Other replicas find it at their next poll.
+ */
+function wakingEngine(store: Store, wake: () => void): Store {
+  const enqueueDeployment: Store["enqueueDeployment"] = async (actor, input) => {
+    const queued = await store.enqueueDeployment(actor, input);
+    wake();
+    return queued;
+  };
+  return new Proxy(store, {
+    get: (target, key) => {
+      if (key === "enqueueDeployment") return enqueueDeployment;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -43,7 +43,10 @@ export function registerServe(program: Command, io: CliIo): void {
       "keep state in PostgreSQL instead of SQLite (env SLIPWAY_DATABASE_URL)",
     )
     .option("--listen <addr>", "host:port to listen on", "127.0.0.1:8080")
-    .option("--demo", "register the example apps with releases deployed to a few channels")
+    .option(
+      "--demo",
+      "register the example apps, release them from a git repository of the examples and promote them through the channels with the engine (one waiting for an approval, one rejected)",
+    )
     .option("--examples <dir>", "where --demo finds the example apps", "examples")
     .option(
       "--platform <file>",
