@@ -72,6 +72,20 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       store.enqueueDeployment(alice, { releaseId: release, targetName: target });
     const statusOf = async (id: string) => (await store.getDeployment(id)).status;
 
+    test("woken after a deployment is queued, the engine takes it up at once instead of at its next poll", async () => {
+      const engine = new Engine({ store, executor: walking(), pollMs: 60_000, log: quiet });
+      engine.start();
+      try {
+        // The first poll (at start) finds nothing; the next would be a minute away.
+        await sleep(300);
+        const d = await enqueue("beta");
+        engine.wake();
+        await until("available", async () => (await statusOf(d.id)) === "available", 5_000);
+      } finally {
+        await engine.stop();
+      }
+    });
+
     test("a queued deployment is run through every stage to available, each with its time and message", async () => {
       const engine = new Engine({ store, executor: walking(), pollMs: 20, log: quiet });
       engine.start();
