@@ -300,7 +300,7 @@ test("a missing permission names the verb, resource and namespace", async () => 
     "role",
     "read-only",
     "--verb=get,list",
-    "--resource=configmaps,serviceaccounts,secrets,services,deployments.apps,statefulsets.apps,jobs.batch,cronjobs.batch,horizontalpodautoscalers.autoscaling,poddisruptionbudgets.policy,ingresses.networking.k8s.io,networkpolicies.networking.k8s.io",
+    "--resource=configmaps,serviceaccounts,secrets,persistentvolumeclaims,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,services,deployments.apps,statefulsets.apps,jobs.batch,cronjobs.batch,horizontalpodautoscalers.autoscaling,poddisruptionbudgets.policy,ingresses.networking.k8s.io,networkpolicies.networking.k8s.io",
   ]);
   kubectl(kubeconfig, [
     "-n",
