@@ -24,10 +24,36 @@ export function hostRefusal(ctx: RenderContext, host: string): string | undefine
   const domain = ctx.target.domain;
   if (domain) {
     const own = `${app}.${domain}`;
-    if (host === own || host.endsWith(`.${own}`)) return undefined;
+    const inner = innerDomain(ctx, host, domain);
+    if (inner !== undefined) {
+      return `host \`${host}\` is under ${inner.domain}, the domain of ${inner.owner}: an app of ${ctx.target.name} may not route names there (rename the app, or ${grantHint})`;
+    }
+    if (host === own || host.endsWith(`.${own}`) || host === ctx.target.defaultHost) return undefined;
     return `host \`${host}\` is not this app's: under ${domain} it may route ${own} and names under it; for any other host ${grantHint}`;
   }
   return `host \`${host}\` needs a grant: target ${ctx.target.name} has no domain in the platform file; ${grantHint}`;
+}
+
+/**
+ * Another of the platform's domains that lies inside this target's and holds `host`: with stable on
+ * example.com and staging on staging.example.com, an app named `staging` in stable would otherwise
+ * own every host of every app in staging. The names under a more specific domain are that
+ * domain's, whichever app's own name they fall under.
+ */
+function innerDomain(
+  ctx: RenderContext,
+  host: string,
+  domain: string,
+): { domain: string; owner: string } | undefined {
+  const domains = [
+    ...ctx.platform.channels.map((c) => ({ domain: c.domain, owner: `channel ${c.name}` })),
+    { domain: ctx.platform.previews?.domain, owner: "previews" },
+  ];
+  for (const d of domains) {
+    if (d.domain === undefined || d.domain === domain || !d.domain.endsWith(`.${domain}`)) continue;
+    if (host === d.domain || host.endsWith(`.${d.domain}`)) return { domain: d.domain, owner: d.owner };
+  }
+  return undefined;
 }
 
 /** A grant of `a.example.com` covers that host; `*.example.com` covers the wildcard and all names under example.com. */

@@ -39,7 +39,10 @@ interface ResolvedRoute {
 
 function resolveRoutes(ctx: RenderContext): ResolvedRoute[] {
   const refused = (ctx.spec.routes ?? []).flatMap((r, i) => {
-    const why = r.host === undefined ? undefined : hostRefusal(ctx, r.host);
+    // A default host is checked too: an app named after another channel's subdomain would take
+    // that domain's apex.
+    const host = r.host ?? ctx.target.defaultHost;
+    const why = host === undefined ? undefined : hostRefusal(ctx, host);
     return why ? [new RenderProblem(`routes[${i}].host`, why)] : [];
   });
   if (refused.length > 0) throw new RenderProblems(refused);

@@ -197,3 +197,38 @@ routing:
     (e: SlipwayError) => /granted twice/.test(JSON.stringify(e.problems)),
   );
 });
+
+test("an app in an outer channel cannot route names of a channel whose domain lies inside its own", () => {
+  // stable is example.com, staging is staging.example.com: an app named `staging` in stable
+  // would own staging.example.com and every name under it, which are staging's apps' hosts.
+  const loaded = app("staging", "commerce", 'routes:\n  - host: "cart.staging.example.com"\n');
+  const problems = (() => {
+    try {
+      render({ app: loaded, platform, target: "stable" });
+      return [];
+    } catch (error) {
+      return (error as SlipwayError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+  })();
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(
+    problems[0]!,
+    /^routes\[0\]\.host: host `cart\.staging\.example\.com` is under staging\.example\.com, the domain of channel staging/,
+  );
+  // Its default host would be staging.example.com itself, the apex of staging's domain.
+  const bare = app("preview", "commerce", "routes:\n  - paths: [/]\n");
+  assert.throws(
+    () => render({ app: bare, platform, target: "stable" }),
+    (e: SlipwayError) =>
+      e.problems.some((p) =>
+        /host `preview\.example\.com` is under preview\.example\.com, the domain of previews/.test(p.message),
+      ),
+  );
+  // The same apps in their own channels, and previews' default hosts, are untouched.
+  render({ app: app("cart", "commerce", "routes:\n  - paths: [/]\n"), platform, target: "staging" });
+  render({
+    app: app("cart", "commerce", "routes:\n  - paths: [/]\n"),
+    platform,
+    target: "preview:feature-x",
+  });
+});
