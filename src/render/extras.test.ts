@@ -345,3 +345,25 @@ test("a manifest's shape is checked at parse time, each field at its line", () =
     "manifests.x.metadata.name",
   ]);
 });
+
+test("a kind Slipway has no schema for needs the platform's word, since only the cluster knows its scope", () => {
+  const global = `manifests:
+  deny:
+    apiVersion: crd.projectcalico.org/v1
+    kind: GlobalNetworkPolicy
+    metadata: { name: cart--deny }
+    spec: { selector: all() }
+`;
+  const [problem, ...rest] = problems(global);
+  assert.deepEqual(rest, []);
+  assert.equal(problem?.path, "manifests.deny.kind");
+  assert.match(
+    problem?.message ?? "",
+    /GlobalNetworkPolicy \(crd\.projectcalico\.org\/v1\) is not a built-in kind, so Slipway cannot tell whether it is cluster-scoped: the platform file must allow it/,
+  );
+  const granting = parsePlatform(
+    `${PLATFORM}rawManifests:\n  allow:\n    - { kind: GlobalNetworkPolicy, team: commerce, apps: [cart] }\n`,
+    "slipway.platform.yaml",
+  );
+  assert.equal(find(objects(global, "develop", granting), "GlobalNetworkPolicy").metadata.name, "cart--deny");
+});

@@ -95,6 +95,18 @@ function scopedManifest(
   );
   const grant = `rawManifests.allow: [{ kind: ${kind}, team: ${ctx.spec.team}, apps: [${app}] }]`;
   const before = problems.length;
+  // A custom resource's scope is the cluster's to say, not the renderer's: a cluster-scoped kind
+  // named like a namespaced one (Calico's GlobalNetworkPolicy, Karpenter's NodePool) would be
+  // created cluster-wide. So a kind Slipway has no schema for needs the platform's word.
+  if (!hasSchema(raw) && allowed === undefined) {
+    problems.push(
+      new RenderProblem(
+        `${field}.kind`,
+        `${kind} (${raw.apiVersion}) is not a built-in kind, so Slipway cannot tell whether it is cluster-scoped: the platform file must allow it (${grant})`,
+      ),
+    );
+    return undefined;
+  }
   const clusterScoped = isClusterScoped(kind);
   if (clusterScoped && allowed === undefined) {
     problems.push(
