@@ -334,3 +334,19 @@ test("reads only the named files at the commit: a missing one is absent, a link 
   const outside = await refusal(reader.readFiles(repo, commit, ["apps/cart/../../etc/passwd"]));
   assert.match(outside.message, /without "\.\." or "\.git"/);
 });
+
+test("one mirror per repository, whatever token its URL carries", async () => {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const cacheDir = temp("cache");
+  const reader = source({ cacheDir });
+  try {
+    for (const token of ["ci-token-1", "ci-token-2"]) {
+      await refusal(reader.fetchCommit(`https://ci:${token}@127.0.0.1:${port}/shop.git`, "0".repeat(40)));
+    }
+  } finally {
+    server.close();
+  }
+  assert.equal(readdirSync(cacheDir).filter((d) => d.endsWith(".git")).length, 1);
+});

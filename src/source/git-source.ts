@@ -309,7 +309,9 @@ export class GitSource {
   }
 
   async #mirror(repository: string): Promise<string> {
-    const key = createHash("sha256").update(repository).digest("hex").slice(0, 32);
+    // Keyed without the credentials a URL may carry: CI passes a fresh token each run, and each
+    // would otherwise get a full mirror of its own.
+    const key = createHash("sha256").update(displayRepository(repository)).digest("hex").slice(0, 32);
     const mirror = join(this.#cacheDir, `${key}.git`);
     await mkdir(this.#cacheDir, { recursive: true });
     const exists = await stat(join(mirror, "HEAD")).then(

@@ -6,7 +6,7 @@
  * untrusted, and a platform file it brought could name kubeconfigs (and their credential
  * commands), clusters, namespaces, GitOps directories and policy modes.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import {
@@ -53,8 +53,16 @@ function readUserBytes(path: string, what: string): Uint8Array {
 /** `dirOrFile` is an app directory (holding slipway.yaml) or the spec file itself. */
 export function appFilePath(dirOrFile: string): string {
   const path = resolve(dirOrFile);
-  if (existsSync(path) && statSync(path).isDirectory()) return join(path, APP_FILE);
-  return path;
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, APP_FILE) : path;
+  // The app's files are untrusted: a slipway.yaml that links elsewhere would have Slipway parse,
+  // and name the keys of, any YAML file the reader can reach (a CI runner's).
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `app spec ${displayPath(file)} is a symbolic link; Slipway reads only a regular slipway.yaml: commit the file itself`,
+    );
+  }
+  return file;
 }
 
 /** `explicit` (the `--platform` flag), else `env`'s $SLIPWAY_PLATFORM, else the built-in default. */

@@ -3,7 +3,7 @@
  * built-in default — never a `slipway.platform.yaml` the app's repository carries beside or above it.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -74,5 +74,20 @@ test("a $SLIPWAY_PLATFORM that does not exist is an input error naming it", () =
     (e: unknown) =>
       (e as { code?: string }).code === "SLIPWAY_E_INPUT" &&
       (e as Error).message.includes("platform file /nonexistent/platform.yaml does not exist"),
+  );
+});
+
+test("a slipway.yaml that is a symbolic link is refused, whatever it points at", () => {
+  const root = mkdtempSync(join(tmpdir(), "slipway-linked-spec-"));
+  const outside = join(root, "runner-config.yaml");
+  writeFileSync(outside, "aws_secret_access_key: not-for-apps\nregion: eu-west-1\n");
+  const app = join(root, "app");
+  mkdirSync(app);
+  symlinkSync(outside, join(app, "slipway.yaml"));
+  assert.throws(
+    () => loadAppAndPlatform(app, undefined, {}),
+    (e: Error) =>
+      /slipway\.yaml is a symbolic link; Slipway reads only a regular slipway\.yaml/.test(e.message) &&
+      !e.message.includes("aws_secret_access_key"),
   );
 });
