@@ -64,7 +64,7 @@ interface Run {
   readonly stdout: string;
   readonly stderr: string;
   readonly ms: number;
-  /** When each progress line was printed (epoch ms). */
+  /** When each line was printed (epoch ms), stdout's and stderr's. */
   readonly lines: readonly { readonly at: number; readonly text: string }[];
 }
 
@@ -80,6 +80,10 @@ async function deploy(branch: string, args: string[] = [], onLine?: (line: strin
         lines.push({ at: Date.now(), text: line });
         onLine?.(line);
       }
+    },
+    err(text: string) {
+      base.err(text);
+      for (const line of text.split("\n").filter(Boolean)) lines.push({ at: Date.now(), text: line });
     },
   };
   const started = Date.now();
@@ -156,7 +160,7 @@ test("etcd frozen: the deploy fails at its deadline naming the phase and what wa
   const frozenAt = Date.now();
   let run: Run;
   try {
-    run = await deploy("frozen", ["--apply-timeout", "20s"]);
+    run = await deploy("frozen", ["--apply-timeout", "20s", "--output", "json"]);
   } finally {
     cluster.thawEtcd();
   }
@@ -174,8 +178,20 @@ test("etcd frozen: the deploy fails at its deadline naming the phase and what wa
   );
   assert.match(run.stderr, /^ {2}the API server's last answer: /m);
   assert.match(run.stderr, /Deploy again once the API server answers: the rerun writes what is missing/);
-  const waiting = run.lines.find((l) => / waiting: API server /.test(l.text));
-  assert.ok(waiting, `the wait is shown:\n${run.stdout}`);
+  // --output json: each wait as a JSON line on stderr when it happens, and the outcome as data.
+  const waiting = run.lines.find((l) => l.text.startsWith('{"waiting":'));
+  assert.ok(waiting, `the wait is told:\n${run.stderr}`);
+  assert.match(
+    waiting.text,
+    /"phase":"apply","text":"API server gave no answer within [\d.]+ s once; next try/,
+  );
+  const outcome = JSON.parse(run.stdout) as Record<string, unknown>;
+  assert.equal(outcome.failed, true);
+  assert.equal(outcome.code, "SLIPWAY_E_DEADLINE");
+  assert.equal(outcome.phase, "apply");
+  assert.deepEqual(outcome.written, []);
+  assert.ok((outcome.notConfirmed as string[]).includes("Namespace/rates-api-pr-frozen"));
+  assert.ok((outcome.waits as unknown[]).length >= 1);
   figure(t, "etcd frozen (SIGSTOP), --apply-timeout 20s", { detect: waiting.at - frozenAt, fail: run.ms });
 
   const after = await deploy("frozen");
@@ -237,7 +253,6 @@ test("the engine's deployment under a frozen etcd: failed at its deadline with t
     assert.equal(release.status, 201, JSON.stringify(release.body));
 
     cluster.freezeEtcd();
-    const frozenAt = Date.now();
     let failed: Record<string, unknown> = {};
     try {
       const queued = await api("POST", "/api/v1/apps/rates-api/deployments", {
@@ -256,7 +271,7 @@ test("the engine's deployment under a frozen etcd: failed at its deadline with t
     const thawedAt = Date.now();
     assert.equal(failed.status, "failed", JSON.stringify(failed));
     // The deployment's events, as the event stream and `deployments watch` show them.
-    const events = failed.events as { status: string; message: string }[];
+    const events = failed.events as { status: string; message: string; at: string }[];
     const reason = events.at(-1)?.message ?? "";
     assert.match(reason, /did not finish within its deadline \(apply timeout 15s\)/);
     assert.match(reason, /written, as the API server confirmed: 0 — none/);
@@ -266,7 +281,13 @@ test("the engine's deployment under a frozen etcd: failed at its deadline with t
       ),
       `the events said what the deployment waited for:\n${events.map((e) => `${e.status}: ${e.message}`).join("\n")}`,
     );
-    figure(t, "engine deployment, etcd frozen, deploy.applyTimeout 15s", { fail: thawedAt - frozenAt });
+    const at = (e: { at: string } | undefined) => Date.parse(e?.at ?? "");
+    const applying = events.find((e) => e.status === "applying");
+    const told = events.find((e) => /; waiting: /.test(e.message));
+    figure(t, "engine deployment, etcd frozen, deploy.applyTimeout 15s", {
+      detect: at(told) - at(applying),
+      fail: at(events.at(-1)) - at(applying),
+    });
 
     await sleep(5000);
     const writes = cluster.requests(thawedAt, SLIPWAY).filter((r) => WRITES.has(r.verb));

@@ -234,3 +234,29 @@ function leftovers(dir: string): string[] {
     (f) => f.endsWith(".tmp") || f.endsWith(".lock") || f.endsWith("slipway-deploy-pending.json"),
   );
 }
+
+test("a deadline that is not a duration is refused before anything is rendered or written", async () => {
+  const ws = workspace();
+  const io = memoryIo();
+  const code = await main(
+    [
+      "deploy",
+      "--app",
+      ws.app,
+      "--target",
+      "develop",
+      "--platform",
+      ws.platform,
+      "--image",
+      image("a"),
+      "--apply-timeout",
+      "soon",
+    ],
+    io,
+  );
+  assert.equal(code, 2);
+  assert.match(
+    io.stderr(),
+    /^error: --apply-timeout soon must be a duration from 1s to 24h, such as 90s, 15m or 1h$/m,
+  );
+});

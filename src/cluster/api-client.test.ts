@@ -221,7 +221,7 @@ test("after the connection dropped, requests wait until the restarted server say
   assert.equal(res.status, 200);
   assert.equal(readyProbes, 3);
   assert.ok(
-    notices.some((n) => /is starting \(\/readyz answered 403\)/.test(n.text)),
+    notices.some((n) => /says it is not ready \(\/readyz answered 403\)/.test(n.text)),
     JSON.stringify(notices),
   );
 });

@@ -32,6 +32,7 @@ import type { HttpRequest, HttpResponse, Transport } from "./transport.ts";
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 /** Refused connections tried before giving up on a server that never answered. */
 const REFUSED_TRIES_BEFORE_ANY_ANSWER = 3;
+const NO_TIME_LEFT: NetworkFailure = { kind: "timeout", code: "ETIMEDOUT", said: "gave no answer in time" };
 /** The longest a restarted API server is waited for to say it is ready (then requests go on). */
 const READY_WAIT_MS = 30_000;
 /** Waiting notices after the first: at most this often, unless what the server says changes. */
@@ -55,8 +56,9 @@ export interface WaitNotice {
   readonly answer: string;
   /** Failed attempts since the last success, in this phase. */
   readonly failures: number;
-  /** 0 when the wait is over (the server answered again). */
   readonly nextTryMs: number;
+  /** The server answered again: the wait is over. */
+  readonly over: boolean;
   readonly waitedMs: number;
 }
 
@@ -104,6 +106,7 @@ class PhaseRun {
       answer,
       failures: this.failures,
       nextTryMs,
+      over: false,
       waitedMs: now - this.#waitingSince,
     });
   }
@@ -117,6 +120,7 @@ class PhaseRun {
       answer: "ok",
       failures: this.failures,
       nextTryMs: 0,
+      over: true,
       waitedMs,
     });
     this.failures = 0;
@@ -141,6 +145,7 @@ export class ApiClient {
    * (403): so until it says it is ready (/readyz), requests wait, for at most `READY_WAIT_MS`.
    */
   #restartingSince: number | undefined;
+  #readyProbe: Promise<number | undefined> | undefined;
 
   constructor(transport: Transport, opts: ApiClientOptions = {}) {
     this.transport = transport;
@@ -180,12 +185,14 @@ export class ApiClient {
     let sent = false;
     let last: string | undefined;
     for (let attempt = 0; ; attempt++) {
-      const left = phase.deadline - Date.now();
-      if (left <= 0) throw deadlineError(phase, ctx, sent, last ?? phase.lastAnswer);
-      const timeoutMs = Math.max(1, Math.min(this.#requestTimeoutMs, left));
+      if (phase.deadline <= Date.now()) throw deadlineError(phase, ctx, sent, last ?? phase.lastAnswer);
       const outcome = await this.limiter.run(async () => {
-        const starting = await this.#notReadyYet(timeoutMs);
-        return starting ?? this.#sendOnce({ ...req, timeoutMs });
+        const starting = await this.#notReadyYet(phase.deadline);
+        if (starting !== undefined) return starting;
+        // Waiting for a slot (and for /readyz) took some of the time left.
+        const rest = Math.min(this.#requestTimeoutMs, phase.deadline - Date.now());
+        if (rest <= 0) return { failure: NO_TIME_LEFT, message: NO_TIME_LEFT.said };
+        return this.#sendOnce({ ...req, timeoutMs: rest });
       });
       if ("res" in outcome && !RETRYABLE.has(outcome.res.status)) {
         this.#answered = true;
@@ -202,6 +209,8 @@ export class ApiClient {
         retryAfter = outcome.res.retryAfter;
       } else {
         const f = outcome.failure;
+        // The deadline came while waiting for a slot: nothing was sent; the loop reports it.
+        if (f === NO_TIME_LEFT) continue;
         if (f.kind === "tls") throw tlsError(this.transport.server, f, outcome.message);
         if (f.kind === "dns") throw unreachableError(this.transport.server, f, 1);
         if (f.kind === "refused" && !this.#answered && ++refused >= REFUSED_TRIES_BEFORE_ANY_ANSWER) {
@@ -230,23 +239,34 @@ export class ApiClient {
    * After the connection failed: asks /readyz (unauthenticated paths need no RBAC) and, while the
    * server is not ready, returns a failure to wait on instead of sending the request.
    */
-  async #notReadyYet(timeoutMs: number): Promise<{ failure: NetworkFailure; message: string } | undefined> {
+  async #notReadyYet(deadline: number): Promise<{ failure: NetworkFailure; message: string } | undefined> {
+    const timeoutMs = Math.max(1, Math.min(3000, deadline - Date.now()));
     const since = this.#restartingSince;
     if (since === undefined) return undefined;
     if (Date.now() - since > READY_WAIT_MS) {
       this.#restartingSince = undefined;
       return undefined;
     }
-    this.requests++;
-    const res = await this.transport
-      .send({ method: "GET", path: "/readyz", timeoutMs })
-      .catch(() => undefined);
-    if (res?.status === 200) {
+    // One question for all the requests waiting at once, not one each.
+    this.#readyProbe ??= (async () => {
+      this.requests++;
+      const res = await this.transport
+        .send({ method: "GET", path: "/readyz", timeoutMs })
+        .catch(() => undefined);
+      return res?.status;
+    })().finally(() => {
+      this.#readyProbe = undefined;
+    });
+    const status = await this.#readyProbe;
+    if (status === 200) {
       this.#restartingSince = undefined;
       return undefined;
     }
-    const said = res === undefined ? "is not reachable yet" : `is starting (/readyz answered ${res.status})`;
-    return { failure: { kind: "starting", code: String(res?.status ?? "none"), said }, message: said };
+    const said =
+      status === undefined
+        ? "gave no answer to /readyz"
+        : `says it is not ready (/readyz answered ${status})`;
+    return { failure: { kind: "starting", code: String(status ?? "none"), said }, message: said };
   }
 
   /** One attempt: an HTTP answer, or how the connection failed when that is worth knowing. */

@@ -82,7 +82,7 @@ export type DeployProgress =
   | { readonly type: "note"; readonly text: string }
   /**
    * Requests to the target are being retried: what it answered (`text`, e.g. `API server answered
-   * 504 Timeout 3 times; next try in 4 s`) and when the next try is; `nextTryMs` 0 once it answers again.
+   * 504 Timeout 3 times; next try in 4 s`) and when the next try is; `over` once it answers again.
    */
   | {
       readonly type: "waiting";
@@ -91,6 +91,7 @@ export type DeployProgress =
       readonly answer: string;
       readonly failures: number;
       readonly nextTryMs: number;
+      readonly over: boolean;
       readonly waitedMs: number;
     };
 

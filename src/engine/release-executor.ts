@@ -84,7 +84,7 @@ export function releaseExecutor(deps: ReleaseExecutorDeps): Executor {
             // What the target answers while it is retried reaches the event stream, as a
             // message of the stage the deployment is in (the notices come every few seconds).
             if (event.type === "waiting") {
-              const text = event.nextTryMs === 0 ? event.text : `waiting: ${event.text}`;
+              const text = event.over ? event.text : `waiting: ${event.text}`;
               job.record(stage, `${last}; ${text}`).catch(() => {});
             }
           },

@@ -114,6 +114,7 @@ const waitingEvent = {
   answer: "answered 504 Timeout",
   failures: 3,
   nextTryMs: 4000,
+  over: false,
   waitedMs: 6200,
 } as const;
 
@@ -127,7 +128,7 @@ test("while the target is retried, the frame says what it waits for, until it an
     frame(),
     / {2}waiting: API server answered 504 Timeout 3 times; next try in 4 s \(apply, waiting 6 s\)\n$/,
   );
-  display.onProgress({ ...waitingEvent, text: "API server answers again", nextTryMs: 0 });
+  display.onProgress({ ...waitingEvent, text: "API server answers again", nextTryMs: 0, over: true });
   assert.doesNotMatch(frame(), /waiting:/);
   display.finish(result);
 });
@@ -140,6 +141,7 @@ test("without a terminal each wait is one line, and so is the end of it", () => 
     ...waitingEvent,
     text: "API server answers again (after 3 failed attempts, 9.1 s)",
     nextTryMs: 0,
+    over: true,
   });
   assert.match(
     io.stdout(),

@@ -100,7 +100,7 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
         applied = 0;
         deleted = 0;
         replicas.clear();
-      } else if (event.type === "waiting") waiting = event.nextTryMs === 0 ? undefined : waitingText(event);
+      } else if (event.type === "waiting") waiting = event.over ? undefined : waitingText(event);
       else notes.push(event.text);
       draw();
     },
@@ -127,7 +127,7 @@ function describe(event: DeployProgress): string {
     case "note":
       return `note: ${event.text}`;
     case "waiting":
-      return event.nextTryMs === 0 ? event.text : `waiting: ${waitingText(event)}`;
+      return event.over ? event.text : `waiting: ${waitingText(event)}`;
   }
 }
 
