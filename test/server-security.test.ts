@@ -239,6 +239,41 @@ for (const kind of ["sqlite", "postgres"] as const)
       const long = (await second.json()) as { token: { expiresAt: string } };
       assert.equal(long.token.expiresAt, short.token.expiresAt);
     });
+
+    test("revoking a token ends every token minted with it, and theirs", async () => {
+      const mint = async (name: string, token?: string) => {
+        const response = await h.call("POST", "/api/v1/tokens", {
+          ...(token === undefined ? { as: "developer" as const } : { token }),
+          body: { name },
+        });
+        assert.equal(response.status, 201);
+        return (await response.json()) as { token: { id: string; mintedBy: string | null }; secret: string };
+      };
+      const leaked = await mint("leaked");
+      const heir = await mint("heir", leaked.secret);
+      const grandheir = await mint("grandheir", heir.secret);
+      const unrelated = await mint("unrelated");
+      assert.equal(heir.token.mintedBy, leaked.token.id);
+      assert.equal((await h.call("GET", "/api/v1/whoami", { token: grandheir.secret })).status, 200);
+
+      const revoked = await h.call("DELETE", `/api/v1/tokens/${leaked.token.id}`, {
+        token: unrelated.secret,
+      });
+      assert.equal(revoked.status, 200);
+      for (const secret of [leaked.secret, heir.secret, grandheir.secret]) {
+        const refused = await h.call("GET", "/api/v1/whoami", { token: secret });
+        assert.equal(refused.status, 401);
+      }
+      assert.equal((await h.call("GET", "/api/v1/whoami", { token: unrelated.secret })).status, 200);
+      const listed = (await (
+        await h.call("GET", "/api/v1/tokens?limit=100", { token: unrelated.secret })
+      ).json()) as {
+        items: { id: string; revokedAt: string | null }[];
+      };
+      for (const id of [heir.token.id, grandheir.token.id]) {
+        assert.ok(listed.items.find((t) => t.id === id)?.revokedAt, `${id} is listed as revoked`);
+      }
+    });
   });
 
 describe("HSTS when the server's public address is https", () => {

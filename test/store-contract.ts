@@ -122,6 +122,47 @@ export function storeContract(kind: DatabaseKind, options: { readCache?: boolean
       );
     });
 
+    test("a token minted with a token dies with it, through any number of mints", async () => {
+      const dave = await store.ensureUser(alice, { subject: "test:dave", displayName: "Dave" });
+      const mint = (name: string, hash: string, mintedBy?: string) =>
+        store.createApiToken(alice, {
+          userId: dave.id,
+          name,
+          secretHash: hex(hash),
+          expiresAt: null,
+          ...(mintedBy === undefined ? {} : { mintedBy }),
+        });
+      const root = await mint("laptop", "1");
+      const child = await mint("ci", "2", root.id);
+      const grandchild = await mint("job", "3", child.id);
+      const sibling = await mint("other", "4");
+      assert.equal(grandchild.mintedBy, child.id);
+      assert.equal(await store.revokedAncestor(grandchild.id), undefined);
+      await store.revokeApiToken(alice, root.id);
+      // The nearest revoked one: the child went with the root.
+      assert.equal((await store.revokedAncestor(grandchild.id))?.id, child.id);
+      assert.equal((await store.revokedAncestor(child.id))?.id, root.id);
+      assert.equal(await store.revokedAncestor(sibling.id), undefined);
+      // Listed as revoked too, each audited.
+      for (const hash of ["2", "3"]) assert.ok((await store.findApiTokenByHash(hex(hash)))?.revokedAt);
+      assert.equal((await store.findApiTokenByHash(hex("4")))?.revokedAt, null);
+      const audited = (await store.listAudit({}, { limit: 20 })).items.filter(
+        (e) => e.action === "token.revoke",
+      );
+      for (const id of [root.id, child.id, grandchild.id]) {
+        assert.ok(
+          audited.some((e) => e.subject === `token/${id}`),
+          `revocation of ${id} audited`,
+        );
+      }
+      // A token minted while its minter was being revoked is caught when it is used.
+      const late = await mint("late", "5", root.id);
+      assert.equal(late.revokedAt, null);
+      assert.equal((await store.revokedAncestor(late.id))?.id, root.id);
+      const later = await mint("later", "6", late.id);
+      assert.equal((await store.revokedAncestor(later.id))?.id, root.id, "found two generations up");
+    });
+
     test("apps: unique names, team filter, pages that cover every app once", async () => {
       for (const name of ["g", "a", "e", "c", "b", "f", "d"]) {
         await store.createApp(alice, {

@@ -39,6 +39,8 @@ export const apiTokenSchema = z.object({
   createdAt: timestampSchema,
   expiresAt: timestampSchema.nullable(),
   revokedAt: timestampSchema.nullable(),
+  /** The token this one was minted with (null: minted with a sign-in); revoked with it. */
+  mintedBy: z.string().nullable(),
 });
 
 export const appSchema = z.object({

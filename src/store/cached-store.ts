@@ -105,6 +105,8 @@ export class CachedStore implements Store {
     this.#read(key("listApiTokens", userId, page), () => this.#inner.listApiTokens(userId, page));
   getApiToken = (id: string) => this.#read(key("getApiToken", id), () => this.#inner.getApiToken(id));
   revokeApiToken = (actor: Actor, id: string) => this.#write(() => this.#inner.revokeApiToken(actor, id));
+  revokedAncestor = (id: string) =>
+    this.#read(key("revokedAncestor", id), () => this.#inner.revokedAncestor(id));
 
   createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>
     this.#write(() => this.#inner.createApp(actor, input));

@@ -1,4 +1,5 @@
 /** Teams, users, memberships and API tokens. */
+import { sql, type Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { appendAudit } from "./audit.ts";
 import { notFound, type StoreContext, uniquely } from "./context.ts";
@@ -18,6 +19,7 @@ import {
   userSchema,
 } from "./records.ts";
 import type { Actor, NewApiToken } from "./store.ts";
+import type { Tables } from "./tables.ts";
 
 export async function createTeam(ctx: StoreContext, actor: Actor, name: string): Promise<Team> {
   const team: Team = teamSchema.parse({ id: newId("team"), name, createdAt: ctx.now() });
@@ -167,6 +169,7 @@ export async function createApiToken(ctx: StoreContext, actor: Actor, input: New
     createdAt: ctx.now(),
     expiresAt: input.expiresAt,
     revokedAt: null,
+    mintedBy: input.mintedBy ?? null,
   });
   await uniquely(ctx, "token", token.id, () =>
     ctx.db.transaction().execute(async (trx) => {
@@ -188,7 +191,53 @@ export async function createApiToken(ctx: StoreContext, actor: Actor, input: New
   return token;
 }
 
-const tokenColumns = ["id", "userId", "name", "scope", "createdAt", "expiresAt", "revokedAt"] as const;
+const tokenColumns = [
+  "id",
+  "userId",
+  "name",
+  "scope",
+  "createdAt",
+  "expiresAt",
+  "revokedAt",
+  "mintedBy",
+] as const;
+
+/** How many generations of minting are followed: far more than anyone mints, and a bound all the same. */
+const lineageDepth = 64;
+
+/**
+ * The nearest token `id` was minted with (directly, or through tokens minted with it) that is
+ * revoked: a token is dead with its minter. One recursive query, on both databases.
+ */
+export async function revokedAncestor(ctx: StoreContext, id: string): Promise<ApiToken | undefined> {
+  const found = await sql<{ id: string }>`
+    with recursive lineage (id, minted_by, revoked_at, depth) as (
+      select parent.id, parent.minted_by, parent.revoked_at, 1
+        from api_tokens child join api_tokens parent on parent.id = child.minted_by
+        where child.id = ${id}
+      union all
+      select t.id, t.minted_by, t.revoked_at, lineage.depth + 1
+        from api_tokens t join lineage on t.id = lineage.minted_by
+        where lineage.depth < ${lineageDepth}
+    )
+    select id from lineage where revoked_at is not null order by depth limit 1`.execute(ctx.db);
+  const row = found.rows[0];
+  return row === undefined ? undefined : getApiToken(ctx, row.id);
+}
+
+/** Every live token minted with `id`, at any remove: revoked with it. */
+async function liveDescendants(trx: Transaction<Tables>, id: string): Promise<readonly string[]> {
+  const found = await sql<{ id: string }>`
+    with recursive lineage (id, revoked_at, depth) as (
+      select id, revoked_at, 1 from api_tokens where minted_by = ${id}
+      union all
+      select t.id, t.revoked_at, lineage.depth + 1
+        from api_tokens t join lineage on t.minted_by = lineage.id
+        where lineage.depth < ${lineageDepth}
+    )
+    select id from lineage where revoked_at is null order by id`.execute(trx);
+  return found.rows.map((r) => r.id);
+}
 
 export async function findApiTokenByHash(
   ctx: StoreContext,
@@ -243,8 +292,9 @@ export async function revokeApiToken(ctx: StoreContext, actor: Actor, id: string
         details: { token: id },
       });
     }
-    const after: ApiToken = { ...before, revokedAt: ctx.now() };
-    await trx.updateTable("apiTokens").set({ revokedAt: after.revokedAt }).where("id", "=", id).execute();
+    const now = ctx.now();
+    const after: ApiToken = { ...before, revokedAt: now };
+    await trx.updateTable("apiTokens").set({ revokedAt: now }).where("id", "=", id).execute();
     await appendAudit(trx, {
       actor,
       action: "token.revoke",
@@ -252,8 +302,28 @@ export async function revokeApiToken(ctx: StoreContext, actor: Actor, id: string
       teamName: null,
       before,
       after,
-      at: after.revokedAt ?? ctx.now(),
+      at: now,
     });
+    // What was minted with it goes with it, so the list shows them dead too. A token minted while
+    // this commits is not seen here; `revokedAncestor` refuses it when it is used.
+    for (const child of await liveDescendants(trx, id)) {
+      const row = await trx
+        .selectFrom("apiTokens")
+        .select(tokenColumns)
+        .where("id", "=", child)
+        .executeTakeFirstOrThrow();
+      const was = apiTokenSchema.parse(row);
+      await trx.updateTable("apiTokens").set({ revokedAt: now }).where("id", "=", child).execute();
+      await appendAudit(trx, {
+        actor,
+        action: "token.revoke",
+        subject: `token/${child}`,
+        teamName: null,
+        before: was,
+        after: { ...was, revokedAt: now },
+        at: now,
+      });
+    }
     return after;
   });
 }

@@ -10,6 +10,7 @@ import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { jobsMigration } from "./job-migration.ts";
 import { promotionMigration } from "./promotion-migration.ts";
 import type { Tables } from "./tables.ts";
+import { tokenLineageMigration } from "./token-migration.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -302,6 +303,7 @@ export const migrations: readonly Migration[] = [
   },
   jobsMigration,
   promotionMigration,
+  tokenLineageMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */

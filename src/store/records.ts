@@ -61,6 +61,8 @@ export const apiTokenSchema = z.object({
   createdAt: timestampSchema,
   expiresAt: timestampSchema.nullable(),
   revokedAt: timestampSchema.nullable(),
+  /** The token this one was minted with; null for one minted with a sign-in, or before migration 10. */
+  mintedBy: z.string().nullable(),
 });
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 

@@ -86,6 +86,7 @@ export class SqlStore implements Store {
   listApiTokens = (userId: string, page: PageRequest) => identity.listApiTokens(this.#ctx, userId, page);
   getApiToken = (id: string) => identity.getApiToken(this.#ctx, id);
   revokeApiToken = (actor: Actor, id: string) => identity.revokeApiToken(this.#ctx, actor, id);
+  revokedAncestor = (id: string) => identity.revokedAncestor(this.#ctx, id);
 
   createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>
     apps.createApp(this.#ctx, actor, input);

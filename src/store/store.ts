@@ -84,6 +84,8 @@ export interface NewApiToken {
    * attempt is a conflict. Usually omitted.
    */
   readonly id?: string;
+  /** The token it is minted with, if any: revoking that one revokes this one. */
+  readonly mintedBy?: string | undefined;
 }
 
 export interface AuditFilter {
@@ -122,6 +124,8 @@ export interface Store {
   listApiTokens(userId: string, page: PageRequest): Promise<Page<ApiToken>>;
   getApiToken(id: string): Promise<ApiToken>;
   revokeApiToken(actor: Actor, id: string): Promise<ApiToken>;
+  /** The nearest revoked token among those `id` was minted with, through any number of mints. */
+  revokedAncestor(id: string): Promise<ApiToken | undefined>;
 
   createApp(actor: Actor, input: { name: string; teamName: string; description: string }): Promise<App>;
   getApp(name: string): Promise<App>;

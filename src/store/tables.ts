@@ -17,6 +17,7 @@ export interface Tables {
     expiresAt: string | null;
     revokedAt: string | null;
     scope: string;
+    mintedBy: string | null;
   };
   apps: {
     id: string;

@@ -21,11 +21,20 @@ export function hashTokenSecret(secret: string): string {
 export async function issueToken(
   store: Store,
   actor: Actor,
-  input: { userId: string; name: string; expiresAt: Date | null; id?: string; scope?: TokenScope },
+  input: {
+    userId: string;
+    name: string;
+    expiresAt: Date | null;
+    id?: string;
+    scope?: TokenScope;
+    /** The token it is minted with: revoking that one ends this one too. */
+    mintedBy?: string | undefined;
+  },
 ): Promise<{ token: ApiToken; secret: string }> {
   const secret = newTokenSecret();
   const token = await store.createApiToken(actor, {
     ...(input.id === undefined ? {} : { id: input.id }),
+    ...(input.mintedBy === undefined ? {} : { mintedBy: input.mintedBy }),
     ...(input.scope === undefined ? {} : { scope: input.scope }),
     userId: input.userId,
     name: input.name,
@@ -50,6 +59,15 @@ export async function verifyToken(
   }
   if (token.revokedAt !== null) {
     throw new SlipwayError(ErrorCode.Unauthenticated, "the API token was revoked: create a new one");
+  }
+  if (token.mintedBy !== null) {
+    const revoked = await store.revokedAncestor(token.id);
+    if (revoked !== undefined) {
+      throw new SlipwayError(
+        ErrorCode.Unauthenticated,
+        `the API token was minted with token ${revoked.id}, which was revoked: create a new one`,
+      );
+    }
   }
   if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now.getTime()) {
     throw new SlipwayError(

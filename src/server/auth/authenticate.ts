@@ -61,6 +61,7 @@ export function authenticator(deps: {
       via: "token",
       scope: token.scope,
       expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt),
+      tokenId: token.id,
     };
     // A revocation or role change that committed while these lookups ran has moved the version:
     // what they read may predate it, so it is used for this request only, never cached.

@@ -17,6 +17,8 @@ export interface Principal {
    * credential cannot outlive itself by minting a longer one.
    */
   readonly expiresAt: Date | null;
+  /** The API token in hand (via `token`): what a token minted with it names as its minter. */
+  readonly tokenId?: string | undefined;
 }
 
 /**

@@ -124,6 +124,8 @@ export const teamRoutes: readonly RouteDef[] = [
         name: body.name,
         scope: body.scope,
         expiresAt: bound !== null && bound < requested ? bound : requested,
+        // Revoking the token in hand revokes this one too: a leaked token cannot buy itself an heir.
+        mintedBy: principal.tokenId,
       });
     },
   }),
