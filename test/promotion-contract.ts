@@ -128,5 +128,18 @@ export function promotionContract(kind: DatabaseKind): void {
         .map((e) => `${e.action} ${e.actor}`);
       assert.deepEqual(actions, ["line.resume test:bob", "line.stop test:bob", "line.stop test:alice"]);
     });
+
+    test("administrators stopping the line at once: one lift resumes it", async () => {
+      // Each stop reads "no stop in force" before either commits (PostgreSQL, read committed).
+      const stops = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          store.setLineStop(i % 2 ? alice : bob, { reason: `incident ${i}` }),
+        ),
+      );
+      assert.ok(stops.every((s) => s !== null));
+      assert.ok(await store.getLineStop());
+      assert.equal(await store.setLineStop(alice, null), null);
+      assert.equal(await store.getLineStop(), null, "the line runs again after one lift");
+    });
   });
 }

@@ -211,13 +211,16 @@ export async function setLineStop(
       .selectFrom("lineStops")
       .selectAll()
       .where("resumedAt", "is", null)
+      .orderBy("id", "desc")
       .executeTakeFirst();
     const before = current === undefined ? null : lineStopSchema.parse(current);
     if (before !== null) {
+      // Every stop in force, not only the one read: two administrators stopping at once each saw
+      // none (read committed) and each added one, and a lift must end both.
       await trx
         .updateTable("lineStops")
         .set({ resumedBy: actor.subject, resumedAt: now })
-        .where("id", "=", before.id)
+        .where("resumedAt", "is", null)
         .execute();
     }
     let after: LineStopRecord | null = null;
