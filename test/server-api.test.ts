@@ -107,10 +107,10 @@ for (const kind of ["sqlite", "postgres"] as const)
       assert.equal(changed.status, 409);
       assert.match((await errorOf(changed)).message, /immutable/);
 
-      await h.store.createTarget(systemActor, { name: "staging", kind: "channel" });
+      await h.store.createTarget(systemActor, { name: "develop", kind: "channel" });
       const dep = await h.call("POST", "/api/v1/apps/checkout/deployments", {
         as: "releaser",
-        body: { release: rel.id, target: "staging" },
+        body: { release: rel.id, target: "develop" },
       });
       assert.equal(dep.status, 201);
       const deployment = (await dep.json()) as { id: string; sequence: number };
@@ -124,7 +124,7 @@ for (const kind of ["sqlite", "postgres"] as const)
       // A deployment run elsewhere (a CLI's own deploy, recorded here) reports its own progress.
       const outside = await h.store.startDeployment(systemActor, {
         releaseId: rel.id,
-        targetName: "staging",
+        targetName: "develop",
       });
       for (const status of ["progressing", "available"]) {
         const s = await h.call("POST", `/api/v1/deployments/${outside.id}/status`, {

@@ -172,7 +172,7 @@ describe("authorization matrix", () => {
     }),
     "POST /api/v1/apps/:app/deployments": async () => ({
       path: "/api/v1/apps/owned/deployments",
-      body: { release: releaseId, target: "staging" },
+      body: { release: releaseId, target: "develop" },
     }),
     "GET /api/v1/deployments/:deployment": async () => ({
       path: `/api/v1/deployments/${(await h.store.startDeployment(systemActor, { releaseId, targetName: "staging" })).id}`,

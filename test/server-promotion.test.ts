@@ -279,5 +279,36 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       assert.equal(matrix.channels[2]!.next.releaseId, releases[0]);
       assert.equal(matrix.channels[2]!.next.gates.state, "waiting");
     });
+
+    test("a plain deployment cannot skip a channel's gates: only the first channel takes one, or a platform administrator", async () => {
+      const before = (await h.store.listAudit({}, { limit: 200 })).items.length;
+      // stable's soak has not passed and staging's approvals were refused: a promotion is held.
+      assert.equal((await post("/api/v1/apps/shop/promotions", { to: "stable" })).status, 409);
+      for (const as of ["releaser", "admin"] as const) {
+        const direct = await post(
+          "/api/v1/apps/shop/deployments",
+          { release: releases[0], target: "stable" },
+          as,
+        );
+        assert.equal(direct.status, 403, JSON.stringify(direct.body));
+        assert.match(
+          direct.body.error.message,
+          /stable comes after staging: a release reaches it by promotion, through its gates \(`slipway promote shop --to stable`\)/,
+        );
+        assert.equal(direct.body.error.details.required, "platform-admin");
+      }
+      assert.deepEqual(await deployments("stable"), []);
+      assert.equal((await h.store.listAudit({}, { limit: 200 })).items.length, before, "nothing written");
+      // The first channel takes a plain deployment; a platform administrator may go anywhere.
+      assert.equal(
+        (await post("/api/v1/apps/shop/deployments", { release: releases[0], target: "develop" })).status,
+        201,
+      );
+      const byAdmin = await h.call("POST", "/api/v1/apps/shop/deployments", {
+        as: "platform-admin",
+        body: { release: releases[0], target: "stable" },
+      });
+      assert.equal(byAdmin.status, 201);
+    });
   });
 }

@@ -32,6 +32,7 @@ for (const kind of ["sqlite", "postgres"] as const)
       await h.store.createApp(systemActor, { name: "checkout", teamName: "payments", description: "" });
       await h.store.createApp(systemActor, { name: "indexer", teamName: "search", description: "" });
       await h.store.createTarget(systemActor, { name: "staging", kind: "channel" });
+      await h.store.createTarget(systemActor, { name: "develop", kind: "channel" });
       await h.store.createTarget(systemActor, { name: "stable", kind: "channel" });
     });
     after(() => h.dispose());
@@ -185,19 +186,19 @@ for (const kind of ["sqlite", "postgres"] as const)
       const { release: theirs } = (await byDeveloper.json()) as { release: { id: string } };
       const deployed = await h.call("POST", "/api/v1/apps/checkout/deployments", {
         as: "releaser",
-        body: { release: theirs.id, target: "staging" },
+        body: { release: theirs.id, target: "develop" },
       });
       assert.equal(deployed.status, 201);
       const afterDeploying = await h.call("POST", `/api/v1/releases/${theirs.id}/approvals`, {
         as: "releaser",
-        body: { target: "staging" },
+        body: { target: "develop" },
       });
       assert.equal(afterDeploying.status, 403);
-      assert.match((await errorOf(afterDeploying)).message, /started deployment .* to staging/);
+      assert.match((await errorOf(afterDeploying)).message, /started deployment .* to develop/);
       // Someone else may.
       const approved = await h.call("POST", `/api/v1/releases/${theirs.id}/approvals`, {
         as: "admin",
-        body: { target: "staging" },
+        body: { target: "develop" },
       });
       assert.equal(approved.status, 201);
     });

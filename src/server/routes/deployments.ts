@@ -62,7 +62,7 @@ export const deploymentRoutes: readonly RouteDef[] = [
     access: { scope: "team", role: "releaser" },
     team: async ({ params, store }) => (await store.getApp(params.app)).teamName,
     concealed: ({ app }) => notFound("app", app),
-    handle: async ({ store, principal, params, body }) => {
+    handle: async ({ store, principal, params, body, platform }) => {
       const release = await store.getRelease(body.release);
       // Another team's release looks exactly like a missing one: its app's name is theirs to know.
       const owner = (await store.getApp(release.appName)).teamName;
@@ -78,6 +78,7 @@ export const deploymentRoutes: readonly RouteDef[] = [
           },
         );
       }
+      refuseGatedChannel(platform().channels, params.app, body.target, principal.user.isAdmin);
       // Queued for the engine, which renders, gates, applies and tracks it (`src/engine/`).
       return store.enqueueDeployment(actorOf(principal), {
         releaseId: body.release,
@@ -119,3 +120,24 @@ export const deploymentRoutes: readonly RouteDef[] = [
       }),
   }),
 ];
+
+/**
+ * A channel after the first is reached by promotion, through its gates (soak, approvals, windows,
+ * freezes, the line stop), or left by rollback: a plain deployment there would skip every gate. A
+ * platform administrator may still deploy there directly (recorded and audited as theirs).
+ */
+function refuseGatedChannel(
+  channels: readonly { readonly name: string }[],
+  app: string,
+  target: string,
+  isAdmin: boolean,
+): void {
+  const index = channels.findIndex((c) => c.name === target);
+  const previous = index > 0 ? channels[index - 1]?.name : undefined;
+  if (previous === undefined || isAdmin) return;
+  throw new SlipwayError(
+    ErrorCode.Forbidden,
+    `${target} comes after ${previous}: a release reaches it by promotion, through its gates (\`slipway promote ${app} --to ${target}\`), or goes back with \`slipway rollback ${app} --channel ${target}\`; deploying to it directly needs a platform administrator`,
+    { details: { target, previous, required: "platform-admin" } },
+  );
+}
