@@ -62,7 +62,11 @@ const partial = <T extends Record<string, fc.Arbitrary<unknown>>>(shape: T) =>
 const probe = fc.oneof(
   fc.record({
     http: fc.record(
-      { path: fc.constantFrom("/", "/ready", "/healthz"), port: fc.constantFrom("http", 8080) },
+      {
+        path: fc.constantFrom("/", "/ready", "/healthz"),
+        port: fc.constantFrom("http", 8080),
+        headers: mostly([{ "X-Probe": "1" }], [{ "bad header": "x" }]),
+      },
       { requiredKeys: ["path"] },
     ),
   }),
@@ -99,7 +103,20 @@ const FIELDS = {
       fc.constant({ secret: "external-db", key: "password" }),
       fc.constant({ configMap: "shared", key: "k", optional: true }),
       fc.constant({ field: "status.podIP" }),
-      fc.constant({ resource: "limits.memory", divisor: "1Mi" }),
+      mostly(
+        [
+          { resource: "limits.memory", divisor: "1Mi" },
+          { resource: "requests.cpu", divisor: "1m" },
+        ],
+        [
+          { resource: "limits.memory", divisor: "2Mi" },
+          { resource: "limits.cpu", divisor: "1Ki" },
+        ],
+      ),
+      mostly(
+        [{ field: "metadata.labels['app.kubernetes.io/name']" }],
+        [{ field: "metadata.annotations['bad key']" }],
+      ),
     ),
     { maxKeys: 4 },
   ),
@@ -168,7 +185,16 @@ const FIELDS = {
       env: fc.dictionary(fc.constantFrom("QUEUE", "my.dotted"), text, { maxKeys: 2 }),
     }).map((p) =>
       p.kind === "stateful"
-        ? { ...p, volumeClaims: [{ name: "data", mountPath: "/var/lib/data", size: "1Gi" }] }
+        ? {
+            ...p,
+            volumeClaims: [
+              {
+                name: p.command?.[0] === "sh" ? "cache" : "data",
+                mountPath: p.replicas === 3 ? "/tmp" : "/var/lib/data",
+                size: "1Gi",
+              },
+            ],
+          }
         : p,
     ),
     { maxKeys: 2 },
@@ -185,6 +211,10 @@ const FIELDS = {
       }),
       timeoutSeconds: fc.integer({ min: 1, max: 3600 }),
       retries: fc.integer({ min: 0, max: 3 }),
+      schedule: mostly(
+        ["30 2 * * *", "*/15 * * * *", "@daily", "0 9 * * mon-fri", "5/20 1-5 ? jan-jun *"],
+        ["61 * * * *", "0 0 * * 7", "0 0 31 2 sun-sat", "* * * * x"],
+      ),
     }).map((c) => ({ schedule: "30 2 * * *", command: ["/app/report"], ...c })),
     { maxKeys: 2 },
   ),
@@ -218,9 +248,17 @@ const FIELDS = {
         name: fc.constantFrom("certs"),
         mountPath: mostly(["/etc/certs"], ["/etc/certs/inner", "/var/lib/app/certs"]),
         readOnly: fc.boolean(),
-        projected: fc.constantFrom(
-          [{ secret: "tls-from-operator", items: [{ key: "tls.crt", path: "tls.crt", mode: 0o400 }] }],
-          [{ configMap: "ca-bundle" }, { secret: "other", optional: true }],
+        projected: mostly(
+          [
+            [{ secret: "tls-from-operator", items: [{ key: "tls.crt", path: "tls.crt", mode: 0o400 }] }],
+            [{ configMap: "ca-bundle" }, { secret: "other", optional: true }],
+          ],
+          [
+            [
+              { secret: "tls-from-operator", items: [{ key: "tls.crt", path: "cert.pem" }] },
+              { configMap: "ca-bundle", items: [{ key: "ca.crt", path: "cert.pem" }] },
+            ],
+          ],
         ),
       }),
     ),
@@ -232,6 +270,10 @@ const FIELDS = {
       command: fc.constant(["/app", "prepare"]),
       appEnv: fc.boolean(),
       volumes: mostly([[]], [["cache"], ["missing"]]),
+      resources: mostly(
+        [{ requests: { cpu: "50m" }, limits: { cpu: "100m", memory: "64Mi" } }],
+        [{ requests: { cpu: "200m" }, limits: { cpu: "100m" } }],
+      ),
     }).map((c) => ({ name: "prepare", ...c })),
     { maxLength: 1 },
   ),
@@ -242,7 +284,16 @@ const FIELDS = {
         partial({
           image: fc.constant("registry.example.com/tools/proxy:2.1"),
           args: fc.constant(["--listen=:9901"]),
-          ports: mostly([[{ name: "proxy", port: 9901 }]], [[{ name: "proxy", port: 8080 }]]),
+          ports: mostly(
+            [[{ name: "proxy", port: 9901 }]],
+            [
+              [{ name: "proxy", port: 8080 }],
+              [
+                { name: "proxy", port: 9901 },
+                { name: "proxy", port: 9902 },
+              ],
+            ],
+          ),
           resources: fc.constant({ requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } }),
           volumes: mostly([[]], [["certs"], ["cache", "cache"]]),
         }),
@@ -256,8 +307,26 @@ const FIELDS = {
   ),
   imagePullSecrets: fc.array(fc.constantFrom("regcred", "ghcr.pull"), { maxLength: 2 }),
   placement: partial({
-    nodeSelector: fc.constant({ "kubernetes.io/os": "linux" }),
-    tolerations: fc.constant([{ key: "dedicated", operator: "Equal", value: "app", effect: "NoSchedule" }]),
+    nodeSelector: mostly([{ "kubernetes.io/os": "linux" }], [{ "bad key": "x" }, { disk: "not ok" }]),
+    tolerations: mostly(
+      [
+        [{ key: "dedicated", operator: "Equal", value: "app", effect: "NoSchedule" }],
+        [{ operator: "Exists" }],
+        [
+          {
+            key: "node.kubernetes.io/unreachable",
+            operator: "Exists",
+            effect: "NoExecute",
+            tolerationSeconds: 30,
+          },
+        ],
+      ],
+      [
+        [{ key: "dedicated", operator: "Exists", value: "app" }],
+        [{ value: "x" }],
+        [{ key: "gpu", operator: "Exists", effect: "NoSchedule", tolerationSeconds: 5 }],
+      ],
+    ),
     affinity: fc.constant({
       podAntiAffinity: {
         preferredDuringSchedulingIgnoredDuringExecution: [
@@ -271,7 +340,15 @@ const FIELDS = {
         ],
       },
     }),
-    topologySpread: fc.constantFrom([], [{ topologyKey: "topology.kubernetes.io/zone", maxSkew: 2 }]),
+    topologySpread: mostly(
+      [[], [{ topologyKey: "topology.kubernetes.io/zone", maxSkew: 2 }]],
+      [
+        [
+          { topologyKey: "zone", maxSkew: 2 },
+          { topologyKey: "zone", maxSkew: 1 },
+        ],
+      ],
+    ),
   }),
   rbac: partial({
     rules: fc.constant([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "watch"] }]),
@@ -283,7 +360,7 @@ const FIELDS = {
   }).chain((m) => mostly(["http", 8080], ["metrics", "dns", 9999]).map((port) => ({ port, ...m }))),
   disruptionBudget: fc.oneof(
     partial({ enabled: fc.boolean(), maxUnavailable: fc.constantFrom(1, "50%") }),
-    fc.constant({ minAvailable: 1 }),
+    mostly([{ minAvailable: 1 }, { minAvailable: "50%" }], [{ minAvailable: "150%" }]),
   ),
   securityContext: partial({
     runAsUser: fc.integer({ min: 1, max: 65534 }),

@@ -88,7 +88,7 @@ function workloadParts(spec: Record<string, unknown>, index: number, r: () => nu
     processes.state = {
       kind: "stateful",
       command: ["/app/state"],
-      volumeClaims: [{ name: "data", mountPath: "/var/lib/state", size: "1Gi" }],
+      volumeClaims: [{ name: "state", mountPath: "/var/lib/state", size: "1Gi" }],
     };
   }
   if (Object.keys(processes).length > 0) spec.processes = processes;

@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from "../core/kube-object.ts";
 import type { AppSpec } from "../spec/app-schema.ts";
-import { metadata, type RenderContext } from "./context.ts";
+import { metadata, type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
 import { networkPolicy, service } from "./network.ts";
 import { inPart, partContext } from "./parts.ts";
 import { deployment, mainPart, podTemplate } from "./pod.ts";
@@ -14,7 +14,8 @@ import { autoscaler, disruptionBudget } from "./scaling.ts";
 
 type Process = NonNullable<AppSpec["processes"]>[string];
 type VolumeClaim = NonNullable<Process["volumeClaims"]>[number];
-type Container = { name: string; volumeMounts?: unknown[] };
+type Mount = { name: string; mountPath: string; readOnly?: boolean };
+type Container = { name: string; volumeMounts?: Mount[] };
 
 export function processObjects(ctx: RenderContext, checksum: string): KubeObject[] {
   return Object.entries(ctx.spec.processes ?? {}).flatMap(([name, p]) =>
@@ -25,7 +26,7 @@ export function processObjects(ctx: RenderContext, checksum: string): KubeObject
         if (hpa) (hpa.spec as { scaleTargetRef: { kind: string } }).scaleTargetRef.kind = "StatefulSet";
         return present([
           headlessService(pctx),
-          statefulSet(pctx, checksum, p.volumeClaims ?? []),
+          statefulSet(pctx, checksum, p.volumeClaims ?? [], `processes.${name}.volumeClaims`),
           hpa,
           disruptionBudget(pctx),
           networkPolicy(pctx),
@@ -70,10 +71,18 @@ function headlessService(ctx: RenderContext): KubeObject {
   };
 }
 
-function statefulSet(ctx: RenderContext, checksum: string, claims: readonly VolumeClaim[]): KubeObject {
+function statefulSet(
+  ctx: RenderContext,
+  checksum: string,
+  claims: readonly VolumeClaim[],
+  field: string,
+): KubeObject {
   const { spec } = ctx;
-  const template = podTemplate(ctx, mainPart(ctx), checksum) as { spec: { containers: Container[] } };
+  const template = podTemplate(ctx, mainPart(ctx), checksum) as {
+    spec: { containers: Container[]; volumes?: { name: string }[] };
+  };
   const main = template.spec.containers.find((c) => c.name === ctx.names.app);
+  claimProblems(claims, template.spec.volumes ?? [], main?.volumeMounts ?? [], field);
   if (main && claims.length) {
     main.volumeMounts = [
       ...(main.volumeMounts ?? []),
@@ -110,4 +119,45 @@ function statefulSet(ctx: RenderContext, checksum: string, claims: readonly Volu
         : {}),
     },
   };
+}
+
+/**
+ * A claim the pod template cannot take: the API server refuses two mounts on one path, and a
+ * claim named like one of the pod's volumes silently takes that volume's place in every pod.
+ */
+function claimProblems(
+  claims: readonly VolumeClaim[],
+  volumes: readonly { name: string }[],
+  mounts: readonly Mount[],
+  field: string,
+): void {
+  const problems: RenderProblem[] = [];
+  const trim = (p: string) => p.replace(/\/+$/, "") || "/";
+  claims.forEach((c, i) => {
+    if (volumes.some((v) => v.name === c.name))
+      problems.push(
+        new RenderProblem(
+          `${field}[${i}].name`,
+          `\`${c.name}\` is already the name of a volume of the pod (volumes:); give the claim another name`,
+        ),
+      );
+    const path = trim(c.mountPath);
+    const taken = mounts.find((m) => trim(m.mountPath) === path);
+    const sealed = mounts.find((m) => m.readOnly === true && path.startsWith(`${trim(m.mountPath)}/`));
+    if (taken)
+      problems.push(
+        new RenderProblem(
+          `${field}[${i}].mountPath`,
+          `\`${path}\` is already mounted (volume \`${taken.name}\`)${path === "/tmp" ? ": /tmp is the pod's scratch emptyDir" : ""}; choose another path`,
+        ),
+      );
+    else if (sealed)
+      problems.push(
+        new RenderProblem(
+          `${field}[${i}].mountPath`,
+          `\`${path}\` lies inside the read-only mount \`${sealed.mountPath}\` (volume \`${sealed.name}\`); mount it beside, not inside`,
+        ),
+      );
+  });
+  if (problems.length > 0) throw new RenderProblems(problems);
 }

@@ -49,3 +49,119 @@ test("two secrets of one name are refused at the second", () => {
   assert.equal(p?.line, 8);
   assert.match(p?.message ?? "", /already secrets\[0\]/);
 });
+
+/** Each of these rendered and the API server refused it (kube-apiserver's message in the comment). */
+const REFUSED_BY_THE_API_SERVER: readonly [string, string, RegExp][] = [
+  // end of range (61) above maximum (59)
+  [
+    'cronJobs:\n  nightly: { schedule: "61 * * * *", command: [/x] }\n',
+    "cronJobs.nightly.schedule",
+    /minute `61`: 61 is above the maximum \(59\)/,
+  ],
+  ['cronJobs:\n  n: { schedule: "0 0 * * 7", command: [/x] }\n', "cronJobs.n.schedule", /day of week/],
+  ['cronJobs:\n  n: { schedule: "a b c d e", command: [/x] }\n', "cronJobs.n.schedule", /not a number/],
+  ['cronJobs:\n  n: { schedule: "5-2 * * * *", command: [/x] }\n', "cronJobs.n.schedule", /starts after/],
+  // only divisor's values 1, 1k, … are supported with the memory resource
+  ["env:\n  MEM: { resource: limits.memory, divisor: 2Mi }\n", "env.MEM.divisor", /only 1, 1k/],
+  ["env:\n  CPU: { resource: requests.cpu, divisor: 1Mi }\n", "env.CPU.divisor", /only 1m, 1 /],
+  ["env:\n  L: { field: \"metadata.labels['bad key']\" }\n", "env.L.field", /not a valid label/],
+  // value must be empty when `operator` is 'Exists'
+  [
+    "placement:\n  tolerations: [{ key: a, operator: Exists, value: x }]\n",
+    "placement.tolerations[0].value",
+    /leave value out/,
+  ],
+  // operator must be Exists when `key` is empty
+  ["placement:\n  tolerations: [{ value: x }]\n", "placement.tolerations[0].operator", /operator: Exists/],
+  // effect must be 'NoExecute' when `tolerationSeconds` is set
+  [
+    "placement:\n  tolerations: [{ key: a, operator: Exists, tolerationSeconds: 5 }]\n",
+    "placement.tolerations[0].tolerationSeconds",
+    /NoExecute/,
+  ],
+  ["placement:\n  nodeSelector: { bad key: x }\n", "placement.nodeSelector.bad key", /label key/],
+  // Duplicate value: "{zone, ScheduleAnyway}"
+  [
+    "placement:\n  topologySpread: [{ topologyKey: zone }, { topologyKey: zone, maxSkew: 2 }]\n",
+    "placement.topologySpread[1].topologyKey",
+    /a second time/,
+  ],
+  // must be less than or equal to cpu limit of 100m
+  [
+    "initContainers:\n  - { name: i, resources: { requests: { cpu: 200m }, limits: { cpu: 100m } } }\n",
+    "initContainers[0].resources.limits.cpu",
+    /below the request/,
+  ],
+  // conflicting duplicate paths
+  [
+    "volumes:\n  - name: certs\n    mountPath: /etc/certs\n    projected:\n      - { secret: a, items: [{ key: k, path: p }] }\n      - { configMap: b, items: [{ key: k, path: p }] }\n",
+    "volumes[0].projected[1].items[0].path",
+    /already written/,
+  ],
+  // must not start with '..'
+  [
+    "volumes:\n  - { name: c, mountPath: /c, projected: [{ secret: a, items: [{ key: k, path: ..p }] }] }\n",
+    "volumes[0].projected[0].items[0].path",
+    /starts with '\.\.'/,
+  ],
+  // spec.resources[storage]: must be greater than zero
+  [
+    "volumes:\n  - { name: d, mountPath: /d, persistent: { size: 0 } }\n",
+    "volumes[0].persistent.size",
+    /more than zero/,
+  ],
+  // storageClassName: a lowercase RFC 1123 subdomain
+  [
+    "processes:\n  db:\n    kind: stateful\n    volumeClaims: [{ name: data, mountPath: /d, size: 1Gi, storageClass: Bad_Class }]\n",
+    "processes.db.volumeClaims[0].storageClass",
+    /object name/,
+  ],
+  [
+    "processes:\n  db:\n    kind: stateful\n    volumeClaims: [{ name: tmp, mountPath: /d, size: 1Gi }]\n",
+    "processes.db.volumeClaims[0].name",
+    /Slipway's own volumes/,
+  ],
+  // spec.minAvailable: must not be greater than 100%
+  [
+    'replicas: 3\ndisruptionBudget: { minAvailable: "150%" }\n',
+    "disruptionBudget.minAvailable",
+    /at most 100%/,
+  ],
+  ['replicas: 3\nrollout: { maxUnavailable: "150%" }\n', "rollout.maxUnavailable", /at most 100%/],
+  // a valid HTTP header must consist of alphanumeric characters or '-'
+  [
+    "ports: [{ name: http, port: 8080 }]\nhealth:\n  readiness: { http: { path: /, headers: { bad header: x } } }\n",
+    "health.readiness.http.headers.bad header",
+    /HTTP header name/,
+  ],
+  // initContainers[0].ports[1].name: Duplicate value: "p"
+  [
+    "sidecars:\n  - { name: s, ports: [{ name: p, port: 9000 }, { name: p, port: 9001 }] }\n",
+    "sidecars[0].ports[1].name",
+    /already used/,
+  ],
+];
+
+test("fields the API server refuses are refused at validate, at their own path", () => {
+  for (const [body, path, message] of REFUSED_BY_THE_API_SERVER) {
+    const found = problems(body);
+    assert.ok(
+      found.some((p) => p.path === path && message.test(p.message)),
+      `${body}\nexpected ${path} ${message}, got ${found.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+    );
+  }
+});
+
+test("the shapes beside those refusals still validate", () => {
+  for (const ok of [
+    'cronJobs:\n  n: { schedule: "5/15 */2 ? JAN-mar mon-FRI", command: [/x] }\n',
+    'cronJobs:\n  n: { schedule: "@daily", command: [/x] }\n',
+    'cronJobs:\n  n: { schedule: "0,30 8-18 1,15 * 0-6", command: [/x] }\n',
+    "env:\n  MEM: { resource: limits.memory, divisor: 1Mi }\n  CPU: { resource: limits.cpu, divisor: 1m }\n",
+    "env:\n  L: { field: \"metadata.labels['app.kubernetes.io/name']\" }\n",
+    "placement:\n  tolerations: [{ operator: Exists }, { key: a, value: b, effect: NoExecute, tolerationSeconds: 5 }]\n",
+    "placement:\n  topologySpread: [{ topologyKey: zone }, { topologyKey: zone, whenUnsatisfiable: DoNotSchedule }]\n",
+    'replicas: 3\ndisruptionBudget: { maxUnavailable: "100%" }\n',
+  ])
+    parseAppSpec(HEAD + ok, "slipway.yaml", defaultPlatform());
+});

@@ -37,7 +37,12 @@ export const probeSchema = z
         path: z.string().startsWith("/", "must start with '/'"),
         port: portRef.optional().describe("A port name or number; the first port when omitted."),
         scheme: z.enum(["HTTP", "HTTPS"]).optional(),
-        headers: z.record(z.string(), z.string()).optional(),
+        headers: z
+          .record(
+            z.string().regex(/^[-A-Za-z0-9]+$/, "must be an HTTP header name such as X-Probe"),
+            z.string(),
+          )
+          .optional(),
       })
       .optional(),
     tcp: z.strictObject({ port: portRef.optional() }).optional(),
@@ -270,7 +275,12 @@ const mainShape = {
   rollout: z
     .strictObject({
       maxSurge: percentOrCount.optional(),
-      maxUnavailable: percentOrCount.optional(),
+      maxUnavailable: percentOrCount
+        .refine(
+          (v) => typeof v === "number" || Number.parseInt(v, 10) <= 100,
+          "at most 100% of the pods can be unavailable",
+        )
+        .optional(),
       progressDeadlineSeconds: z.number().int().min(1).optional(),
       revisionHistoryLimit: z.number().int().min(0).optional(),
       minReadySeconds: z.number().int().min(0).optional(),

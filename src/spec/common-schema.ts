@@ -22,22 +22,56 @@ export const quantity = z
       ),
   );
 
+/** A quantity above zero, e.g. a claim's size: the API server refuses `0`. */
+export const positiveQuantity = quantity.refine(
+  (q) => quantityValue(q) > 0,
+  "must be more than zero, e.g. 1Gi",
+);
+
+/** Requests above their limits: the API server refuses such a container. */
+export function limitsBelowRequests(
+  r: {
+    requests?: { cpu?: string | undefined; memory?: string | undefined } | undefined;
+    limits?: { cpu?: string | undefined; memory?: string | undefined } | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const kind of ["cpu", "memory"] as const) {
+    const request = r.requests?.[kind];
+    const limit = r.limits?.[kind];
+    if (request === undefined || limit === undefined) continue;
+    if (quantityValue(limit) < quantityValue(request)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["limits", kind],
+        message: `limit ${limit} is below the request ${request}; the cluster refuses such a container`,
+      });
+    }
+  }
+}
+
 /** A duration such as `30s`, `15m`, `72h` or `7d`. */
 export const duration = z
   .string()
   .regex(/^([0-9]+(s|m|h|d))+$/, "must be a duration such as 30s, 15m, 72h or 7d");
 
+/** A label or annotation key as the API server checks it: an optional DNS prefix and `/`, then a name. */
+export const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+export const labelValueSchema = z
+  .string()
+  .max(63, "label values are at most 63 characters")
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "must be a valid label value");
+
 export const labelMap = z.record(
   z
     .string()
     .regex(
-      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+      QUALIFIED_NAME,
       "must be a valid label key (optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
     ),
-  z
-    .string()
-    .max(63, "label values are at most 63 characters")
-    .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "must be a valid label value"),
+  labelValueSchema,
 );
 
 /** Keys as the API server checks them (a DNS prefix and `/`, then a name part); values are free. */

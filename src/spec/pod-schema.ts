@@ -4,7 +4,18 @@
  * pod the app renders; `app-schema.ts` spreads `podBodyShape` into the app's fields.
  */
 import { z } from "zod";
-import { dnsLabel, envName, percentOrCount, quantity } from "./common-schema.ts";
+import {
+  dnsLabel,
+  envName,
+  labelMap,
+  labelValueSchema,
+  limitsBelowRequests,
+  percentOrCount,
+  positiveQuantity,
+  QUALIFIED_NAME,
+  quantity,
+  quantityValue,
+} from "./common-schema.ts";
 
 /** A Kubernetes object name (DNS subdomain), e.g. a Secret an operator or External Secrets writes. */
 export const objectName = z
@@ -35,8 +46,8 @@ const projectedItem = z.strictObject({
     .string()
     .min(1)
     .refine(
-      (p) => !p.startsWith("/") && !p.split("/").includes(".."),
-      "must be a relative path without '..'",
+      (p) => !p.startsWith("/") && !p.startsWith("..") && !p.split("/").includes(".."),
+      "must be a relative path that neither holds nor starts with '..'",
     ),
   mode: z.number().int().min(0).max(0o777).optional(),
 });
@@ -81,7 +92,7 @@ const volume = z
       ),
     persistent: z
       .strictObject({
-        size: quantity.describe("Requested storage, e.g. 10Gi."),
+        size: positiveQuantity.describe("Requested storage, e.g. 10Gi."),
         accessMode: accessMode.optional().describe("Default ReadWriteOnce."),
         storageClass: objectName.optional().describe("Default: the cluster's default StorageClass."),
         keep: z
@@ -101,10 +112,29 @@ const volume = z
   })
   .refine((v) => [v.emptyDir, v.persistent, v.projected].filter((x) => x !== undefined).length === 1, {
     message: "a volume needs exactly one of emptyDir, persistent or projected",
+  })
+  .superRefine((v, ctx) => {
+    // The API server refuses two sources writing one file of the directory.
+    const seen = new Set<string>();
+    (v.projected ?? []).forEach((source, i) => {
+      (source.items ?? []).forEach((item, j) => {
+        const path = item.path.replace(/\/+$/, "");
+        if (seen.has(path))
+          ctx.addIssue({
+            code: "custom",
+            path: ["projected", i, "items", j, "path"],
+            message: `\`${item.path}\` is already written by another item of this volume; give each key its own path`,
+          });
+        seen.add(path);
+      });
+    });
   });
 
 const FIELD_PATHS =
   /^(metadata\.(name|namespace|uid)|metadata\.(labels|annotations)\['[^']+'\]|spec\.(nodeName|serviceAccountName)|status\.(hostIP|hostIPs|podIP|podIPs))$/;
+
+const CPU_DIVISORS = ["1m", "1"];
+const BYTE_DIVISORS = ["1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"];
 
 /** An environment variable read from somewhere else at run time instead of written in the spec. */
 export const envRef = z
@@ -150,6 +180,22 @@ export const envRef = z
     }
     if (r.divisor !== undefined && r.resource === undefined)
       ctx.addIssue({ code: "custom", path: ["divisor"], message: "divisor goes with resource" });
+    if (r.divisor !== undefined && r.resource !== undefined) {
+      const allowed = r.resource.endsWith(".cpu") ? CPU_DIVISORS : BYTE_DIVISORS;
+      if (!allowed.some((d) => quantityValue(d) === quantityValue(r.divisor as string)))
+        ctx.addIssue({
+          code: "custom",
+          path: ["divisor"],
+          message: `the API server takes only ${allowed.join(", ")} as the divisor of ${r.resource}`,
+        });
+    }
+    const subscript = r.field === undefined ? undefined : /\['([^']+)'\]$/.exec(r.field)?.[1];
+    if (subscript !== undefined && !QUALIFIED_NAME.test(subscript))
+      ctx.addIssue({
+        code: "custom",
+        path: ["field"],
+        message: `\`${subscript}\` is not a valid label or annotation key, so no pod has it`,
+      });
     if (r.optional !== undefined && r.key === undefined)
       ctx.addIssue({ code: "custom", path: ["optional"], message: "optional goes with secret or configMap" });
   })
@@ -196,6 +242,7 @@ const extraContainerShape = {
     ),
   resources: z
     .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
+    .superRefine(limitsBelowRequests)
     .optional()
     .describe("Default: the app's resources."),
   volumes: z
@@ -216,6 +263,16 @@ const sidecar = z.strictObject({
         protocol: z.enum(["TCP", "UDP"]).optional(),
       }),
     )
+    .superRefine((ports, ctx) => {
+      ports.forEach((p, i) => {
+        if (ports.findIndex((o) => o.name === p.name) < i)
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "name"],
+            message: `port name \`${p.name}\` is already used in this container; the API server refuses a repeat`,
+          });
+      });
+    })
     .optional()
     .describe("Ports the sidecar listens on (not in the Service)."),
 });
@@ -227,13 +284,28 @@ const policyRule = z.strictObject({
   resourceNames: z.array(z.string().min(1)).optional(),
 });
 
-const toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(["Exists", "Equal"]).optional(),
-  value: z.string().optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-  tolerationSeconds: z.number().int().optional(),
-});
+const toleration = z
+  .strictObject({
+    key: z
+      .string()
+      .regex(QUALIFIED_NAME, "must be a taint key such as dedicated or example.com/gpu")
+      .optional()
+      .describe("Omitted: every taint (with operator Exists)."),
+    operator: z.enum(["Exists", "Equal"]).optional().describe("Default Equal."),
+    value: labelValueSchema.optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+    tolerationSeconds: z.number().int().optional(),
+  })
+  // The API server's own rules for a toleration.
+  .superRefine((t, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (t.key === undefined && t.operator !== "Exists")
+      issue("operator", "a toleration without a key tolerates every taint: it needs operator: Exists");
+    if (t.operator === "Exists" && t.value !== undefined && t.value !== "")
+      issue("value", "operator Exists matches every value: leave value out, or use operator: Equal");
+    if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute")
+      issue("tolerationSeconds", "tolerationSeconds goes with effect: NoExecute only");
+  });
 
 const spreadConstraint = z.strictObject({
   topologyKey: z.string().min(1),
@@ -243,6 +315,12 @@ const spreadConstraint = z.strictObject({
     .optional()
     .describe("Default ScheduleAnyway."),
 });
+
+/** A count, or a percentage of the pods: at most 100%, as the API server says. */
+const budgetValue = percentOrCount.refine(
+  (v) => typeof v === "number" || Number.parseInt(v, 10) <= 100,
+  "a percentage of the pods is at most 100%",
+);
 
 export const podBodyShape = {
   volumes: z.array(volume).optional(),
@@ -261,7 +339,7 @@ export const podBodyShape = {
     .describe("Secrets (in the namespace) to pull images with."),
   placement: z
     .strictObject({
-      nodeSelector: z.record(z.string(), z.string()).optional(),
+      nodeSelector: labelMap.optional().describe("Node labels the pods need."),
       tolerations: z.array(toleration).optional(),
       affinity: z
         .strictObject({
@@ -273,6 +351,19 @@ export const podBodyShape = {
         .describe("Kubernetes affinity, as written in a pod spec."),
       topologySpread: z
         .array(spreadConstraint)
+        .superRefine((list, ctx) => {
+          list.forEach((c, i) => {
+            const same = (o: typeof c) =>
+              o.topologyKey === c.topologyKey &&
+              (o.whenUnsatisfiable ?? "ScheduleAnyway") === (c.whenUnsatisfiable ?? "ScheduleAnyway");
+            if (list.findIndex(same) < i)
+              ctx.addIssue({
+                code: "custom",
+                path: [i, "topologyKey"],
+                message: `spreads over \`${c.topologyKey}\` a second time; the API server takes one constraint per key and whenUnsatisfiable`,
+              });
+          });
+        })
         .optional()
         .describe("Replaces the default spread over nodes (and zones in production); [] for none."),
     })
@@ -316,8 +407,8 @@ export const podBodyShape = {
   disruptionBudget: z
     .strictObject({
       enabled: z.boolean().optional().describe("Default: a budget when two or more pods run."),
-      maxUnavailable: percentOrCount.optional(),
-      minAvailable: percentOrCount.optional(),
+      maxUnavailable: budgetValue.optional(),
+      minAvailable: budgetValue.optional(),
     })
     .refine((b) => b.maxUnavailable === undefined || b.minAvailable === undefined, {
       message: "set maxUnavailable or minAvailable, not both",

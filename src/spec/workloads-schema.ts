@@ -4,7 +4,9 @@
  * secrets and service account, and sets what is its own: command, ports, probes, resources, scale.
  */
 import { z } from "zod";
-import { dnsLabel, quantity } from "./common-schema.ts";
+import { dnsLabel, positiveQuantity } from "./common-schema.ts";
+import { cronScheduleProblem } from "./cron.ts";
+import { absolutePath, objectName, RESERVED_VOLUME_NAMES } from "./pod-schema.ts";
 
 /**
  * A part's name. Its objects are named `<app>--<part>`: app names hold no `--`, so no part of one
@@ -15,16 +17,24 @@ export const partName = dnsLabel
   .refine((n) => !n.includes("--"), "may not hold `--`: it separates the app from the part in names");
 
 const volumeClaim = z.strictObject({
-  name: dnsLabel.max(30),
-  mountPath: z.string().startsWith("/", "must be an absolute path in the container"),
-  size: quantity.describe("Requested storage, e.g. 10Gi."),
+  name: dnsLabel
+    .max(30)
+    // A claim of one of these names would silently take the place of Slipway's own volume.
+    .refine(
+      (n) => !RESERVED_VOLUME_NAMES.includes(n) && !n.startsWith("secret-"),
+      "`tmp`, `config` and `secret-…` name Slipway's own volumes; choose another name",
+    ),
+  mountPath: absolutePath,
+  size: positiveQuantity.describe("Requested storage, e.g. 10Gi."),
   accessModes: z
     .array(z.enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany", "ReadWriteMany"]))
     .min(1)
     .optional()
     .describe("Default [ReadWriteOnce]."),
-  storageClass: z.string().min(1).optional().describe("The cluster's default class when omitted."),
+  storageClass: objectName.optional().describe("The cluster's default class when omitted."),
 });
+
+const SCHEDULE_SHAPE = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
 
 /** What a run-to-completion part (CronJob or deploy-time Job) sets. */
 const batchShape = {
@@ -82,6 +92,14 @@ export function workloadShapes<
           message: "volume claims per replica need `kind: stateful` (a StatefulSet)",
         });
       }
+      (p.volumeClaims ?? []).forEach((c, i, all) => {
+        if (all.findIndex((o) => o.name === c.name) < i)
+          ctx.addIssue({
+            code: "custom",
+            path: ["volumeClaims", i, "name"],
+            message: `claim \`${c.name}\` is declared twice`,
+          });
+      });
     })
     .describe("A process of the app: a Deployment (or StatefulSet) with its own command and scale.");
 
@@ -90,9 +108,15 @@ export function workloadShapes<
       schedule: z
         .string()
         .regex(
-          /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/,
+          SCHEDULE_SHAPE,
           "must be a cron schedule of five fields (e.g. `*/15 * * * *`) or @hourly, @daily …",
-        ),
+        )
+        // The API server parses the schedule and refuses one it cannot (`61 * * * *`).
+        .superRefine((schedule, ctx) => {
+          const why = SCHEDULE_SHAPE.test(schedule) ? cronScheduleProblem(schedule) : undefined;
+          if (why !== undefined)
+            ctx.addIssue({ code: "custom", message: `${why} (e.g. \`*/15 * * * *\` or @daily)` });
+        }),
       timeZone: z
         .string()
         .regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "must be an IANA time zone such as Europe/Berlin")
