@@ -40,6 +40,12 @@ test("the checker finds each kind of violation, and only real imports", () => {
         'import { KubeCluster } from "../../cluster/kube-cluster.ts";\nimport { Hono } from "hono";\n',
       ],
       ["src/spec/z.ts", 'import { freePort } from "../testing/free-port.ts";\n'],
+      ["src/engine/w.ts", 'import { deployTargetFor } from "../compose/deploy-targets.ts";\n'],
+      [
+        "src/compose/fine.ts",
+        'export const f = () => import("../cluster/kube-cluster.ts");\nimport { GitOpsTarget } from "../gitops/gitops-target.ts";\n',
+      ],
+      ["src/server/main.ts", 'import { deployTargetFor } from "../compose/deploy-targets.ts";\n'],
       // Not imports: a comment and a string.
       [
         "src/core/fine.ts",
@@ -59,6 +65,7 @@ test("the checker finds each kind of violation, and only real imports", () => {
     /^src\/cli\/client\/x\.ts:2: the CLI reaches into the server/,
     /^src\/server\/routes\/y\.ts:1: only a composition root constructs adapters/,
     /^src\/spec\/z\.ts:1: .*test support/,
+    /^src\/engine\/w\.ts:1: only a composition root imports src\/compose\/deploy-targets\.ts$/,
   ];
   for (const pattern of expected)
     assert.ok(
@@ -70,6 +77,10 @@ test("the checker finds each kind of violation, and only real imports", () => {
     found.join("\n"),
   );
   assert.ok(!found.some((v) => v.startsWith("src/server/routes/y.ts:2")), "the server may import hono");
+  assert.ok(
+    !found.some((v) => v.startsWith("src/compose/fine.ts") || v.startsWith("src/server/main.ts")),
+    "shared composition constructs adapters, and the roots import it",
+  );
 });
 
 test("import() with a literal, re-exports and type-only imports are read as such", () => {

@@ -5,21 +5,17 @@
  */
 import { type Stats, unwatchFile, watchFile } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
-import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "../cluster/cluster.ts";
-import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
+import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { DeployPorts } from "../delivery/deploy.ts";
-import type { DeployTarget } from "../delivery/deploy-target.ts";
 import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import { Engine } from "../engine/engine.ts";
 import type { Executor } from "../engine/executor.ts";
 import { Promoter } from "../engine/promoter.ts";
-import type { KeyRing } from "../secrets/key-ring.ts";
 import { displayRepository, GitSource } from "../source/git-source.ts";
 import { loadPlatformWithRules } from "../source/platform-files.ts";
 import { PLATFORM_ENV, PLATFORM_FILE } from "../spec/files.ts";
-import type { LoadedPlatform } from "../spec/parse.ts";
 import { CachedStore } from "../store/cached-store.ts";
 import { openPostgresStore, openSqliteStore, redactUrl } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
@@ -345,105 +341,23 @@ function lazyReleaseExecutor(
             const p = platform.current().platform.platform;
             return keyRingFromEnv(env, { keys: p.keys, teams: p.teams?.map((t) => t.name), scope });
           },
-          target: (cluster, scope) => {
+          target: async (cluster, scope) => {
             const p = platform.current().platform.platform;
             const keys = () =>
               keyRingFromEnv(env, { keys: p.keys, teams: p.teams?.map((t) => t.name), scope });
-            return deployTargetOf(platform.current().platform, cluster, keys, env);
+            const { deployTargetFor } = await import("../compose/deploy-targets.ts");
+            return deployTargetFor(platform.current().platform, cluster, {
+              cwd: process.cwd(),
+              keys,
+              env,
+              nameCluster: true,
+            });
           },
         },
       });
     })();
     return (await loaded)(job, signal);
   };
-}
-
-/** A platform cluster as the engine deploys to it: its GitOps repository, or its API by kubeconfig context. */
-async function deployTargetOf(
-  platform: LoadedPlatform,
-  name: string,
-  keys: () => KeyRing,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<DeployTarget> {
-  const cluster = platform.platform.clusters.find((c) => c.name === name);
-  if (cluster === undefined) {
-    throw new SlipwayError(ErrorCode.PlatformInvalid, `the platform names no cluster \`${name}\``);
-  }
-  // Paths in the platform file are relative to it.
-  const base = platform.source === undefined ? process.cwd() : dirname(resolve(platform.source.file));
-  if (cluster.gitops !== undefined) {
-    const [{ GitOpsTarget }, { sopsSecretSealer }] = await Promise.all([
-      import("../gitops/gitops-target.ts"),
-      import("../delivery/sops-secret-sealer.ts"),
-    ]);
-    const { sops, remote, branch } = cluster.gitops;
-    return new GitOpsTarget({
-      dir: resolve(base, cluster.gitops.directory),
-      ...(sops === undefined
-        ? {}
-        : {
-            sealer: sopsSecretSealer({
-              recipients: sops.age.map((recipient) => ({ type: "age" as const, recipient })),
-              keys: keys(),
-            }),
-          }),
-      ...(remote === undefined ? {} : { url: remote }),
-      ...(branch === undefined ? {} : { branch }),
-    });
-  }
-  const kubeconfig = cluster.kubeconfig;
-  if (kubeconfig === undefined) {
-    throw new SlipwayError(
-      ErrorCode.PlatformInvalid,
-      `cluster \`${name}\` has neither kubeconfig nor gitops`,
-    );
-  }
-  const file = kubeconfig.path === undefined ? env.KUBECONFIG : resolve(base, kubeconfig.path);
-  const { KubeCluster } = await import("../cluster/kube-cluster.ts");
-  const allow = env[ALLOW_CREDENTIAL_PLUGINS_ENV];
-  const named = (error: unknown) => namingCluster(error, name, kubeconfig.context);
-  const target = await KubeCluster.connect({
-    context: kubeconfig.context,
-    ...(file ? { kubeconfig: file } : {}),
-    allowCredentialPlugins: allow === "1" || allow === "true",
-  }).catch((error: unknown) => {
-    throw named(error);
-  });
-  return {
-    describe: () => target.describe(),
-    undo: target.undo,
-    plan: (request) =>
-      target.plan(request).catch((error: unknown) => {
-        throw named(error);
-      }),
-    apply: (request) =>
-      target.apply(request).catch((error: unknown) => {
-        throw named(error);
-      }),
-  };
-}
-
-/**
- * The server deploys to several clusters: an error about reaching one (refused, unreachable, TLS,
- * a kubeconfig without its context) names the platform's cluster and its kubeconfig context, so
- * the failed deployment says which cluster is down, and the other clusters' channels go on.
- */
-function namingCluster(error: unknown, cluster: string, context: string): unknown {
-  if (!isSlipwayError(error)) return error;
-  const reaching =
-    error.code === ErrorCode.Unavailable ||
-    error.details.network !== undefined ||
-    error.details.kubeconfig !== undefined;
-  if (!reaching) return error;
-  return new SlipwayError(
-    error.code,
-    `cluster \`${cluster}\` (kubeconfig context \`${context}\`): ${error.message}`,
-    {
-      problems: error.problems,
-      details: { ...error.details, cluster, context },
-      cause: error,
-    },
-  );
 }
 
 /**

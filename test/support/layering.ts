@@ -189,6 +189,7 @@ const impure = [
   "src/server/",
   "src/cli/",
   "src/engine/",
+  "src/compose/",
   "src/testing/",
 ];
 const ioModules = new Set([
@@ -224,6 +225,12 @@ const constructors = [
   "src/source/git-source.ts",
 ];
 const compositionRoots = ["src/cli/main.ts", "src/cli/commands/", "src/cli/deploy/", "src/server/main.ts"];
+/**
+ * Adapter composition both roots share (a platform cluster → the DeployTarget that reaches it): it
+ * constructs adapters like a root, so only the roots may import it. The server may not import the
+ * CLI, so what both need lives here rather than in one of them.
+ */
+const sharedComposition = ["src/compose/"];
 
 const under = (file: string, prefixes: readonly string[]) =>
   prefixes.some((p) => (p.endsWith("/") ? file.startsWith(p) : file === p));
@@ -270,9 +277,16 @@ export function layeringViolations(files: ReadonlyMap<string, string>): string[]
         under(target, constructors) &&
         !ref.typeOnly &&
         !under(file, compositionRoots) &&
+        !under(file, sharedComposition) &&
         dirname(file) !== dirname(target)
       )
         out.push(`${where}: only a composition root constructs adapters (${target})`);
+      if (
+        under(target, sharedComposition) &&
+        !under(file, compositionRoots) &&
+        !under(file, sharedComposition)
+      )
+        out.push(`${where}: only a composition root imports ${target}`);
     }
   }
   return out;

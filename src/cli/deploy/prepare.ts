@@ -3,6 +3,7 @@
  * keys from flags and the environment, and the adapters they name — then the one deployment use
  * case (`delivery/deploy.ts`) does the rest. A composition root: adapters are built here, lazily.
  */
+import { deployTargetFor } from "../../compose/deploy-targets.ts";
 import {
   type ApplyOptions,
   applyRelease,
@@ -19,7 +20,6 @@ import { loadPlatformFile } from "../../spec/files.ts";
 import type { CliIo } from "../io.ts";
 import { readCustomRules } from "../manifest-input.ts";
 import { printVerdictSummary } from "../policy-gate.ts";
-import { deployTargetFor } from "./targets.ts";
 
 export interface PrepareInput {
   readonly app: string;
