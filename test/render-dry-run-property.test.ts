@@ -189,7 +189,7 @@ const FIELDS = {
             ...p,
             volumeClaims: [
               {
-                name: p.command?.[0] === "sh" ? "cache" : "data",
+                name: (p.command as string[] | undefined)?.[0] === "sh" ? "cache" : "data",
                 mountPath: p.replicas === 3 ? "/tmp" : "/var/lib/data",
                 size: "1Gi",
               },
@@ -248,7 +248,7 @@ const FIELDS = {
         name: fc.constantFrom("certs"),
         mountPath: mostly(["/etc/certs"], ["/etc/certs/inner", "/var/lib/app/certs"]),
         readOnly: fc.boolean(),
-        projected: mostly(
+        projected: mostly<Record<string, unknown>[]>(
           [
             [{ secret: "tls-from-operator", items: [{ key: "tls.crt", path: "tls.crt", mode: 0o400 }] }],
             [{ configMap: "ca-bundle" }, { secret: "other", optional: true }],
@@ -307,8 +307,11 @@ const FIELDS = {
   ),
   imagePullSecrets: fc.array(fc.constantFrom("regcred", "ghcr.pull"), { maxLength: 2 }),
   placement: partial({
-    nodeSelector: mostly([{ "kubernetes.io/os": "linux" }], [{ "bad key": "x" }, { disk: "not ok" }]),
-    tolerations: mostly(
+    nodeSelector: mostly<Record<string, string>>(
+      [{ "kubernetes.io/os": "linux" }],
+      [{ "bad key": "x" }, { disk: "not ok" }],
+    ),
+    tolerations: mostly<Record<string, unknown>[]>(
       [
         [{ key: "dedicated", operator: "Equal", value: "app", effect: "NoSchedule" }],
         [{ operator: "Exists" }],
