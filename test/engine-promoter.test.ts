@@ -37,6 +37,9 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       store = await database.open();
       await store.createTeam(alice, "payments");
       await store.createApp(alice, { name: "shop", teamName: "payments", description: "" });
+      // The approver: a releaser of the team, as the approvals route requires.
+      const approver = await store.ensureUser(alice, { subject: bob.subject, displayName: "Bob" });
+      await store.setMembership(alice, "payments", approver.id, "releaser");
       for (const name of ["develop", "staging", "stable"])
         await store.createTarget(alice, { name, kind: "channel" });
       release = (

@@ -166,6 +166,34 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       );
     });
 
+    test("an approval counts only while its giver may approve: one from a member since removed opens nothing", async () => {
+      const leaving = await h.store.ensureUser(systemActor, {
+        subject: "test:leaving",
+        displayName: "Leaving",
+      });
+      await h.store.setMembership(systemActor, "payments", leaving.id, "releaser");
+      await h.store.recordApproval(
+        { userId: leaving.id, subject: leaving.subject },
+        {
+          releaseId: releases[0]!,
+          targetName: "staging",
+        },
+      );
+      const dry = async () =>
+        (await post("/api/v1/apps/shop/promotions", { to: "staging", dryRun: true })).body;
+      assert.equal((await dry()).gates.state, "pass", "approved by a releaser of the team");
+      await h.store.setMembership(systemActor, "payments", leaving.id, "viewer");
+      const held = await dry();
+      assert.equal(held.gates.state, "waiting");
+      assert.match(
+        held.gates.gates.find((g: { gate: string }) => g.gate === "approvals").reason,
+        /0 of 1 approval .*test:leaving approved but no longer is a releaser of team payments/,
+      );
+      const refused = await post("/api/v1/apps/shop/promotions", { to: "staging" });
+      assert.equal(refused.status, 409);
+      assert.deepEqual(await deployments("staging"), []);
+    });
+
     test("approved, it is promoted exactly as it is; a second promotion while it runs is refused, naming it", async () => {
       assert.equal(
         (await post(`/api/v1/releases/${releases[0]}/approvals`, { target: "staging" })).status,

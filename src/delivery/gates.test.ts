@@ -113,6 +113,26 @@ test("approvals: counted from others than the creator; a rejection fails with it
   assert.match(rejected.reason, /rejected for stable by dave .*: load test pending/);
 });
 
+test("approvals: one from someone who may no longer approve does not count, and the reason says so", () => {
+  const gates = channelGates({ gates: { approvals: 1 } });
+  const lapsed = gate(
+    evaluateGates(
+      gates,
+      facts({
+        approvals: [
+          { by: "bob", decision: "approved", reason: null, at: "2026-03-04T10:10:00Z", lapsed: true },
+        ],
+      }),
+    ),
+    "approvals",
+  )!;
+  assert.equal(lapsed.state, "waiting");
+  assert.match(
+    lapsed.reason,
+    /0 of 1 approval for stable; needs 1 more .*; bob approved but no longer is a releaser of team payments/,
+  );
+});
+
 test("windows: open inside, waiting outside with minutes to the next opening, across midnight and zones", () => {
   const weekdays = channelGates({
     gates: { windows: [{ days: ["mon", "tue", "wed", "thu"], from: "09:00", to: "16:00" }] },

@@ -75,6 +75,11 @@ export interface ApprovalFact {
   readonly decision: "approved" | "rejected";
   readonly reason: string | null;
   readonly at: string;
+  /**
+   * The approver may not approve any more (left the team, lost the releaser role): the approval
+   * stays on record but no longer counts. A gate is judged by who may approve now.
+   */
+  readonly lapsed?: boolean;
 }
 
 /** The release's policy check for the destination, as if it enforced its policy. */
@@ -291,19 +296,23 @@ function approvalGate(needed: number, facts: GateFacts): GateResult {
     );
   }
   // The store refuses a creator's approval; counted here only from others all the same.
-  const approvers = [
-    ...new Set(
-      facts.approvals
-        .filter((a) => a.decision === "approved" && a.by !== facts.release.createdBy)
-        .map((a) => a.by),
-    ),
-  ];
+  const approved = facts.approvals.filter(
+    (a) => a.decision === "approved" && a.by !== facts.release.createdBy,
+  );
+  const approvers = [...new Set(approved.filter((a) => a.lapsed !== true).map((a) => a.by))];
+  const lapsed = [...new Set(approved.filter((a) => a.lapsed === true).map((a) => a.by))].filter(
+    (by) => !approvers.includes(by),
+  );
   const of = `${approvers.length} of ${needed} approval${needed === 1 ? "" : "s"}`;
+  const note =
+    lapsed.length === 0
+      ? ""
+      : `; ${lapsed.join(", ")} approved but no longer ${lapsed.length === 1 ? "is a releaser" : "are releasers"} of team ${facts.team}, which no longer counts`;
   if (approvers.length >= needed) return pass("approvals", `${of} (${approvers.join(", ")})`);
   const missing = needed - approvers.length;
   return waiting(
     "approvals",
-    `${of} for ${facts.to}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}; needs ${missing} more from a releaser of team ${facts.team} other than ${facts.release.createdBy}`,
+    `${of} for ${facts.to}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}; needs ${missing} more from a releaser of team ${facts.team} other than ${facts.release.createdBy}${note}`,
     null,
   );
 }

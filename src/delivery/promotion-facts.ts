@@ -43,6 +43,13 @@ export interface PromotionRecords extends SnapshotSource {
     }[]
   >;
   getLineStop(): Promise<LineStop | null>;
+  /** Who may approve now: a user by subject and their team roles. */
+  findUserBySubject(subject: string): Promise<{ readonly id: string; readonly isAdmin: boolean } | undefined>;
+  listMemberships(
+    userId: string,
+  ): Promise<
+    readonly { readonly teamName: string; readonly role: "viewer" | "developer" | "releaser" | "admin" }[]
+  >;
 }
 
 export interface PromotionContext {
@@ -109,9 +116,19 @@ export async function evaluatePromotion(
     lineStop,
   });
   const release = await ctx.records.getRelease(candidate.source.releaseId);
-  const approvals = (await ctx.records.listApprovals(release.id))
-    .filter((a) => a.targetName === input.to)
-    .map((a) => ({ by: a.approvedBy, decision: a.decision, reason: a.reason, at: a.createdAt }));
+  const answers = (await ctx.records.listApprovals(release.id)).filter((a) => a.targetName === input.to);
+  const standing = await mayApproveNow(
+    ctx.records,
+    answers.filter((a) => a.decision === "approved").map((a) => a.approvedBy),
+    app.teamName,
+  );
+  const approvals = answers.map((a) => ({
+    by: a.approvedBy,
+    decision: a.decision,
+    reason: a.reason,
+    at: a.createdAt,
+    ...(a.decision === "approved" && !standing.has(a.approvedBy) ? { lapsed: true } : {}),
+  }));
   const rendered = candidate.settings.gates.policy ? await renderRelease(ctx, release, input.to) : undefined;
   const report = promotionGates(candidate, {
     app,
@@ -123,6 +140,31 @@ export async function evaluatePromotion(
     now: ctx.now,
   });
   return { app, candidate, release, report, rendered };
+}
+
+/**
+ * Of these approvers, those who may approve for `team` now, as the approvals route would let
+ * them: a releaser (or admin) of the team, or a platform administrator. An approval given by
+ * someone since removed from the team or demoted no longer opens the gate.
+ */
+async function mayApproveNow(
+  records: PromotionRecords,
+  subjects: readonly string[],
+  team: string,
+): Promise<ReadonlySet<string>> {
+  const may = new Set<string>();
+  for (const subject of new Set(subjects)) {
+    const user = await records.findUserBySubject(subject);
+    // No user behind it: recorded by the server itself (the demo's reviewer), never through the
+    // API, whose approvals always name a signed-in user. Users are never deleted.
+    if (user === undefined || user.isAdmin) {
+      may.add(subject);
+      continue;
+    }
+    const role = (await records.listMemberships(user.id)).find((m) => m.teamName === team)?.role;
+    if (role === "releaser" || role === "admin") may.add(subject);
+  }
+  return may;
 }
 
 async function renderRelease(
