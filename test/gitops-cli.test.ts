@@ -273,3 +273,32 @@ test("a deploy killed before its commit: diff --exit-code reports the change and
   assert.match(git(ws.remote, "show", "main:develop/cart/deployment-cart.yaml"), /@sha256:c{64}/);
   assert.equal(git(ws.checkout, "status", "--porcelain"), "");
 });
+
+test("after one secret value changes, diff marks only that key and not the SOPS block it is re-sealed with", async () => {
+  const ws = await workspace();
+  const file = join(ws.app, "secrets/develop.enc.yaml");
+  writeFileSync(
+    file,
+    await encryptDocument(new TextEncoder().encode(`MYSQL_PASSWORD: ${CANARY}\nAPI_KEY: abc\nTOKEN: xyz\n`), {
+      file: "secrets/develop.enc.yaml",
+      keyGroups: [[{ type: "age", recipient }]],
+      keys: new KeyRing([new AgeKeyBackend([identity])]),
+      now: new Date("2026-11-23T12:00:00Z"),
+    }),
+  );
+  assert.equal((await run("deploy", ...developFlags(ws), "--image", image("b"))).code, 0);
+
+  const io = memoryIo({ env, stdin: "rotated-api-key" });
+  assert.equal(await main(["secrets", "set", file, '["API_KEY"]'], io), 0, io.stderr());
+  const diff = await run("diff", ...developFlags(ws), "--image", image("b"), "--exit-code");
+
+  assert.equal(diff.code, 1, diff.stderr);
+  assert.match(diff.stdout, /^-\s+API_KEY: <redacted>\n\+\s+API_KEY: <redacted, changed>$/m);
+  assert.doesNotMatch(diff.stdout, /^[-+]\s+(MYSQL_PASSWORD|TOKEN):/m, "the other keys did not change");
+  assert.doesNotMatch(
+    diff.stdout,
+    /^[-+].*(BEGIN AGE ENCRYPTED FILE|mac: ENC|lastmodified|enc: )/m,
+    "the SOPS block's new data key, MAC and time are not changes a reviewer can read",
+  );
+  assert.ok(!diff.stdout.includes(CANARY) && !diff.stdout.includes("rotated-api-key"));
+});

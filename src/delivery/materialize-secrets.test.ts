@@ -4,6 +4,7 @@
  * refused before apply, and sealing for GitOps keeps values encrypted and unchanged copies stable.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,12 @@ import { KeyRing } from "../secrets/key-ring.ts";
 import { secretEntries } from "../secrets/values.ts";
 import { appDirectoryFiles } from "../source/app-directory.ts";
 import { defaultPlatform, parseAppSpec } from "../spec/parse.ts";
-import { MAX_SECRET_BYTES, materializeSecrets, SECRETS_CHECKSUM_ANNOTATION } from "./materialize-secrets.ts";
+import {
+  MAX_SECRET_BYTES,
+  materializeSecrets,
+  SECRET_DIGESTS_ANNOTATION,
+  SECRETS_CHECKSUM_ANNOTATION,
+} from "./materialize-secrets.ts";
 import { sopsSecretSealer } from "./sops-secret-sealer.ts";
 import { sopsSecretSources } from "./sops-secret-sources.ts";
 
@@ -77,6 +83,19 @@ test("a changed secret rolls the pods: the checksum on the pod template changes"
     await materializeSecrets(two.objects, sopsSecretSources(appDirectoryFiles(two.dir), keys)),
   );
   assert.notEqual(a[SECRETS_CHECKSUM_ANNOTATION], b[SECRETS_CHECKSUM_ANNOTATION]);
+});
+
+test("value digests are keyed by the file's data key: the same value in another file, or a guess, does not match", async () => {
+  const digests = async (plaintext: string) => {
+    const { dir, objects } = await appWithSecret(plaintext);
+    const filled = await materializeSecrets(objects, sopsSecretSources(appDirectoryFiles(dir), keys));
+    return secretOf(filled).metadata.annotations?.[SECRET_DIGESTS_ANNOTATION] ?? "";
+  };
+  const one = await digests("TOKEN: same\nUSER: ada\n");
+  const two = await digests("TOKEN: same\nUSER: ada\n");
+  assert.match(one, /^TOKEN=[0-9a-f]{16},USER=[0-9a-f]{16}$/);
+  assert.notEqual(one, two, "two files of equal values share no digest");
+  assert.ok(!one.includes(createHash("sha256").update("same").digest("hex").slice(0, 16)));
 });
 
 test("a Secret over 1 MiB is refused before apply, naming the Secret and its size but no value", async () => {

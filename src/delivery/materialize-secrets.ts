@@ -8,8 +8,14 @@
  * `slipway.dev/secrets-checksum`, a hash of the encrypted source files (not of the values, so the
  * annotation reveals nothing). A Secret over 1 MiB — the Kubernetes limit — is refused here,
  * before anything is applied.
+ *
+ * Each value's digest goes into `slipway.dev/secret-digests`, so a diff can name the keys that
+ * changed even where both copies are encrypted (a GitOps repository's Secrets are re-sealed with
+ * a new data key whenever one value changes). The digests are HMACs keyed by the source file's
+ * own data key: they stay the same while the file is edited (sops and Slipway keep its data key),
+ * and nobody without a key that opens the file can test a guessed value against them.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import type { SecretValue } from "../core/secret-value.ts";
@@ -17,6 +23,8 @@ import { SECRET_FILE_ANNOTATION } from "../render/config.ts";
 
 export const SECRETS_CHECKSUM_ANNOTATION = "slipway.dev/secrets-checksum";
 export const SECRET_SOURCE_ANNOTATION = "slipway.dev/secret-source-sha256";
+/** `KEY=digest,…` sorted by key: a keyed digest of each value (see the file comment). */
+export const SECRET_DIGESTS_ANNOTATION = "slipway.dev/secret-digests";
 export const MAX_SECRET_BYTES = 1024 * 1024;
 
 /** One decrypted value and its key path in the source document. */
@@ -25,12 +33,19 @@ export interface DecryptedEntry {
   readonly value: SecretValue;
 }
 
+/** An opened source file: its values, and the key their digests are made with. */
+export interface OpenedSecretFile {
+  readonly entries: readonly DecryptedEntry[];
+  /** Secret to whoever cannot open the file, and the same for as long as the file keeps its data key. */
+  readonly digestKey: Uint8Array;
+}
+
 /** What materializing needs from the outside: the encrypted bytes, and a way to open them. */
 export interface SecretSources {
   /** The encrypted file's bytes; `file` is as written in slipway.yaml (relative to the app). */
   read(file: string): Promise<Uint8Array>;
   /** Decrypts and verifies (MAC) a SOPS document; throws a SlipwayError naming the file on failure. */
-  open(bytes: Uint8Array, file: string): Promise<readonly DecryptedEntry[]>;
+  open(bytes: Uint8Array, file: string): Promise<OpenedSecretFile>;
 }
 
 const KEY = /^[-._a-zA-Z0-9]+$/;
@@ -50,8 +65,8 @@ export async function materializeSecrets(
     }
     const bytes = await sources.read(file);
     const sourceHash = createHash("sha256").update(bytes).digest("hex");
-    const entries = await sources.open(bytes, file);
-    out.push(secretWithValues(object, file, entries, sourceHash));
+    const opened = await sources.open(bytes, file);
+    out.push(secretWithValues(object, file, opened, sourceHash));
     checksums.push(`${object.metadata.name}=${sourceHash}`);
   }
   if (checksums.length === 0) return out;
@@ -64,10 +79,11 @@ export async function materializeSecrets(
 function secretWithValues(
   secret: KubeObject,
   file: string,
-  entries: readonly DecryptedEntry[],
+  { entries, digestKey }: OpenedSecretFile,
   sourceHash: string,
 ): KubeObject {
   const data: Record<string, string> = {};
+  const digests: string[] = [];
   let size = 0;
   for (const entry of entries) {
     const key = entry.path.map(String).join(".");
@@ -85,6 +101,9 @@ function secretWithValues(
     const bytes = entry.value.revealBytes();
     size += key.length + bytes.byteLength;
     data[key] = Buffer.from(bytes).toString("base64");
+    digests.push(
+      `${key}=${createHmac("sha256", digestKey).update(key).update("\0").update(bytes).digest("hex").slice(0, 16)}`,
+    );
     bytes.fill(0);
   }
   if (size > MAX_SECRET_BYTES) {
@@ -97,7 +116,11 @@ function secretWithValues(
     ...secret,
     metadata: {
       ...secret.metadata,
-      annotations: { ...secret.metadata.annotations, [SECRET_SOURCE_ANNOTATION]: sourceHash },
+      annotations: {
+        ...secret.metadata.annotations,
+        [SECRET_SOURCE_ANNOTATION]: sourceHash,
+        [SECRET_DIGESTS_ANNOTATION]: digests.sort().join(","),
+      },
     },
     data,
   };

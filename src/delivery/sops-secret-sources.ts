@@ -3,6 +3,7 @@
  * snapshot) opened with a key ring the caller chose (age identities, Vault, KMS …, narrowed to the
  * app's team). No I/O of its own: the files and the keys are handed in.
  */
+import { hkdfSync } from "node:crypto";
 import { openDocument } from "../secrets/format/sops-file.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
 import { secretEntries } from "../secrets/values.ts";
@@ -13,9 +14,12 @@ export function sopsSecretSources(files: AppFiles, keys: KeyRing | (() => KeyRin
   return {
     read: (file) => files.read(file),
     async open(bytes, file) {
-      return secretEntries(
-        await openDocument(bytes, { file, keys: typeof keys === "function" ? keys() : keys }),
+      const opened = await openDocument(bytes, { file, keys: typeof keys === "function" ? keys() : keys });
+      // The value digests' key comes from the file's data key, never the data key itself.
+      const digestKey = new Uint8Array(
+        hkdfSync("sha256", opened.dataKey, "", "slipway.dev/secret-digests", 32),
       );
+      return { entries: secretEntries(opened), digestKey };
     },
   };
 }
