@@ -3,6 +3,7 @@
  * a context the platform names but the kubeconfig lacks is an error naming both.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,4 +84,23 @@ test("a kubeconfig that does not exist is named, not a stack trace", async () =>
     (e: unknown) =>
       isSlipwayError(e) && e.message === "the kubeconfig /nonexistent/kubeconfig does not exist",
   );
+});
+
+test("with no kubeconfig at all, the error says so and names the platform's context", () => {
+  const home = mkdtempSync(join(tmpdir(), "slipway-home-"));
+  const script = `
+    import { httpsTransport } from ${JSON.stringify(new URL("./transport.ts", import.meta.url).href)};
+    await httpsTransport({ context: "prod-eu-west-1" }, 1).catch((e) => { console.log(e.code, e.message); });
+  `;
+  const { KUBECONFIG: _k, KUBERNETES_SERVICE_HOST: _s, ...env } = process.env;
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...env, HOME: home },
+    encoding: "utf8",
+  });
+  assert.equal(run.stderr, "");
+  assert.match(
+    run.stdout,
+    /^SLIPWAY_E_INPUT no kubeconfig to reach context `prod-eu-west-1`: \$KUBECONFIG is not set and .*\/\.kube\/config does not exist; set \$KUBECONFIG, or point the platform's cluster at a kubeconfig/,
+  );
+  assert.doesNotMatch(run.stdout, /in-cluster|loaded-context/);
 });

@@ -53,7 +53,7 @@ export interface KubeconfigSource {
 }
 
 export async function httpsTransport(source: KubeconfigSource, maxSockets: number): Promise<Transport> {
-  const { kc, where } = loadKubeconfig(source.kubeconfig);
+  const { kc, where } = loadKubeconfig(source.kubeconfig, source.context);
   if (source.context) {
     if (kc.getContextObject(source.context) === null) {
       const known = kc.getContexts().map((c) => c.name);
@@ -152,11 +152,23 @@ export async function httpsTransport(source: KubeconfigSource, maxSockets: numbe
  * Reads the kubeconfig as kubectl finds it: the given file (or list), else $KUBECONFIG, else
  * ~/.kube/config, else the in-cluster service account. `where` names it in messages.
  */
-function loadKubeconfig(file: string | undefined): { kc: KubeConfig; where: string } {
+function loadKubeconfig(
+  file: string | undefined,
+  context: string | undefined,
+): { kc: KubeConfig; where: string } {
   const kc = new KubeConfig();
   const list = file || process.env.KUBECONFIG || undefined;
   const home = join(homedir(), ".kube", "config");
   const files = list ? list.split(delimiter).filter(Boolean) : existsSync(home) ? [home] : [];
+  if (files.length === 0 && !process.env.KUBERNETES_SERVICE_HOST) {
+    // Outside a pod the client would make up a context for localhost: say what is missing instead.
+    throw new SlipwayError(
+      ErrorCode.Input,
+      `no kubeconfig to reach ${context ? `context \`${context}\`` : "the cluster"}: $KUBECONFIG is not set and ${home} does not exist; ` +
+        "set $KUBECONFIG, or point the platform's cluster at a kubeconfig (clusters[].kubeconfig.path)",
+      { details: { kubeconfig: home, ...(context ? { context } : {}) } },
+    );
+  }
   const where = files.length > 0 ? files.join(delimiter) : "(in-cluster service account)";
   try {
     if (files.length === 0) kc.loadFromDefault();
@@ -197,7 +209,7 @@ function refuseCredentialPlugins(kc: KubeConfig, where: string, allowed: boolean
       : String((user.authProvider as { name?: unknown }).name ?? "?");
   throw new SlipwayError(
     ErrorCode.Input,
-    `the kubeconfig ${where} gives user \`${user.name}\` (context \`${kc.currentContext}\`) its credentials from a ${kind} plugin (\`${command}\`), ` +
+    `the kubeconfig ${where} gives user \`${user.name}\` (context \`${kc.currentContext}\`) its credentials from an ${kind} plugin (\`${command}\`), ` +
       `and Slipway runs credential plugins only when the operator allows it: set ${ALLOW_CREDENTIAL_PLUGINS_ENV}=1 where Slipway runs ` +
       "(the CI or server settings, never an app's repository), or give that user a token or client certificate",
     { details: { kubeconfig: where, user: user.name, context: kc.currentContext, plugin: kind } },
