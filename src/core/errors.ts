@@ -87,6 +87,8 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 {
     case ErrorCode.Input:
     case ErrorCode.SpecInvalid:
     case ErrorCode.PlatformInvalid:
+    // The renderer is pure: what it refuses is in slipway.yaml or the platform file, as validate says.
+    case ErrorCode.RenderFailed:
     case ErrorCode.NotFound:
     case ErrorCode.TooLarge:
     case ErrorCode.UnsupportedMediaType:

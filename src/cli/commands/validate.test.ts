@@ -123,3 +123,31 @@ test("a spec that is not UTF-8 is an input error naming the byte", async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /slipway\.yaml:5:18 byte 0xE9 at offset 73 is not UTF-8/);
 });
+
+test("a problem of slipway.yaml that only rendering finds exits 2 in render and deploy, as in validate", async () => {
+  const dir = workspace({
+    "slipway.yaml": `apiVersion: slipway.dev/v1
+kind: App
+name: cart
+team: commerce
+image: { repository: registry.example.com/cart, tag: "1" }
+ports:
+  - { name: http, port: 8080 }
+routes:
+  - port: http
+`,
+    // develop has no domain, so the route has no host: the renderer, not the schema, finds it.
+    "platform.yaml": PLATFORM.replace(", domain: develop.example.com", ""),
+  });
+  const flags = ["--app", dir, "--platform", join(dir, "platform.yaml"), "--target", "develop"];
+  const image = `registry.example.com/cart@sha256:${"a".repeat(64)}`;
+  for (const argv of [
+    ["validate", "--app", dir, "--platform", join(dir, "platform.yaml")],
+    ["render", ...flags],
+    ["deploy", ...flags, "--image", image, "--dry-run"],
+  ]) {
+    const result = await run(argv, { cwd: dir });
+    assert.equal(result.code, 2, `${argv.join(" ")}: ${result.stderr}`);
+    assert.match(result.stderr, /slipway\.yaml:9:5 routes\[0\]\.host: needs a host/, argv.join(" "));
+  }
+});
