@@ -51,7 +51,8 @@ export function authorize(
   principal: Principal,
   access: Access,
   team: string | undefined,
-  concealed?: SlipwayError,
+  /** What an outsider is told instead (the resource "does not exist"); made only when needed. */
+  concealed?: SlipwayError | (() => SlipwayError | undefined),
 ): void {
   refuseNarrowScope(principal);
   if (access.scope === "authenticated" || principal.user.isAdmin) return;
@@ -62,7 +63,8 @@ export function authorize(
   }
   const role = team === undefined ? undefined : roleIn(principal, team);
   if (role === undefined) {
-    if (concealed !== undefined) throw concealed;
+    const hidden = typeof concealed === "function" ? concealed() : concealed;
+    if (hidden !== undefined) throw hidden;
     throw new SlipwayError(
       ErrorCode.Forbidden,
       `you are not a member of team "${team}": ask one of its admins to add you`,
