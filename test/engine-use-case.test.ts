@@ -136,7 +136,9 @@ describe("the engine runs the deployment use case", () => {
 
   test("cluster channel: applied by server-side apply and followed until available; again, no write", async () => {
     const first = await deployAndWait("staging");
-    assert.deepEqual(first.statuses, ["pending", "rendering", "applying", "available"]);
+    // Progressing from the moment the objects are written until the rollout is followed through.
+    assert.deepEqual(first.statuses, ["pending", "rendering", "applying", "progressing", "available"]);
+    assert.match(first.messages.at(-2) ?? "", /^applied \(\d+ objects written\); following the rollout$/);
     assert.match(first.messages.at(-1) ?? "", /all workloads available/);
     const before = kubectlJson<{ metadata: { resourceVersion: string } }>(kubeconfig, [
       "-n",

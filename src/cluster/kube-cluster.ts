@@ -219,6 +219,8 @@ export class KubeCluster implements Cluster {
     );
     for (const r of requests) r.onPrevious?.(out.previous.filter((o) => inScope(o, r.scope)));
     const waitFor = requests.filter((r) => r.wait);
+    // Every deployment of the batch is progressing from here: written, its rollout to follow.
+    for (const r of waitFor) r.onProgress?.({ type: "applied", writes: out.writes });
     for (const r of waitFor) {
       const objects = out.applied.filter((a) => inScope(a.object, r.scope));
       try {

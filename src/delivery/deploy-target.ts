@@ -80,6 +80,8 @@ export type DeployProgress =
   /** The rollout failed (`reason`); the object and replica events that follow are the rollback's. */
   | { readonly type: "rollback"; readonly reason: string; readonly objects: number }
   | { readonly type: "note"; readonly text: string }
+  /** A cluster wrote the objects (`writes` of them changed) and follows the rollout from here. */
+  | { readonly type: "applied"; readonly writes: number }
   /**
    * Requests to the target are being retried: what it answered (`text`, e.g. `API server answered
    * 504 Timeout 3 times; next try in 4 s`) and when the next try is; `over` once it answers again.

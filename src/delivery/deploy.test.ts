@@ -69,6 +69,41 @@ test("a deploy records rendering, applying and progressing, and applies the rele
   assert.equal(keysAsked(), 0, "an app without secrets needs no key");
 });
 
+test("on a cluster that follows the rollout, progressing is recorded once the objects are written, before available", async () => {
+  const { ports, recorded } = fakePorts();
+  let resume = () => {};
+  const cluster: DeployTarget = {
+    describe: () => "test cluster",
+    undo: "rollback",
+    plan: async () => [],
+    apply: async (request) => {
+      request.onProgress?.({ type: "applied", writes: 3 });
+      // The rollout is followed: while it lasts, the deployment reads progressing.
+      await new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+      return { changes: [], wrote: true, revision: "3 objects written" };
+    },
+  };
+  const deploying = deployRelease(
+    { app: source(spec()), platform: defaultPlatform(), target: "develop", image: digest },
+    { prune: true, wait: true },
+    { ...ports, target: () => cluster },
+  );
+  for (let i = 0; i < 100 && recorded.length < 3; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(
+    recorded.map((r) => r.status),
+    ["rendering", "applying", "progressing"],
+  );
+  assert.equal(recorded[2]!.message, "applied (3 objects written); following the rollout");
+  resume();
+  assert.equal((await deploying).status, "available");
+  assert.deepEqual(
+    recorded.map((r) => r.status),
+    ["rendering", "applying", "progressing", "available"],
+  );
+});
+
 test("an app registered to another team is refused and recorded as failed; nothing is applied", async () => {
   const { ports, applied, recorded } = fakePorts();
   await assert.rejects(

@@ -207,7 +207,20 @@ export async function applyRelease(
       `applying ${objects.length} objects to the ${prepared.destination}`,
     );
     const wait = options.wait === true;
-    const result = await target.apply({
+    // A cluster says when the objects are written and it follows the rollout: progressing.
+    let progressing: Promise<void> | undefined;
+    const onProgress = (event: DeployProgress) => {
+      if (event.type === "applied" && progressing === undefined) {
+        progressing = record(
+          ports,
+          DeployStage.Progressing,
+          `applied (${event.writes} objects written); following the rollout`,
+        );
+        progressing.catch(() => {});
+      }
+      ports.progress?.(event);
+    };
+    const applying = target.apply({
       scope: prepared.scope,
       objects,
       prune: options.prune === true,
@@ -216,8 +229,11 @@ export async function applyRelease(
       ...(options.rollbackOnFailure === true ? { rollbackOnFailure: true } : {}),
       ...(options.forceConflicts === true ? { forceConflicts: true } : {}),
       ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
-      ...(ports.progress === undefined ? {} : { onProgress: ports.progress }),
+      onProgress,
     });
+    // The progressing record is written before the outcome's, whichever it is.
+    const result = await applying.finally(() => progressing?.catch(() => {}));
+    await progressing;
     const revision = result.revision === undefined ? "" : ` (${result.revision})`;
     if (wait && target.undo === "rollback") {
       await record(ports, DeployStage.Available, `all workloads available${revision}`);

@@ -101,7 +101,7 @@ export function progressDisplay(io: CliIo, options: ProgressOptions): ProgressDi
         deleted = 0;
         replicas.clear();
       } else if (event.type === "waiting") waiting = event.over ? undefined : waitingText(event);
-      else notes.push(event.text);
+      else if (event.type === "note") notes.push(event.text);
       draw();
     },
     finish(result) {
@@ -126,6 +126,8 @@ function describe(event: DeployProgress): string {
       return `rollout failed (${event.reason}); rolling back to the previous revision (${event.objects} objects)`;
     case "note":
       return `note: ${event.text}`;
+    case "applied":
+      return `applied (${event.writes} objects written); following the rollout`;
     case "waiting":
       return event.over ? event.text : `waiting: ${waitingText(event)}`;
   }
