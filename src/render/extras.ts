@@ -23,6 +23,7 @@ import { isPlainMap } from "../spec/merge.ts";
 import { type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
 import { modelModules, schemaProblems } from "./k8s-schema.ts";
 import { placeByKind } from "./parts.ts";
+import { sharedNamespaceProblems } from "./shared-namespace.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 
 type Patch = NonNullable<RenderContext["spec"]["patches"]>[string];
@@ -73,6 +74,7 @@ export function applyExtras(
       );
     }
   }
+  problems.push(...sharedNamespaceProblems(ctx, objects, origin));
   if (problems.length > 0) throw new RenderProblems(problems);
   return objects;
 }

@@ -294,6 +294,21 @@ export const platformSchema = z.strictObject({
         .describe("Who may give their account cluster-wide permissions (rbac.clusterRules)."),
     })
     .optional(),
+  sharedSecrets: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .max(253)
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Secret's name"),
+        team: dnsLabel.optional().describe("Only this team's apps; every team's when omitted."),
+        apps: z.array(dnsLabel).optional().describe("Only these apps; all (of the team) when omitted."),
+      }),
+    )
+    .optional()
+    .describe(
+      "Secrets in a namespace several apps share that apps may read though they are not named for them (<app> or <app>--…), e.g. a database operator's credentials for one team.",
+    ),
   rawManifests: rawManifestsPlatformSchema.optional(),
   labels: labelMap.optional().describe("Labels added to every rendered object."),
   policy: platformPolicySchema.optional(),
