@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -349,4 +349,41 @@ test("one mirror per repository, whatever token its URL carries", async () => {
     server.close();
   }
   assert.equal(readdirSync(cacheDir).filter((d) => d.endsWith(".git")).length, 1);
+});
+
+test("a commit another URL fetched is read only once this URL has shown it can read the repository", async () => {
+  const { repo, commit } = appRepository();
+  // The mirror as a release with team A's token left it: the commit is there.
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const withToken = `https://ci:team-a-token@127.0.0.1:${port}/shop.git`;
+  const cacheDir = temp("cache");
+  const key = createHash("sha256").update(`https://127.0.0.1:${port}/shop.git`).digest("hex").slice(0, 32);
+  const mirror = join(cacheDir, `${key}.git`);
+  git(cacheDir, "init", "-q", "--bare", mirror);
+  git(mirror, "fetch", "-q", repo, "+refs/heads/*:refs/heads/*");
+  assert.equal(git(mirror, "cat-file", "-t", commit), "commit");
+  const reader = source({ cacheDir });
+  try {
+    // Without a token (or with one the server refuses) nothing is read from that mirror.
+    for (const url of [`https://127.0.0.1:${port}/shop.git`, withToken.replace("team-a", "team-b")]) {
+      const refused = await refusal(reader.fetchCommit(url, commit));
+      assert.equal(refused.code, ErrorCode.Git, refused.message);
+      assert.match(refused.message, /cannot read https:\/\/127\.0\.0\.1:\d+\/shop\.git/);
+      await refusal(reader.readFiles(url, commit, ["apps/cart/slipway.yaml"]));
+    }
+  } finally {
+    server.close();
+  }
+  assert.equal(readdirSync(cacheDir).filter((d) => d.endsWith(".git")).length, 1);
+});
+
+test("a URL that has read the repository reads its commits again while the remote is away", async () => {
+  const { repo, commit } = appRepository();
+  const reader = source();
+  await reader.fetchCommit(repo, commit);
+  execFileSync("mv", [repo, `${repo}-away`]);
+  const again = await reader.fetchCommit(repo, commit);
+  assert.equal(again.commit, commit);
 });

@@ -17,7 +17,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 
@@ -97,7 +97,7 @@ export class GitSource {
         `commit "${commit}" is not a full commit id: give the 40-character SHA (git rev-parse HEAD)`,
       );
     }
-    const mirror = await this.#oneAtATime(repository, () => this.#fetchIfMissing(repository, commit));
+    const mirror = await this.#fetched(repository, commit);
     const format = ["%H", "%an", "%ae", "%aI", "%cI", "%B"].join("%x00");
     const out = await this.#git(mirror, ["log", "-1", "--no-show-signature", `--format=${format}`, commit]);
     const [sha = commit, authorName = "", authorEmail = "", authoredAt = "", committedAt = "", ...message] =
@@ -117,20 +117,36 @@ export class GitSource {
    * apps released together) would race on the mirror's creation and on git's lock files.
    */
   async #oneAtATime<T>(repository: string, work: () => Promise<T>): Promise<T> {
-    const before = this.#fetching.get(repository) ?? Promise.resolve();
+    // One mirror serves every token of a repository, so its URL without them is the key.
+    const key = displayRepository(repository);
+    const before = this.#fetching.get(key) ?? Promise.resolve();
     const run = before.then(work, work);
     const settled = run.catch(() => undefined);
-    this.#fetching.set(repository, settled);
+    this.#fetching.set(key, settled);
     try {
       return await run;
     } finally {
-      if (this.#fetching.get(repository) === settled) this.#fetching.delete(repository);
+      if (this.#fetching.get(key) === settled) this.#fetching.delete(key);
     }
   }
 
+  /** The mirror holding `commit`, once `repository` (this URL, these credentials) has read it. */
+  #fetched(repository: string, commit: string): Promise<string> {
+    return this.#oneAtATime(repository, () => this.#fetchIfMissing(repository, commit));
+  }
+
+  /**
+   * A mirror is shared by every URL of its repository, whatever token each carries. A commit
+   * another URL fetched is served to this one only after this URL has itself fetched from the
+   * remote: a URL without a token, or with one the remote refuses, reads nothing that a team's
+   * token brought in. The URLs that did are kept as digests in the mirror (`slipway-readers`).
+   */
   async #fetchIfMissing(repository: string, commit: string): Promise<string> {
     const mirror = await this.#mirror(repository);
-    if (!(await this.#hasCommit(mirror, commit))) {
+    const reader = createHash("sha256").update(repository).digest("hex");
+    const readers = join(mirror, "slipway-readers");
+    const known = (await readFile(readers, "utf8").catch(() => "")).split("\n").includes(reader);
+    if (!known || !(await this.#hasCommit(mirror, commit))) {
       // Branches and tags first (incremental, cheap after the first time); then the commit itself,
       // for one that no branch reaches any more (servers that allow fetching by id).
       await this.#fetch(mirror, repository, ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
@@ -145,6 +161,7 @@ export class GitSource {
         );
       }
     }
+    if (!known) await rememberReader(readers, reader);
     return mirror;
   }
 
@@ -154,8 +171,10 @@ export class GitSource {
    */
   async readTree(repository: string, commit: string, dir: string): Promise<SourceFile[]> {
     checkRepository(repository, this.#allowLocal);
+    if (!commitSha.test(commit))
+      throw new SlipwayError(ErrorCode.Input, `"${commit}" is not a full commit id`);
     const prefix = normalizeDir(dir);
-    const mirror = await this.#mirror(repository);
+    const mirror = await this.#fetched(repository, commit);
     const listing = await this.#git(mirror, [
       "ls-tree",
       "-r",
@@ -223,7 +242,7 @@ export class GitSource {
     checkRepository(repository, this.#allowLocal);
     if (!commitSha.test(commit))
       throw new SlipwayError(ErrorCode.Input, `"${commit}" is not a full commit id`);
-    const mirror = await this.#mirror(repository);
+    const mirror = await this.#fetched(repository, commit);
     const byDir = new Map<string, string[]>();
     for (const path of paths) {
       const normalized = normalizeDir(path);
@@ -477,6 +496,13 @@ function checkRepository(repository: string, allowLocal: boolean): void {
       allowLocal ? " or an absolute local path" : ""
     }`,
   );
+}
+
+/** Keeps the last 1,000 URLs that read a mirror (CI tokens change each job). */
+async function rememberReader(file: string, reader: string): Promise<void> {
+  const lines = (await readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean);
+  if (lines.length < 1000) return appendFile(file, `${reader}\n`);
+  await writeFile(file, `${[...lines.slice(-999), reader].join("\n")}\n`);
 }
 
 /** A repository URL without the password or token a user may have put in it. */
