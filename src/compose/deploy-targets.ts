@@ -6,8 +6,11 @@
  * destination to both. Adapters are constructed here and nowhere else but the roots; only the
  * roots import this folder (`test/support/layering.ts`).
  */
-import { dirname, resolve } from "node:path";
+import { statSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { ALLOW_CREDENTIAL_PLUGINS_ENV } from "../cluster/cluster.ts";
+import type { KubeCluster } from "../cluster/kube-cluster.ts";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import type { DeployTarget } from "../delivery/deploy-target.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
@@ -26,6 +29,45 @@ export interface TargetContext {
    * one is down; a CLI deploy talks to the one cluster its command named.
    */
   readonly nameCluster?: boolean;
+  /** Connections to keep between deployments (the server's engine); without, one per call. */
+  readonly connections?: ClusterConnections;
+}
+
+/**
+ * A cluster's connection kept between deployments: its HTTPS connections, API discovery and the
+ * limiter that keeps requests under the API server's flow control are made once per cluster, not
+ * for every deployment (that was most of a promotion's time, and a hundred deployments at once
+ * each had a limiter of their own). A kubeconfig that changed on disk (rotated credentials) gets
+ * a new connection; a connection that failed is not kept.
+ */
+export class ClusterConnections {
+  readonly #kept = new Map<string, { readonly stamp: string; readonly cluster: Promise<KubeCluster> }>();
+
+  get(key: string, stamp: string, connect: () => Promise<KubeCluster>): Promise<KubeCluster> {
+    const kept = this.#kept.get(key);
+    if (kept !== undefined && kept.stamp === stamp) return kept.cluster;
+    const cluster = connect();
+    this.#kept.set(key, { stamp, cluster });
+    cluster.catch(() => {
+      if (this.#kept.get(key)?.cluster === cluster) this.#kept.delete(key);
+    });
+    return cluster;
+  }
+}
+
+/** What the kubeconfig file (or $KUBECONFIG list) is now: a change means other credentials. */
+function kubeconfigStamp(file: string | undefined): string {
+  const files = file === undefined ? [join(homedir(), ".kube", "config")] : file.split(delimiter);
+  return files
+    .map((f) => {
+      try {
+        const s = statSync(f);
+        return `${s.ino}:${s.mtimeMs}:${s.size}`;
+      } catch {
+        return "absent";
+      }
+    })
+    .join(",");
 }
 
 export async function deployTargetFor(
@@ -78,11 +120,20 @@ export async function deployTargetFor(
   // other command (and every GitOps deploy) would pay it at start-up.
   const { KubeCluster } = await import("../cluster/kube-cluster.ts");
   const allow = context.env[ALLOW_CREDENTIAL_PLUGINS_ENV];
-  const connecting = KubeCluster.connect({
-    context: kubeconfig.context,
-    ...(file ? { kubeconfig: file } : {}),
-    allowCredentialPlugins: allow === "1" || allow === "true",
-  });
+  const connect = () =>
+    KubeCluster.connect({
+      context: kubeconfig.context,
+      ...(file ? { kubeconfig: file } : {}),
+      allowCredentialPlugins: allow === "1" || allow === "true",
+    });
+  const connecting =
+    context.connections === undefined
+      ? connect()
+      : context.connections.get(
+          `${file ?? ""}\n${kubeconfig.context}\n${allow ?? ""}`,
+          kubeconfigStamp(file),
+          connect,
+        );
   if (context.nameCluster !== true) return connecting;
   const named = (error: unknown) => namingCluster(error, clusterName, kubeconfig.context);
   const target = await connecting.catch((error: unknown) => {

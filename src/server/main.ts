@@ -327,6 +327,9 @@ function lazyReleaseExecutor(
   let loaded: Promise<Executor> | undefined;
   return async (job, signal) => {
     loaded ??= (async () => {
+      const { ClusterConnections, deployTargetFor } = await import("../compose/deploy-targets.ts");
+      // One connection per cluster for all of this replica's deployments.
+      const connections = new ClusterConnections();
       const [{ releaseExecutor }, { keyRingFromEnv }] = await Promise.all([
         import("../engine/release-executor.ts"),
         import("../secrets/backends/from-env.ts"),
@@ -345,12 +348,12 @@ function lazyReleaseExecutor(
             const p = platform.current().platform.platform;
             const keys = () =>
               keyRingFromEnv(env, { keys: p.keys, teams: p.teams?.map((t) => t.name), scope });
-            const { deployTargetFor } = await import("../compose/deploy-targets.ts");
             return deployTargetFor(platform.current().platform, cluster, {
               cwd: process.cwd(),
               keys,
               env,
               nameCluster: true,
+              connections,
             });
           },
         },
