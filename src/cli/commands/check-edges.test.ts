@@ -135,8 +135,13 @@ test("SARIF output costs about what text output does (linear in the objects)", a
     return performance.now() - started;
   };
   await time("text"); // warm up
-  const text = await time("text");
-  const sarif = await time("sarif");
+  // The best of three rounds each, interleaved: a busy machine slows single runs at random.
+  let text = Number.POSITIVE_INFINITY;
+  let sarif = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    text = Math.min(text, await time("text"));
+    sarif = Math.min(sarif, await time("sarif"));
+  }
   assert.ok(
     sarif < text * 2 + 300,
     `${objects.length} objects: sarif ${sarif.toFixed(0)} ms, text ${text.toFixed(0)} ms`,
