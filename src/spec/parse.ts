@@ -27,10 +27,29 @@ export interface LoadedPlatform {
   readonly source?: YamlSource;
 }
 
-export const overrideSchema = deepPartial(appBody);
+// The schema of an environment override or the platform's defaults, built on first use: building
+// it walks the whole app schema (about 4 ms), and most apps and platforms have neither.
+let overrides: ReturnType<typeof deepPartial> | undefined;
+const overrideSchema = () => (overrides ??= deepPartial(appBody));
 
-const appLookup = lookupIn(appSpecSchema, [{ under: "environments", depth: 2, schema: overrideSchema }]);
-const platformLookup = lookupIn(platformSchema, [{ under: "defaults", depth: 1, schema: overrideSchema }]);
+const appLookup = lookupIn(appSpecSchema, [
+  {
+    under: "environments",
+    depth: 2,
+    get schema() {
+      return overrideSchema();
+    },
+  },
+]);
+const platformLookup = lookupIn(platformSchema, [
+  {
+    under: "defaults",
+    depth: 1,
+    get schema() {
+      return overrideSchema();
+    },
+  },
+]);
 
 /** What `checkAppSpec` found: every problem, and the app as far as it could be read. */
 export interface CheckedApp {
@@ -90,7 +109,7 @@ export function checkAppSpec(text: string, file: string, platform?: LoadedPlatfo
       });
     }
     if (override === null) continue;
-    const partial = validateValue(overrideSchema, override, source, { prefix: ["environments", name] });
+    const partial = validateValue(overrideSchema(), override, source, { prefix: ["environments", name] });
     if (partial.ok) validOverrides.push(name);
     else problems.push(...partial.problems);
   }
@@ -190,7 +209,7 @@ export function parsePlatform(text: string, file: string): LoadedPlatform {
   const result = validateValue(platformSchema, raw, source);
   const problems: Problem[] = result.ok ? [] : [...result.problems];
   if (isPlainMap(raw.defaults)) {
-    const defaults = validateValue(overrideSchema, raw.defaults, source, { prefix: ["defaults"] });
+    const defaults = validateValue(overrideSchema(), raw.defaults, source, { prefix: ["defaults"] });
     if (!defaults.ok) problems.push(...defaults.problems);
   }
   if (!result.ok) throw problemsError(ErrorCode.PlatformInvalid, file, problems);
