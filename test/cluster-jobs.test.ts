@@ -123,6 +123,30 @@ test("a pre-deploy Job completes before the workloads change, a post-deploy Job 
   assert.equal(get("job", "web--notify-5e6f7a8b").metadata.uid, notify.metadata.uid, "not run again");
 });
 
+test("without waiting for the deploy, a post-deploy Job still runs only once the workloads are available", async () => {
+  const objects = [
+    ...fixtureApp(namespace, "warm", target, { replicas: 2 }),
+    job("warm", "warm--cache-9a8b7c6d", "post-deploy"),
+  ];
+  const events: string[] = [];
+  await cluster.apply(
+    request("warm", objects, {
+      wait: false,
+      onProgress: (e) => {
+        if (e.type === "replicas" && e.ready === e.desired) events.push(`available ${e.ref}`);
+        if (e.type === "object" && e.ref.startsWith("Job/")) events.push(`${e.action} ${e.ref}`);
+      },
+    }),
+  );
+  const created = events.indexOf(`create Job/${namespace}/warm--cache-9a8b7c6d`);
+  const available = events.indexOf(`available Deployment/${namespace}/warm`);
+  assert.ok(created !== -1, events.join("\n"));
+  assert.ok(
+    available !== -1 && available < created,
+    `the Job came before the pods were ready:\n${events.join("\n")}`,
+  );
+});
+
 test("a failing pre-deploy Job stops the deploy before the new pods roll, naming the Job, its pod and its log", async () => {
   const first = fixtureApp(namespace, "api", target, { replicas: 1, image: "registry.example.com/api:1" });
   await cluster.apply(request("api", first));

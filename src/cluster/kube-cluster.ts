@@ -172,6 +172,9 @@ export class KubeCluster implements Cluster {
           return {
             ...r,
             objects: phases?.main ?? r.objects,
+            // Post-deploy Jobs run once the workloads are available, so their rollout is followed
+            // even when the caller does not wait for the deploy as a whole.
+            wait: r.wait || (phases?.post.length ?? 0) > 0,
             // A post-deploy Job of this same render is not pruned while it waits for its phase.
             handBack: [...(r.handBack ?? []), ...(phases?.post ?? []).map(objectRef)],
             ...(listed ? { previousListed: listed } : {}),

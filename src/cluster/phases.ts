@@ -13,6 +13,8 @@ const READ_BY_PODS = new Set([
   "Secret",
   "Role",
   "RoleBinding",
+  "ClusterRole",
+  "ClusterRoleBinding",
   "PersistentVolumeClaim",
   "NetworkPolicy",
 ]);

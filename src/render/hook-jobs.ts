@@ -28,6 +28,10 @@ const HASH_LENGTH = 8;
 const JOB_NAME_MAX = 63 - HASH_LENGTH - 1;
 /** What a pre-deploy Job reads goes in a wave before it. */
 const CONFIG_KINDS = new Set([
+  // A preview's namespace, and cluster-wide RBAC, are read before any pod of the app runs.
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
   "ServiceAccount",
   "ConfigMap",
   "Secret",
