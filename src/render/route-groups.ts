@@ -9,11 +9,18 @@ import type { KubeObject } from "../core/kube-object.ts";
 import type { AppSpec } from "../spec/app-schema.ts";
 import { type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
 import { routes } from "./network.ts";
+import { duplicatePaths } from "./route-checks.ts";
 
 type Route = NonNullable<AppSpec["routes"]>[number];
 
 export function routeObjects(ctx: RenderContext): KubeObject[] {
   const all = ctx.spec.routes ?? [];
+  // One host and path reach one backend across all the app's route objects, not only within each.
+  const acrossGroups = duplicatePaths(
+    // A route without a host is refused on its own; a placeholder of its own keeps the indexes.
+    all.map((r, i) => ({ host: r.host ?? ctx.target.defaultHost ?? `\0${i}`, paths: r.paths ?? ["/"] })),
+  );
+  if (acrossGroups.length) throw new RenderProblems(acrossGroups);
   const groups = new Map<string, number[]>();
   all.forEach((r, i) => {
     const key = JSON.stringify([r.protocol ?? "http", Object.entries(r.annotations ?? {}).sort()]);
