@@ -20,6 +20,7 @@ import { SCOPE_LABELS } from "./cluster.ts";
 import { applyPhase, planPhase, rolloutPhase } from "./deadlines.ts";
 import { Discovery, objectPath } from "./discovery.ts";
 import { clearFailedJobs } from "./jobs.ts";
+import { hasNativeSidecar, nativeSidecarRefusal } from "./native-sidecars.ts";
 import { splitPhases } from "./phases.ts";
 import {
   inScope,
@@ -85,6 +86,17 @@ export class KubeCluster implements Cluster {
     return (JSON.parse(res.body) as { gitVersion: string }).gitVersion;
   }
 
+  #serverVersion: Promise<string> | undefined;
+
+  /** The API server's version, asked once per connection (a failed ask is asked again). */
+  #serverVersionOnce(): Promise<string> {
+    this.#serverVersion ??= this.serverVersion().catch((e: unknown) => {
+      this.#serverVersion = undefined;
+      throw e;
+    });
+    return this.#serverVersion;
+  }
+
   /** Every node's kubelet version, for the version-skew check (`ClusterVersions`). */
   async nodeVersions(): Promise<{ name: string; kubeletVersion: string }[]> {
     const res = await this.#client.call(
@@ -129,6 +141,11 @@ export class KubeCluster implements Cluster {
           `rolling back ${r.scope.app} in ${r.scope.target} on failure needs waiting for its rollout`,
         );
       }
+    }
+    const sidecars = requests.flatMap((r) => r.objects.filter(hasNativeSidecar));
+    if (sidecars.length > 0) {
+      const refusal = nativeSidecarRefusal(sidecars, await this.#serverVersionOnce());
+      if (refusal) throw refusal;
     }
     const phased = requests.map((r) => ({ r, phases: splitPhases(r.objects) }));
     if (phased.some((p) => p.phases !== undefined)) return this.#applyInPhases(phased);
