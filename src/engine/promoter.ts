@@ -78,6 +78,8 @@ export class Promoter {
     if (this.#seq === undefined) this.#seq = await store.lastEventSeq();
     if (auto.length === 0) return 0;
     const wanted = new Set<string>();
+    // Events are numbered once committed; without an event stream open, nobody else numbers them.
+    await store.numberEvents();
     // What became available since the last pass: the channels after those may move now.
     for (;;) {
       const events = await store.listEvents({ after: this.#seq, limit: 500 });
