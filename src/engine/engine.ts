@@ -32,7 +32,10 @@ export interface EngineOptions {
   readonly timeoutMs?: number;
   /** How often to look for work when idle (default 500 ms). */
   readonly pollMs?: number;
-  /** Jobs run at once by this replica (default 8). */
+  /**
+   * Jobs run at once by this replica (default 32). Most of a job's time is spent waiting for a
+   * rollout or a repository, not computing: a slot held while pods start is a slot idle.
+   */
   readonly concurrency?: number;
   readonly log: (line: string) => void;
 }
@@ -85,7 +88,7 @@ export class Engine {
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#timeoutMs = options.timeoutMs ?? 15 * 60_000;
     this.#pollMs = options.pollMs ?? 500;
-    this.#concurrency = options.concurrency ?? 8;
+    this.#concurrency = options.concurrency ?? 32;
     this.#log = options.log;
   }
 
