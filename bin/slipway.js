@@ -3,9 +3,6 @@
 // (Node strips the types); an installed package runs the bundle `npm run build` writes to
 // `dist/bundle/` (scripts/bundle.ts): Node does not strip types under node_modules, and a few
 // bundled files load far faster than the few hundred modules they hold.
-import { existsSync } from "node:fs";
-import module from "node:module";
-import { fileURLToPath } from "node:url";
 
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 24) {
@@ -14,10 +11,15 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// Not `import`: an ES module import of a built-in links through a facade that reads all its
+// exports, and node:fs's getters load its streams, promises and watchers (a few milliseconds of
+// every command). Also, an older Node must reach the version check above, not fail to link.
+const { existsSync } = process.getBuiltinModule("node:fs");
+const module = process.getBuiltinModule("node:module");
+const { fileURLToPath } = process.getBuiltinModule("node:url");
 
 // Every command starts by compiling a few hundred modules; Node keeps the compiled code on disk
 // (in the OS temp directory) so later runs skip that. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-// (A default import: an older Node must reach the version check above, not fail to link.)
 module.enableCompileCache?.();
 
 const source = new URL("../src/cli/main.ts", import.meta.url);
