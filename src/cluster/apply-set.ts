@@ -16,6 +16,13 @@ import type { ApiClient } from "./api-client.ts";
 import { type ClusterApplyRequest, FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
 import { type Discovery, objectPath, type ResourceInfo } from "./discovery.ts";
 import { appliedBySlipway, driftOf, stampIntent } from "./intent.ts";
+import {
+  INVENTORY_ANNOTATION,
+  type InventoryEntry,
+  inventoryOf,
+  parseInventory,
+  withInventory,
+} from "./inventory.ts";
 import { readLive } from "./live-state.ts";
 import {
   clusterScopedConflict,
@@ -48,6 +55,8 @@ export const PRUNABLE_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute" },
   { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor" },
 ];
+
+const USUAL_KINDS: ReadonlySet<string> = new Set(PRUNABLE_KINDS.map((k) => `${k.apiVersion}|${k.kind}`));
 
 /** Never pruned: a namespace holds other apps' and other people's objects. */
 const NEVER_PRUNE = new Set(["Namespace", "CustomResourceDefinition"]);
@@ -152,15 +161,11 @@ async function applyTarget(
   progress: (e: DeployProgress) => void,
   dryRun: boolean,
 ): Promise<ApplySetResult> {
-  const stamped = requests.map((r) => ({
-    req: r,
-    objects: r.objects.map((o) => stampIntent(o, r.scope, r.keepAppliedHash === true)),
-  }));
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   for (const k of PRUNABLE_KINDS) kinds.set(`${k.apiVersion}|${k.kind}`, k);
-  for (const { objects } of stamped) for (const o of objects) kinds.set(`${o.apiVersion}|${o.kind}`, o);
+  for (const r of requests) for (const o of r.objects) kinds.set(`${o.apiVersion}|${o.kind}`, o);
   const namespaces = [
-    ...new Set(stamped.flatMap((s) => s.objects.map((o) => o.metadata.namespace ?? "")).filter(Boolean)),
+    ...new Set(requests.flatMap((r) => r.objects.map((o) => o.metadata.namespace ?? "")).filter(Boolean)),
   ];
   // Each kind is listed as soon as it is resolved: built-ins at once, discovered kinds after
   // their one discovery request, so no list waits for another kind's discovery.
@@ -173,6 +178,26 @@ async function applyTarget(
     }),
   );
   const live = new Map(parts.flatMap((m) => [...m]));
+  // What earlier applies recorded beyond the usual kinds and namespaces (inventory.ts), listed too.
+  const inherited = new Map(requests.map((r) => [r, recordedFor(live, r)]));
+  const beyond = [...inherited.values()]
+    .flat()
+    .filter(
+      (e) =>
+        !kinds.has(`${e.apiVersion}|${e.kind}`) ||
+        (e.namespace !== undefined && !namespaces.includes(e.namespace)),
+    );
+  for (const [ref, o] of await listRecorded(client, discovery, target, beyond, progress)) live.set(ref, o);
+  const stamped = requests.map((r) => {
+    const home = r.objects.find((o) => o.kind === "ServiceAccount")?.metadata.namespace;
+    const recorded = withInventory(
+      r.objects,
+      inventoryOf(r.objects, USUAL_KINDS, home),
+      inherited.get(r) ?? [],
+      r.prune !== true,
+    );
+    return { req: r, objects: recorded.map((o) => stampIntent(o, r.scope, r.keepAppliedHash === true)) };
+  });
 
   const changes: ObjectChange[] = [];
   const drifted: string[] = [];
@@ -462,4 +487,48 @@ async function inPool<T>(items: readonly T[], width: number, fn: (item: T) => Pr
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+/** What the scope's live ServiceAccount recorded of earlier applies (inventory.ts). */
+function recordedFor(live: ReadonlyMap<string, KubeObject>, r: ClusterApplyRequest): InventoryEntry[] {
+  for (const o of live.values()) {
+    if (o.kind !== "ServiceAccount" || o.metadata.labels?.[SCOPE_LABELS.app] !== r.scope.app) continue;
+    const text = o.metadata.annotations?.[INVENTORY_ANNOTATION];
+    if (text !== undefined && appliedBySlipway(o)) return parseInventory(text);
+  }
+  return [];
+}
+
+/**
+ * The target's live objects of `entries`' kinds and namespaces. A kind the cluster no longer
+ * serves has nothing left to prune; one Slipway may not list is said, not fatal (it was so before
+ * entries were recorded).
+ */
+async function listRecorded(
+  client: ApiClient,
+  discovery: Discovery,
+  target: string,
+  entries: readonly InventoryEntry[],
+  progress: (e: DeployProgress) => void,
+): Promise<Map<string, KubeObject>> {
+  const out = new Map<string, KubeObject>();
+  const byKind = new Map<string, InventoryEntry[]>();
+  for (const e of entries)
+    byKind.set(`${e.apiVersion}|${e.kind}`, [...(byKind.get(`${e.apiVersion}|${e.kind}`) ?? []), e]);
+  for (const group of byKind.values()) {
+    const first = group[0] as InventoryEntry;
+    const r = await discovery.find(first.apiVersion, first.kind);
+    if (!r) continue;
+    const spaces = [...new Set(group.map((e) => e.namespace).filter((n): n is string => n !== undefined))];
+    try {
+      for (const [ref, o] of await readLive(client, [r], target, spaces)) out.set(ref, o);
+    } catch (e) {
+      if (!(isSlipwayError(e) && e.code === ErrorCode.Forbidden)) throw e;
+      progress({
+        type: "note",
+        text: `${first.kind} objects an earlier deploy applied cannot be listed with these credentials, so none that left the render is pruned: ${e.message.split("\n")[0]}`,
+      });
+    }
+  }
+  return out;
 }
