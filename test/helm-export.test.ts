@@ -80,3 +80,41 @@ test("`helm template --set image=…` swaps the image of the exported chart", ()
   });
   assert.match(out, new RegExp(`image: ${other.replace(/[.]/g, "\\.")}`));
 });
+
+test("`--set image=…` names a deploy-time Job anew, as slipway render does for that image (a Job's pod template cannot change in place)", () => {
+  // The chart keeps the app.kubernetes.io/version label of the image it was exported with; the
+  // Jobs' names and images follow the image it is given.
+  const { app, platform } = loadAppAndPlatform(
+    join(examples, "helpdesk"),
+    join(examples, "slipway.platform.yaml"),
+  );
+  const chart = writeChart(
+    helmChartFiles({ app, platform, image: `${app.spec.image.repository}@${IMAGE_DIGEST}` }),
+  );
+  const other = `${app.spec.image.repository}@sha256:${"cd".repeat(32)}`;
+  const channel = platform.platform.channels[0]!.name;
+  for (const helm of helms) {
+    const out = execFileSync(helm.path(), ["template", "r", chart, "--set", `image=${other}`], {
+      encoding: "utf8",
+    });
+    const fromHelm = parseAllDocuments(out)
+      .map((d) => d.toJS() as KubeObject | null)
+      .filter((o) => o !== null);
+    const fromSlipway = render({ app, platform, target: channel, image: other }).objects;
+    const jobs = (objects: readonly KubeObject[]) =>
+      objects.filter((o) => o.kind === "Job").map((o) => o.metadata.name);
+    const before = jobs(
+      render({ app, platform, target: channel, image: `${app.spec.image.repository}@${IMAGE_DIGEST}` })
+        .objects,
+    );
+    assert.ok(jobs(fromSlipway).length > 0);
+    assert.deepEqual(jobs(fromHelm).sort(), jobs(fromSlipway).sort(), helm.name);
+    assert.ok(!jobs(fromHelm).some((name) => before.includes(name)), "a new image names new Jobs");
+    const images = (objects: readonly KubeObject[]) =>
+      objects
+        .filter((o) => o.kind === "Job")
+        .map((o) => JSON.stringify(o.spec).includes(other))
+        .every(Boolean);
+    assert.ok(images(fromHelm));
+  }
+});

@@ -11,10 +11,13 @@ import { stringify } from "yaml";
 import type { KubeObject } from "../core/kube-object.ts";
 import { isPlainMap } from "../spec/merge.ts";
 import type { LoadedApp, LoadedPlatform } from "../spec/parse.ts";
+import { JOB_NAME_HASH_LENGTH, JOB_SHAPE_ANNOTATION } from "./hook-jobs.ts";
 import { render } from "./render.ts";
 import { sortKeysDeep } from "./yaml-output.ts";
 
 export const IMAGE_PLACEHOLDER = "__SLIPWAY_IMAGE__";
+/** A deploy-time Job's name ends in this, filled by the template from its shape and the image. */
+const JOB_HASH_PLACEHOLDER = "__SLIPWAY_JOB_HASH__";
 /** Helm reads values as YAML 1.1: quote `on`, `yes`, `0755` … so strings stay strings. */
 const YAML_FOR_GO = { version: "1.1", lineWidth: 0 } as const;
 
@@ -72,10 +75,15 @@ export function helmChartFiles(input: ChartInput): Record<string, string> {
 }
 
 const TEMPLATE = `{{- /* Every object of the app, as Slipway rendered it; the image comes from .Values.image. */ -}}
+{{- /* A deploy-time Job is named by what it runs, its image included: a new image, a new Job. */ -}}
 {{- range $key, $object := .Values.objects }}
 {{- if $object }}
+{{- $text := toYaml $object | replace "${IMAGE_PLACEHOLDER}" $.Values.image }}
+{{- with $object.metadata.annotations }}{{ with index . "${JOB_SHAPE_ANNOTATION}" }}
+{{- $text = replace "${JOB_HASH_PLACEHOLDER}" (printf "%s%s" . $.Values.image | sha256sum | trunc ${JOB_NAME_HASH_LENGTH}) $text }}
+{{- end }}{{ end }}
 ---
-{{ toYaml $object | replace "${IMAGE_PLACEHOLDER}" $.Values.image }}
+{{ $text }}
 {{- end }}
 {{- end }}
 `;
@@ -89,6 +97,8 @@ function objectsAsValues(objects: readonly KubeObject[], image: string): Record<
   for (const object of objects) {
     const copy = structuredClone(object);
     placeholdImage(copy.spec, image);
+    if (copy.metadata.annotations?.[JOB_SHAPE_ANNOTATION] !== undefined)
+      copy.metadata.name = `${copy.metadata.name.slice(0, -JOB_NAME_HASH_LENGTH)}${JOB_HASH_PLACEHOLDER}`;
     // A manifest may share kind and name with an object in another namespace: keep both.
     const key = `${object.kind.toLowerCase()}-${object.metadata.name}`;
     out[key in out ? `${key}-${object.metadata.namespace ?? "cluster"}` : key] = copy;

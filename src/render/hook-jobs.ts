@@ -19,11 +19,19 @@ import { DEPLOY_PHASE_ANNOTATION, DeployPhase } from "../core/deploy-phase.ts";
 import type { KubeObject } from "../core/kube-object.ts";
 import { batchContext, batchPodTemplate } from "./batch.ts";
 import { metadata, type RenderContext } from "./context.ts";
+import { LABEL } from "./labels.ts";
 import { networkPolicy } from "./network.ts";
 import { inPart, partObjectName } from "./parts.ts";
 
 export const SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave";
-const HASH_LENGTH = 8;
+/**
+ * The hash of what a Job runs but its image. The name's hash is that of this and the image, so an
+ * exported Helm chart, whose `--set image=…` swaps the image, names the Job anew as Slipway would
+ * (helm-chart.ts): a Job's pod template cannot change in place.
+ */
+export const JOB_SHAPE_ANNOTATION = "slipway.dev/job-shape";
+export const JOB_NAME_HASH_LENGTH = 8;
+const HASH_LENGTH = JOB_NAME_HASH_LENGTH;
 /** A Job's name is also a label value of its pods (`job-name`): at most 63 characters. */
 const JOB_NAME_MAX = 63 - HASH_LENGTH - 1;
 /** What a pre-deploy Job reads goes in a wave before it. */
@@ -51,9 +59,10 @@ export function hookJobObjects(ctx: RenderContext, checksum: string): KubeObject
         activeDeadlineSeconds: j.timeoutSeconds ?? 600,
         template: batchPodTemplate(jctx, checksum),
       };
-      const hash = createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, HASH_LENGTH);
+      const { shape, hash } = jobHash(spec, ctx.image.reference, ctx.labels.common[LABEL.version]);
       const annotations = {
         ...ctx.spec.annotations,
+        [JOB_SHAPE_ANNOTATION]: shape,
         [DEPLOY_PHASE_ANNOTATION]: j.when,
         [SYNC_WAVE_ANNOTATION]: j.when === DeployPhase.Pre ? "-1" : "1",
       };
@@ -66,6 +75,24 @@ export function hookJobObjects(ctx: RenderContext, checksum: string): KubeObject
       return [job, networkPolicy(jctx)].filter((o): o is KubeObject => o !== undefined);
     }),
   );
+}
+
+/**
+ * `shape`: what the Job runs with its image left out (and the version label, which is read off the
+ * image); `hash`: the name's, of the shape and the image.
+ */
+export function jobHash(
+  spec: unknown,
+  image: string,
+  version: string | undefined,
+): { shape: string; hash: string } {
+  let text = JSON.stringify(spec).split(JSON.stringify(image)).join('"<image>"');
+  if (version !== undefined) {
+    const label = (v: string) => `${JSON.stringify(LABEL.version)}:${JSON.stringify(v)}`;
+    text = text.split(label(version)).join(label("<version>"));
+  }
+  const shape = createHash("sha256").update(text).digest("hex");
+  return { shape, hash: createHash("sha256").update(`${shape}${image}`).digest("hex").slice(0, HASH_LENGTH) };
 }
 
 /** With a pre-deploy Job, what it reads is applied in an earlier sync wave (see above). */
