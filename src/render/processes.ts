@@ -83,6 +83,7 @@ function statefulSet(
   };
   const main = template.spec.containers.find((c) => c.name === ctx.names.app);
   claimProblems(claims, template.spec.volumes ?? [], main?.volumeMounts ?? [], field);
+  unplacedRollout(spec.rollout, field.replace(/\.volumeClaims$/, ".rollout"));
   if (main && claims.length) {
     main.volumeMounts = [
       ...(main.volumeMounts ?? []),
@@ -160,4 +161,24 @@ function claimProblems(
       );
   });
   if (problems.length > 0) throw new RenderProblems(problems);
+}
+
+/**
+ * A StatefulSet replaces its pods one at a time, in order: it has no surge, no progress deadline
+ * and no Recreate. Such a field would be dropped without a word, so it is refused instead.
+ */
+function unplacedRollout(rollout: Process["rollout"], field: string): void {
+  const unplaced = (["maxSurge", "maxUnavailable", "progressDeadlineSeconds", "strategy"] as const).filter(
+    (key) => rollout?.[key] !== undefined,
+  );
+  if (unplaced.length === 0) return;
+  throw new RenderProblems(
+    unplaced.map(
+      (key) =>
+        new RenderProblem(
+          `${field}.${key}`,
+          `a stateful process (a StatefulSet) replaces its pods one at a time, in order, and has no ${key}; remove it (minReadySeconds and revisionHistoryLimit apply)`,
+        ),
+    ),
+  );
 }

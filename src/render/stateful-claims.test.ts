@@ -67,3 +67,18 @@ test("a claim named like one of the pod's volumes is refused instead of silently
     ["data"],
   );
 });
+
+test("rollout fields a StatefulSet has no place for are refused, not dropped", () => {
+  const problems = refusal(
+    "processes:\n  db:\n    kind: stateful\n    rollout: { maxSurge: 1, minReadySeconds: 5 }\n",
+  );
+  assert.deepEqual(
+    problems.map((p) => p.path),
+    ["processes.db.rollout.maxSurge"],
+  );
+  assert.match(problems[0]?.message ?? "", /no maxSurge/);
+  assert.equal(
+    refusal("processes:\n  db:\n    kind: stateful\n    rollout: { strategy: Recreate }\n")[0]?.path,
+    "processes.db.rollout.strategy",
+  );
+});
