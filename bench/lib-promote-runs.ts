@@ -160,11 +160,32 @@ export async function mergeToStable(cluster: BenchCluster, runs: number): Promis
       const d = await ended(served, "m-000", "stable", id, 120_000);
       const events = await served.server.store.deploymentEvents(d.id);
       seconds.push((Date.parse(events.find((e) => e.status === "available")!.at) - t0) / 1000);
+      if (r === 0)
+        console.log(`  merge to stable, where the time goes: ${await mergeTimeline(served, id, t0)}`);
     }
   } finally {
     await served.server.close();
   }
   return seconds;
+}
+
+/** Per channel: queued (after the channel before was available), applied, available (s from t0). */
+async function mergeTimeline(served: Awaited<ReturnType<typeof serveBench>>, releaseId: string, t0: number) {
+  const parts: string[] = [];
+  for (const channel of ["develop", "integration", "staging", "beta", "stable"]) {
+    const { items } = await served.server.store.listDeployments(
+      { appName: "m-000", targetName: channel },
+      { limit: 5 },
+    );
+    const d = items.find((x) => x.releaseId === releaseId);
+    if (d === undefined) continue;
+    const at = new Map(
+      (await served.server.store.deploymentEvents(d.id)).map((e) => [e.status, Date.parse(e.at)]),
+    );
+    const s = (status: string) => (((at.get(status as never) ?? Number.NaN) - t0) / 1000).toFixed(2);
+    parts.push(`${channel} queued ${s("pending")} applied ${s("progressing")} available ${s("available")}`);
+  }
+  return parts.join("; ");
 }
 
 /**
@@ -221,8 +242,17 @@ export async function replicas(cluster: BenchCluster, jobs: number) {
         const started = events.find((e) => e.status === "rendering");
         if (started) first = Math.min(first, Date.parse(started.at));
         last = Math.max(last, Date.parse(events.at(-1)!.at));
-        const applying = events.filter((e) => e.status === "applying").length;
-        if (applying !== 1 || events.at(-1)?.status !== "available") twice++;
+        // Applies started: an `applying` event of its own (the target's waiting notices and a
+        // resumed job's "still applying" carry more after a semicolon or a parenthesis).
+        const applying = events.filter((e) => e.status === "applying" && !/[;(]/.test(e.message)).length;
+        if (applying !== 1 || events.at(-1)?.status !== "available") {
+          twice++;
+          if (twice <= 3) {
+            console.error(
+              `  ${id}: ${events.map((e) => `${e.status}: ${e.message.slice(0, 160)}`).join(" | ")}`,
+            );
+          }
+        }
       }
       return { rate: ids.length / ((last - first) / 1000), twice };
     };
