@@ -15,6 +15,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,12 +70,12 @@ interface Run {
 // Every command here names its platform file; one set for the whole run must not stand in.
 const { SLIPWAY_PLATFORM: _platform, ...withoutPlatform } = process.env;
 
-/** `slipway <args>` through the installed bin, from the project's directory. */
+/** `slipway <args>` through the installed bin, from the project's directory (its own cache directory). */
 function slipway(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: project,
     encoding: "utf8",
-    env: { ...withoutPlatform, ...env },
+    env: { ...withoutPlatform, XDG_CACHE_HOME: join(root, "cache"), ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -123,6 +124,54 @@ test("the installed slipway validates, renders and checks the cart example", () 
   assert.equal(wrongImage.status, 2, wrongImage.stderr);
   assert.match(wrongImage.stderr, /^error: /m);
   assert.doesNotMatch(wrongImage.stderr, /internal error|\n\s+at /);
+});
+
+test("validate, render and check keep a code cache that later runs use, and refuse a damaged one", () => {
+  const cacheHome = join(root, "code-cache-test");
+  const codeCache = join(cacheHome, "slipway", "code-cache");
+  const render = () =>
+    slipway(["render", ...onCart, "--target", "stable", "--image", image], { XDG_CACHE_HOME: cacheHome });
+  const cacheFiles = () => (existsSync(codeCache) ? readdirSync(codeCache) : []);
+
+  const first = render();
+  assert.equal(first.status, 0, first.stderr);
+  const [written, ...others] = cacheFiles();
+  assert.ok(written?.startsWith("render-") && others.length === 0, `cache files: ${cacheFiles()}`);
+  const file = join(codeCache, written ?? "");
+  const size = statSync(file).size;
+  assert.ok(size > 100_000, `a cache of ${size} bytes holds little of the render`);
+
+  // Used as it is: the same output, the cache not written again.
+  const before = statSync(file).mtimeMs;
+  const second = render();
+  assert.equal(second.stdout, first.stdout);
+  assert.equal(statSync(file).mtimeMs, before);
+
+  // A damaged cache is refused by V8 and written anew; the output does not change.
+  const garbage = randomBytes(size);
+  writeFileSync(file, garbage);
+  const third = render();
+  assert.equal(third.status, 0, third.stderr);
+  assert.equal(third.stdout, first.stdout);
+  assert.ok(!readFileSync(file).equals(garbage), "the damaged cache was kept");
+  const fourth = render();
+  assert.equal(fourth.stdout, first.stdout);
+
+  for (const command of ["validate", "check"]) {
+    const args = command === "check" ? ["--target", "stable", "--image", image] : [];
+    const run = slipway([command, ...onCart, ...args], { XDG_CACHE_HOME: cacheHome });
+    assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+    assert.ok(
+      cacheFiles().some((f) => f.startsWith(`${command}-`)),
+      `cache files: ${cacheFiles()}`,
+    );
+  }
+
+  // NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
+  const off = join(root, "code-cache-off");
+  const disabled = slipway(["validate", ...onCart], { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: "1" });
+  assert.equal(disabled.status, 0, disabled.stderr);
+  assert.ok(!existsSync(join(off, "slipway")));
 });
 
 test("the installed slipway exports a Helm chart", () => {
@@ -188,7 +237,7 @@ process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify(seen
       "--image",
       image,
     ],
-    { cwd: project, encoding: "utf8" },
+    { cwd: project, encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: join(root, "cache") } },
   );
   assert.equal(result.status, 0, result.stderr);
   const line = result.stderr.split("\n").find((l) => l.startsWith("LOADED "));
