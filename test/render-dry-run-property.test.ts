@@ -33,14 +33,19 @@ import { parseAppSpec, parsePlatform } from "../src/spec/parse.ts";
 import { peerPath } from "../src/testing/peers.ts";
 import { testKubeconfig } from "./support/test-cluster.ts";
 
-const NAMESPACE = "slipway-dry-run-property";
+/**
+ * The app's own namespace (the pattern holds {app}): references to Secrets it does not render are
+ * then the app's business, as they would not be in a namespace several apps share
+ * (src/render/shared-namespace.test.ts).
+ */
+const NAMESPACE = "prop-dry-run-property";
 const platform = parsePlatform(
   `apiVersion: slipway.dev/v1
 kind: Platform
 clusters:
   - { name: local, gitops: { directory: gitops } }
 channels:
-  - { name: develop, cluster: local, namespace: ${NAMESPACE}, domain: develop.example.com }
+  - { name: develop, cluster: local, namespace: "{app}-dry-run-property", domain: develop.example.com }
 `,
   "slipway.platform.yaml",
 );
