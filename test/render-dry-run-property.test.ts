@@ -345,19 +345,32 @@ const FIELDS = {
       ],
       RARE,
     ),
-    affinity: fc.constant({
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          {
-            weight: 50,
-            podAffinityTerm: {
-              topologyKey: "kubernetes.io/hostname",
-              labelSelector: { matchLabels: { "app.kubernetes.io/name": "prop" } },
-            },
+    affinity: mostly<Record<string, unknown>>(
+      [
+        {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 50,
+                podAffinityTerm: {
+                  topologyKey: "kubernetes.io/hostname",
+                  labelSelector: { matchLabels: { "app.kubernetes.io/name": "prop" } },
+                },
+              },
+            ],
           },
-        ],
-      },
-    }),
+        },
+      ],
+      [
+        { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+        {
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "zone", matchLabelKeys: ["x"] }],
+          },
+        },
+      ],
+      RARE,
+    ),
     topologySpread: mostly(
       [[], [{ topologyKey: "topology.kubernetes.io/zone", maxSkew: 2 }]],
       [

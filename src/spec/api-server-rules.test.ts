@@ -134,6 +134,36 @@ const REFUSED_BY_THE_API_SERVER: readonly [string, string, RegExp][] = [
     "health.readiness.http.headers.bad header",
     /HTTP header name/,
   ],
+  // nodeSelectorTerms: Required value: must have at least one node selector term
+  [
+    "placement:\n  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } }\n",
+    "placement.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+    /at least one term/,
+  ],
+  // values: Required value: must be specified when `operator` is 'In' or 'NotIn'
+  [
+    "placement:\n  affinity:\n    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n        - { weight: 5, preference: { matchExpressions: [{ key: a, operator: In }] } }\n",
+    "placement.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].values",
+    /needs at least one value/,
+  ],
+  // topologyKey: Required value: can not be empty
+  [
+    "placement:\n  affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: '' }] } }\n",
+    "placement.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+    /node label key/,
+  ],
+  // matchLabelKeys: Forbidden: must not be specified when labelSelector is not set
+  [
+    "placement:\n  affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: zone, matchLabelKeys: [x] }] } }\n",
+    "placement.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys",
+    /needs a labelSelector/,
+  ],
+  // weight: must be in the range 1-100
+  [
+    "placement:\n  affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, podAffinityTerm: { topologyKey: zone } }] } }\n",
+    "placement.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+    />=1/,
+  ],
   // initContainers[0].ports[1].name: Duplicate value: "p"
   [
     "sidecars:\n  - { name: s, ports: [{ name: p, port: 9000 }, { name: p, port: 9001 }] }\n",
@@ -162,6 +192,7 @@ test("the shapes beside those refusals still validate", () => {
     "placement:\n  tolerations: [{ operator: Exists }, { key: a, value: b, effect: NoExecute, tolerationSeconds: 5 }]\n",
     "placement:\n  topologySpread: [{ topologyKey: zone }, { topologyKey: zone, whenUnsatisfiable: DoNotSchedule }]\n",
     'replicas: 3\ndisruptionBudget: { maxUnavailable: "100%" }\n',
+    "placement:\n  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n          - matchExpressions: [{ key: kubernetes.io/arch, operator: In, values: [amd64] }, { key: gpus, operator: Gt, values: ['2'] }]\n            matchFields: [{ key: metadata.name, operator: In, values: [n1] }]\n    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n        - weight: 100\n          podAffinityTerm: { labelSelector: { matchLabels: { app: cart } }, topologyKey: kubernetes.io/hostname, matchLabelKeys: [pod-template-hash] }\n",
   ])
     parseAppSpec(HEAD + ok, "slipway.yaml", defaultPlatform());
 });

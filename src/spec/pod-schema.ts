@@ -316,6 +316,80 @@ const spreadConstraint = z.strictObject({
     .describe("Default ScheduleAnyway."),
 });
 
+/**
+ * Kubernetes' affinity, field for field as in a pod spec, with the API server's rules: a term list
+ * that may not be empty, operators and their values, weights 1–100, a topology key on every pod
+ * term. It was free-form, and what the API server refuses (an empty nodeSelectorTerms) validated.
+ */
+const requirement = (operators: readonly [string, ...string[]]) =>
+  z
+    .strictObject({
+      key: z.string().regex(QUALIFIED_NAME, "must be a label key such as kubernetes.io/arch"),
+      operator: z.enum(operators),
+      values: z.array(z.string()).optional(),
+    })
+    .superRefine((r, ctx) => {
+      const values = r.values ?? [];
+      const issue = (message: string) => ctx.addIssue({ code: "custom", path: ["values"], message });
+      if ((r.operator === "In" || r.operator === "NotIn") && values.length === 0)
+        issue(`operator ${r.operator} needs at least one value`);
+      if ((r.operator === "Exists" || r.operator === "DoesNotExist") && values.length > 0)
+        issue(`operator ${r.operator} takes no values`);
+      if (
+        (r.operator === "Gt" || r.operator === "Lt") &&
+        (values.length !== 1 || !/^-?[0-9]+$/.test(values[0] ?? ""))
+      )
+        issue(`operator ${r.operator} takes exactly one whole number`);
+    });
+const NODE_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] as const;
+const nodeSelectorTerm = z.strictObject({
+  matchExpressions: z.array(requirement(NODE_OPERATORS)).optional(),
+  matchFields: z
+    .array(
+      z.strictObject({
+        key: z.literal("metadata.name", { error: "the only node field to match is metadata.name" }),
+        operator: z.enum(["In", "NotIn"]),
+        values: z.array(z.string()).length(1, "matches exactly one node name"),
+      }),
+    )
+    .optional(),
+});
+const weight = z.number().int().min(1).max(100);
+const nodeAffinity = z.strictObject({
+  requiredDuringSchedulingIgnoredDuringExecution: z
+    .strictObject({
+      nodeSelectorTerms: z.array(nodeSelectorTerm).min(1, "needs at least one term (a node must match one)"),
+    })
+    .optional(),
+  preferredDuringSchedulingIgnoredDuringExecution: z
+    .array(z.strictObject({ weight, preference: nodeSelectorTerm }))
+    .optional(),
+});
+const labelSelector = z.strictObject({
+  matchLabels: labelMap.optional(),
+  matchExpressions: z.array(requirement(["In", "NotIn", "Exists", "DoesNotExist"])).optional(),
+});
+const podAffinityTerm = z
+  .strictObject({
+    labelSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    namespaces: z.array(dnsLabel).optional(),
+    topologyKey: z.string().regex(QUALIFIED_NAME, "must be a node label key such as kubernetes.io/hostname"),
+    matchLabelKeys: z.array(z.string().regex(QUALIFIED_NAME, "must be a label key")).optional(),
+    mismatchLabelKeys: z.array(z.string().regex(QUALIFIED_NAME, "must be a label key")).optional(),
+  })
+  .superRefine((t, ctx) => {
+    for (const field of ["matchLabelKeys", "mismatchLabelKeys"] as const)
+      if (t[field]?.length && t.labelSelector === undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: `${field} needs a labelSelector beside it` });
+  });
+const podAffinity = z.strictObject({
+  requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
+  preferredDuringSchedulingIgnoredDuringExecution: z
+    .array(z.strictObject({ weight, podAffinityTerm }))
+    .optional(),
+});
+
 /** A count, or a percentage of the pods: at most 100%, as the API server says. */
 const budgetValue = percentOrCount.refine(
   (v) => typeof v === "number" || Number.parseInt(v, 10) <= 100,
@@ -343,9 +417,9 @@ export const podBodyShape = {
       tolerations: z.array(toleration).optional(),
       affinity: z
         .strictObject({
-          nodeAffinity: z.record(z.string(), z.unknown()).optional(),
-          podAffinity: z.record(z.string(), z.unknown()).optional(),
-          podAntiAffinity: z.record(z.string(), z.unknown()).optional(),
+          nodeAffinity: nodeAffinity.optional(),
+          podAffinity: podAffinity.optional(),
+          podAntiAffinity: podAffinity.optional(),
         })
         .optional()
         .describe("Kubernetes affinity, as written in a pod spec."),
