@@ -183,7 +183,7 @@ test("etcd frozen: the deploy fails at its deadline naming the phase and what wa
   assert.ok(waiting, `the wait is told:\n${run.stderr}`);
   assert.match(
     waiting.text,
-    /"phase":"apply","text":"API server gave no answer within [\d.]+ s once; next try/,
+    /"phase":"apply","text":"API server (gave no answer (within [\d.]+ s|to \/readyz)|says it is not ready[^"]*) once; next try/,
   );
   const outcome = JSON.parse(run.stdout) as Record<string, unknown>;
   assert.equal(outcome.failed, true);
