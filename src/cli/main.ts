@@ -111,7 +111,7 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
   },
   serve: {
     term: "serve [options]",
-    description: "Run the Slipway server (API for the CLI, CI and the dashboard).",
+    description: "Run the Slipway server: its API for the CLI and CI, the engine, and a status page.",
     load: async () => (await import("./commands/serve.ts")).registerServe,
   },
   status: {

@@ -36,7 +36,7 @@ export function parseDuration(flag: string, text: string): number {
 export function registerServe(program: Command, io: CliIo): void {
   program
     .command("serve")
-    .description("Run the Slipway server (API for the CLI, CI and the dashboard).")
+    .description("Run the Slipway server: its API for the CLI and CI, the engine, and a status page.")
     .option("--data <dir>", "data directory: the SQLite file and the GitOps directory", ".slipway")
     .option(
       "--database <postgres-url>",
