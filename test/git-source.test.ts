@@ -13,23 +13,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ErrorCode, isSlipwayError } from "../src/core/errors.ts";
 import { GitSource } from "../src/source/git-source.ts";
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      LC_ALL: "C",
-      GIT_AUTHOR_NAME: "Ada Author",
-      GIT_AUTHOR_EMAIL: "ada@example.test",
-      GIT_AUTHOR_DATE: "2026-11-30T10:00:00Z",
-      GIT_COMMITTER_NAME: "Ci Committer",
-      GIT_COMMITTER_EMAIL: "ci@example.test",
-      GIT_COMMITTER_DATE: "2026-11-30T10:05:00Z",
-    },
-  }).trim();
-}
+import { git } from "./support/release-repos.ts";
 
 function temp(name: string): string {
   return mkdtempSync(join(tmpdir(), `slipway-source-${name}-`));
