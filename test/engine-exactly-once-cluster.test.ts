@@ -7,14 +7,12 @@
  * Deployment is at generation 1 and every object has one server-side apply entry of Slipway's.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { parse } from "yaml";
 import { issueToken } from "../src/server/auth/api-tokens.ts";
@@ -22,46 +20,15 @@ import { openPostgresStore } from "../src/store/open.ts";
 import { type Store, systemActor } from "../src/store/store.ts";
 import { createNamespace, deleteNamespace, kubectlJson } from "./support/cluster-fixtures.ts";
 import { postgresUrl } from "./support/databases.ts";
+import { type Replica, startReplica as startEngineReplica } from "./support/engine-replicas.ts";
 import { appSpec, commitFiles, imageAt, newRepository, removeRepository } from "./support/release-repos.ts";
 import { testKubeconfig } from "./support/test-cluster.ts";
 
-const replicaScript = fileURLToPath(new URL("./fixtures/engine-replica.ts", import.meta.url));
 const leaseMs = 2_000;
 const apps = 20;
 
-interface Replica {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly pid: number;
-  readonly log: () => string;
-}
-
-async function startReplica(dbUrl: string, platformFile: string): Promise<Replica> {
-  const child = spawn(process.execPath, [replicaScript, dbUrl, "real", String(leaseMs), platformFile], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /listening on (\S+)/.exec(out);
-      if (match?.[1]) {
-        clearInterval(timer);
-        resolve(match[1]);
-      }
-    }, 20);
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      reject(new Error(`replica exited with ${code}: ${err}`));
-    });
-  });
-  return { child, url, pid: child.pid ?? 0, log: () => err };
+function startReplica(dbUrl: string, platformFile: string): Promise<Replica> {
+  return startEngineReplica([dbUrl, "real", String(leaseMs), platformFile]);
 }
 
 describe("three replicas deploying to the test control plane, SIGKILLed mid-way", () => {

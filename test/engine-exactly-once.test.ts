@@ -8,30 +8,21 @@
  * with one final event, and the instrumented target saw exactly one apply of each.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { openPostgresStore } from "../src/store/open.ts";
 import { type Store, systemActor } from "../src/store/store.ts";
 import { postgresUrl } from "./support/databases.ts";
+import { type Replica, startReplica as startEngineReplica } from "./support/engine-replicas.ts";
 
-const replicaScript = fileURLToPath(new URL("./fixtures/engine-replica.ts", import.meta.url));
 const leaseMs = 1_500;
 const total = 100;
 
 type Phase = "rendering" | "pre-apply" | "apply" | "tracking";
-
-interface Replica {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly pid: number;
-  readonly log: () => string;
-}
 
 function databaseUrl(name: string): string {
   const url = new URL(postgresUrl);
@@ -39,32 +30,8 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function startReplica(dbUrl: string, targetUrl: string): Promise<Replica> {
-  const child = spawn(process.execPath, [replicaScript, dbUrl, targetUrl, String(leaseMs)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /listening on (\S+)/.exec(out);
-      if (match?.[1]) {
-        clearInterval(timer);
-        resolve(match[1]);
-      }
-    }, 20);
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      reject(new Error(`replica exited with ${code}: ${err}`));
-    });
-  });
-  return { child, url, pid: child.pid ?? 0, log: () => err };
+function startReplica(dbUrl: string, targetUrl: string): Promise<Replica> {
+  return startEngineReplica([dbUrl, targetUrl, String(leaseMs)]);
 }
 
 describe("three replicas on PostgreSQL, SIGKILLed at chosen points", () => {
