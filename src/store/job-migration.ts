@@ -4,7 +4,7 @@
  * that an event stream resumed from a number never misses an event committed after it.
  */
 import { sql, type Transaction } from "kysely";
-import type { Dialect, Migration } from "./migrations.ts";
+import { type Dialect, type Migration, notifyChanges } from "./migrations.ts";
 import type { Tables } from "./tables.ts";
 
 export const jobsMigration: Migration = {
@@ -63,11 +63,7 @@ export const jobsMigration: Migration = {
       .where(sql.ref("seq"), "is", null)
       .execute();
     if (dialect === "postgres") {
-      for (const table of ["deployment_jobs", "counters"]) {
-        await sql`create trigger ${sql.id(`${table}_notify_change`)}
-          after insert or update or delete or truncate on ${sql.table(table)}
-          for each statement execute function slipway_notify_change()`.execute(db);
-      }
+      for (const table of ["deployment_jobs", "counters"]) await notifyChanges(db, table);
     }
   },
 };

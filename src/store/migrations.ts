@@ -307,7 +307,7 @@ export const migrations: readonly Migration[] = [
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */
-async function notifyChanges(db: Transaction<Tables>, table: string): Promise<void> {
+export async function notifyChanges(db: Transaction<Tables>, table: string): Promise<void> {
   await sql`create trigger ${sql.id(`${table}_notify_change`)}
     after insert or update or delete or truncate on ${sql.table(table)}
     for each statement execute function slipway_notify_change()`.execute(db);

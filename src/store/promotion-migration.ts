@@ -3,8 +3,8 @@
  * from which channel, a rollback of which deployment, or an automatic one), an approval's answer
  * (approved, or rejected with a reason), and the platform-wide "stop the line" with its history.
  */
-import { sql, type Transaction } from "kysely";
-import type { Dialect, Migration } from "./migrations.ts";
+import type { Transaction } from "kysely";
+import { type Dialect, type Migration, notifyChanges } from "./migrations.ts";
 import type { Tables } from "./tables.ts";
 
 export const promotionMigration: Migration = {
@@ -35,11 +35,7 @@ export const promotionMigration: Migration = {
       .addColumn("resumed_at", "text")
       .execute();
     if (dialect === "postgres") {
-      for (const table of ["deployment_causes", "line_stops"]) {
-        await sql`create trigger ${sql.id(`${table}_notify_change`)}
-          after insert or update or delete or truncate on ${sql.table(table)}
-          for each statement execute function slipway_notify_change()`.execute(db);
-      }
+      for (const table of ["deployment_causes", "line_stops"]) await notifyChanges(db, table);
     }
   },
 };
