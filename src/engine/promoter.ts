@@ -15,6 +15,7 @@ import { ErrorCode, isSlipwayError } from "../core/errors.ts";
 import { allChannelSettings, channelSettings, channelState } from "../delivery/promotion.ts";
 import { channelDeployments, evaluatePromotion, type PromotionContext } from "../delivery/promotion-facts.ts";
 import type { LoadedPlatform } from "../spec/parse.ts";
+import { everyItem } from "../store/paging.ts";
 import type { Actor, Store } from "../store/store.ts";
 
 export interface PromoterOptions {
@@ -92,7 +93,9 @@ export class Promoter {
     }
     if (Date.now() - this.#lastSweep >= (this.#options.sweepMs ?? 5_000)) {
       this.#lastSweep = Date.now();
-      for await (const app of allApps(store)) for (const c of auto) wanted.add(`${app}\n${c.name}`);
+      for await (const app of everyItem((page) => store.listApps({}, page))) {
+        for (const c of auto) wanted.add(`${app.name}\n${c.name}`);
+      }
     }
     let started = 0;
     for (const key of wanted) {
@@ -146,13 +149,4 @@ export class Promoter {
       throw error;
     }
   }
-}
-
-async function* allApps(store: Store): AsyncGenerator<string> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.listApps({}, { limit: 200, ...(cursor === undefined ? {} : { cursor }) });
-    for (const app of page.items) yield app.name;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
 }

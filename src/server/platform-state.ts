@@ -9,6 +9,7 @@
  */
 import { ErrorCode, formatProblem, isSlipwayError } from "../core/errors.ts";
 import type { PlatformWithRules } from "../source/platform-files.ts";
+import { everyItem } from "../store/paging.ts";
 import { type Actor, type Store, systemActor } from "../store/store.ts";
 
 export interface PlatformStatus {
@@ -117,12 +118,9 @@ export class PlatformState {
     // Deployment history refers to targets, so a channel removed from the file stays in the table.
     const known = new Set(channels);
     const orphans: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#store.listTargets({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
-      for (const t of page.items) if (t.kind === "channel" && !known.has(t.name)) orphans.push(t.name);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+    for await (const t of everyItem((page) => this.#store.listTargets(page))) {
+      if (t.kind === "channel" && !known.has(t.name)) orphans.push(t.name);
+    }
     if (orphans.length > 0) {
       this.#log(
         `platform: channel(s) ${orphans.join(", ")} are in the targets table but not in the platform file; their history is kept, and nothing deploys there`,

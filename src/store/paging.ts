@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
-import type { Page } from "./records.ts";
+import type { Page, PageRequest } from "./records.ts";
 
 export type PagedList =
   | "teams"
@@ -60,4 +60,17 @@ export function toPage<T>(
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: last === undefined ? null : encodeCursor(list, keyOf(last)) };
+}
+
+/** Every item of a list, page after page: for the server's own passes over a whole list. */
+export async function* everyItem<T>(
+  list: (page: PageRequest) => Promise<Page<T>>,
+  limit = 200,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await list({ limit, cursor });
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
 }

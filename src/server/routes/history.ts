@@ -11,6 +11,7 @@ import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import { computeDora, type DoraReport } from "../../delivery/dora.ts";
 import { doraSettings } from "../../delivery/dora-settings.ts";
 import { notFound } from "../../store/context.ts";
+import { everyItem } from "../../store/paging.ts";
 import type { Store } from "../../store/store.ts";
 import { type RouteDef, route } from "../route.ts";
 
@@ -88,11 +89,6 @@ export const historyRoutes: readonly RouteDef[] = [
 /** Every app of the team, by name. */
 async function teamApps(store: Store, team: string): Promise<string[]> {
   const names: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listApps({ teams: [team] }, { limit: 200, ...(cursor ? { cursor } : {}) });
-    names.push(...page.items.map((a) => a.name));
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
+  for await (const app of everyItem((page) => store.listApps({ teams: [team] }, page))) names.push(app.name);
   return names;
 }
