@@ -33,11 +33,18 @@ export async function readScopeFilesAt(git: Git, rev: string, dir: string): Prom
     if (entry.mode !== TREE) throw notPlain(rev, path, entry.mode);
   }
   const files: ScopeFile[] = [];
-  const entries = parseTree((await git(["ls-tree", "-z", rev, "--", `${dir}/`])).stdout);
-  for (const entry of entries.filter((e) => e.path.endsWith(".yaml")).sort(byPath)) {
-    if (!BLOB.test(entry.mode)) throw notPlain(rev, entry.path, entry.mode);
-    const text = (await git(["cat-file", "blob", entry.oid])).stdout;
-    const object: unknown = parseManifestYaml(text);
+  const entries = parseTree((await git(["ls-tree", "-z", rev, "--", `${dir}/`])).stdout)
+    .filter((e) => e.path.endsWith(".yaml"))
+    .sort(byPath);
+  // Files up to the first one that is not a plain file are read; that one is refused after them.
+  const firstNotPlain = entries.findIndex((e) => !BLOB.test(e.mode));
+  const plain = firstNotPlain === -1 ? entries : entries.slice(0, firstNotPlain);
+  const texts = await readBlobs(
+    git,
+    plain.map((e) => e.oid),
+  );
+  for (const [i, entry] of plain.entries()) {
+    const object: unknown = parseManifestYaml(texts[i] as string);
     if (!isKubeObject(object)) {
       throw new SlipwayError(
         ErrorCode.Conflict,
@@ -48,6 +55,8 @@ export async function readScopeFilesAt(git: Git, rev: string, dir: string): Prom
     }
     files.push({ file: entry.path.slice(dir.length + 1), object });
   }
+  const refused = entries[firstNotPlain];
+  if (refused !== undefined) throw notPlain(rev, refused.path, refused.mode);
   return files;
 }
 
@@ -76,6 +85,39 @@ export async function replaceScopeFiles(
   // mkdir may have created components: check again before the first write.
   await assertPlainDir(root, dir);
   for (const [file, object] of files) await writeRegularFile(join(root, dir, file), manifestYaml(object));
+}
+
+/**
+ * The blobs `oids` as text, in one `git cat-file --batch` rather than one git per file. Its
+ * output gives sizes in bytes, so it is split on the re-encoded bytes; that is exact unless
+ * decoding replaced invalid UTF-8 (U+FFFD), and then each blob is read on its own as before.
+ */
+async function readBlobs(git: Git, oids: readonly string[]): Promise<string[]> {
+  if (oids.length === 0) return [];
+  const stdout = (await git(["cat-file", "--batch"], { input: oids.map((oid) => `${oid}\n`).join("") }))
+    .stdout;
+  if (stdout.includes("\uFFFD")) {
+    const texts: string[] = [];
+    for (const oid of oids) texts.push((await git(["cat-file", "blob", oid])).stdout);
+    return texts;
+  }
+  const out = Buffer.from(stdout, "utf8");
+  const texts: string[] = [];
+  let at = 0;
+  for (const oid of oids) {
+    const eol = out.indexOf(0x0a, at);
+    const [name, type, size] = out.toString("utf8", at, eol).split(" ");
+    if (name !== oid || type !== "blob" || size === undefined) {
+      throw new SlipwayError(
+        ErrorCode.Git,
+        `\`git cat-file --batch\` answered "${out.toString("utf8", at, eol)}" for ${oid}`,
+      );
+    }
+    const end = eol + 1 + Number(size);
+    texts.push(out.toString("utf8", eol + 1, end));
+    at = end + 1; // the newline after each blob
+  }
+  return texts;
 }
 
 interface TreeEntry {
