@@ -60,16 +60,16 @@ export async function readScopeFilesAt(git: Git, rev: string, dir: string): Prom
   return files;
 }
 
-/**
- * Makes `dir` of the working tree hold exactly `files` (name → object) among its `.yaml` files.
- * Every path is checked first, so a refused deploy has touched nothing.
- */
 /** Throws unless `dir` and its `.yaml` files are real directories and files inside `root`. */
 export async function assertWritableScope(root: string, dir: string): Promise<void> {
   await assertPlainDir(root, dir);
   await listYamlFiles(root, dir);
 }
 
+/**
+ * Makes `dir` of the working tree hold exactly `files` (name → object) among its `.yaml` files.
+ * Every path is checked first, so a refused deploy has touched nothing.
+ */
 export async function replaceScopeFiles(
   root: string,
   dir: string,
