@@ -105,6 +105,7 @@ export function render(input: RenderInput): RenderResult {
   };
   const config = build(() => configMap(ctx));
   const secretObjects = build(() => secrets(ctx)) ?? [];
+  const checksum = configChecksum(config, secretObjects);
   let objects = [
     build(() => namespace(ctx)),
     build(() => serviceAccount(ctx)),
@@ -113,14 +114,13 @@ export function render(input: RenderInput): RenderResult {
     ...secretObjects,
     ...(build(() => persistentClaims(ctx)) ?? []),
     build(() => service(ctx)),
-    build(() => deployment(ctx, configChecksum(config, secretObjects))),
+    build(() => deployment(ctx, checksum)),
     build(() => autoscaler(ctx)),
     build(() => disruptionBudget(ctx)),
     ...(build(() => routeObjects(ctx)) ?? []),
     build(() => networkPolicy(ctx)),
     build(() => serviceMonitor(ctx)),
   ].filter((o): o is KubeObject => o !== undefined);
-  const checksum = configChecksum(config, secretObjects);
   const parts = [processObjects, cronJobObjects, hookJobObjects].flatMap(
     (make) => build(() => make(ctx, checksum)) ?? [],
   );
