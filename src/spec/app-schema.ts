@@ -116,16 +116,7 @@ const route = z.strictObject({
     .enum(["http", "grpc"])
     .optional()
     .describe("grpc: a GRPCRoute with Gateway API, backend-protocol GRPC with ingress-nginx (default http)."),
-  annotations: z
-    .record(
-      z
-        .string()
-        .regex(
-          /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-          "must be a valid annotation key (optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
-        ),
-      z.string(),
-    )
+  annotations: annotationMap
     .optional()
     .describe("On this route's Ingress or HTTPRoute, e.g. nginx.ingress.kubernetes.io/proxy-body-size."),
 });

@@ -79,7 +79,7 @@ export const annotationMap = z.record(
   z
     .string()
     .regex(
-      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+      QUALIFIED_NAME,
       "must be a valid annotation key (optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
     ),
   z.string(),
