@@ -143,7 +143,9 @@ export async function buildProgram(
   options: { everyCommand?: boolean } = {},
 ): Promise<Command> {
   const program = new Command("slipway")
-    .description("Slipway: one slipway.yaml per service, from a branch push to production on Kubernetes.")
+    .description(
+      "Slipway: one slipway.yaml per service, from a commit through release channels to production on Kubernetes.",
+    )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
