@@ -21,7 +21,7 @@ import { isClusterScoped } from "../policy/kinds.ts";
 import { SLIPWAY_LABEL_PREFIX } from "../spec/extras-schema.ts";
 import { isPlainMap } from "../spec/merge.ts";
 import { type RenderContext, RenderProblem, RenderProblems } from "./context.ts";
-import { modelModules, schemaProblems } from "./k8s-schema.ts";
+import { hasSchema, schemaProblems } from "./k8s-schema.ts";
 import { placeByKind } from "./parts.ts";
 import { sharedNamespaceProblems } from "./shared-namespace.ts";
 import { strategicMerge } from "./strategic-merge.ts";
@@ -253,13 +253,6 @@ function noMatch(patch: Patch, objects: readonly KubeObject[]): string {
     ? `its ${patch.target.kind} objects: ${sameKind.join(", ")}`
     : `its kinds: ${[...new Set(objects.map((o) => o.kind))].join(", ")}`;
   return `matches no object: the app renders no ${wanted} here (${known}); a patch reaches only the app's own objects and manifests`;
-}
-
-function hasSchema(object: KubeObject): boolean {
-  return (
-    `${object.apiVersion}/${object.kind}` in modelModules ||
-    (object.apiVersion === "monitoring.coreos.com/v1" && object.kind === "ServiceMonitor")
-  );
 }
 
 /** schemaProblems lines start with the object's ref, which the message already names. */

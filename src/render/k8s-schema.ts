@@ -74,11 +74,19 @@ function modelFor(key: string): ModelClass | undefined {
   return Model;
 }
 
+/** No OpenAPI model ships for the Prometheus Operator's CRD: its shape is checked by hand. */
+function isServiceMonitor(object: KubeObject): boolean {
+  return object.apiVersion === "monitoring.coreos.com/v1" && object.kind === "ServiceMonitor";
+}
+
+/** True when `schemaProblems` can check the object's kind (it is not a custom resource unknown here). */
+export function hasSchema(object: KubeObject): boolean {
+  return `${object.apiVersion}/${object.kind}` in modelModules || isServiceMonitor(object);
+}
+
 /** Problems of one object, as `Kind/ns/name: /json/path message` lines; empty when valid. */
 export function schemaProblems(object: KubeObject): string[] {
-  // No OpenAPI model ships for the Prometheus Operator's CRD: its shape is checked by hand.
-  if (object.apiVersion === "monitoring.coreos.com/v1" && object.kind === "ServiceMonitor")
-    return serviceMonitorProblems(object);
+  if (isServiceMonitor(object)) return serviceMonitorProblems(object);
   const Model = modelFor(`${object.apiVersion}/${object.kind}`);
   if (!Model) return [`${objectRef(object)}: no schema known for ${object.apiVersion} ${object.kind}`];
   try {
