@@ -7,6 +7,7 @@
  * To add a field: one row in RENAMES (where it appears → what Slipway calls it), or its name in
  * POD_FIELDS / CONTAINER_FIELDS when Slipway does not model it.
  */
+import { isPlainMap } from "./merge.ts";
 import { closest } from "./suggest.ts";
 import type { FieldPath } from "./yaml-source.ts";
 
@@ -179,9 +180,9 @@ export function fieldHint(key: string, path: FieldPath, options: FieldHintOption
 export function valueFromHint(value: unknown): string {
   const general =
     "Slipway writes a reference without valueFrom: { secret: <name>, key: <key> }, { configMap: <name>, key: <key> }, { field: status.podIP } or { resource: limits.memory }";
-  if (!isMap(value)) return general;
+  if (!isPlainMap(value)) return general;
   const [kind, ref] = Object.entries(value)[0] ?? [];
-  if (!isMap(ref)) return general;
+  if (!isPlainMap(ref)) return general;
   const pick = (entries: [string, unknown][]) =>
     `write it as ${flow(Object.fromEntries(entries.filter(([, v]) => v !== undefined)))}`;
   switch (kind) {
@@ -211,9 +212,11 @@ export function valueFromHint(value: unknown): string {
 
 /** Kubernetes' list form of env, `[{ name: A, value: b }]`, written as Slipway's map. */
 export function envListHint(value: unknown): string | undefined {
-  if (!Array.isArray(value) || !value.every((e) => isMap(e) && typeof e.name === "string")) return undefined;
+  if (!Array.isArray(value) || !value.every((e) => isPlainMap(e) && typeof e.name === "string"))
+    return undefined;
   const entries = (value as Record<string, unknown>[]).slice(0, 3).map((e) => {
-    if (isMap(e.valueFrom)) return `${e.name}: ${valueFromHint(e.valueFrom).replace(/^write it as /, "")}`;
+    if (isPlainMap(e.valueFrom))
+      return `${e.name}: ${valueFromHint(e.valueFrom).replace(/^write it as /, "")}`;
     return `${e.name}: ${JSON.stringify(e.value ?? "")}`;
   });
   return `env is a map of NAME: value here, not Kubernetes' list: { ${entries.join(", ")}${value.length > 3 ? ", …" : ""} }`;
@@ -228,7 +231,7 @@ function patchExample(podSpec: Record<string, unknown>): string {
 /** A value as one line of YAML flow style. */
 function flow(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(flow).join(", ")}]`;
-  if (isMap(value))
+  if (isPlainMap(value))
     return `{ ${Object.entries(value)
       .map(([k, v]) => `${k}: ${flow(v)}`)
       .join(", ")} }`;
@@ -248,8 +251,4 @@ function lastField(path: FieldPath): string {
     return parent === "env" ? "env" : segment;
   }
   return "";
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
