@@ -10,10 +10,10 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../../src/testing/free-port.ts";
 import { peerPath } from "../../src/testing/peers.ts";
 import { ensureCertificates } from "../cluster/certs.ts";
 import { writeKubeconfig } from "../cluster/kubeconfig.ts";
@@ -57,17 +57,6 @@ process.once("exit", () => {
   // The test runner is leaving: no process of ours may outlive it.
   for (const r of started) if (isRunning(r)) process.kill(r.pid, "SIGKILL");
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Certificates of another authority: what a server shows after its certificate was replaced. */
 export function otherPki(dir: string): string {
