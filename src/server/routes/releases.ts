@@ -12,6 +12,7 @@ import {
 } from "../../api/requests.ts";
 import { approvalSchema, pageOf, releaseCreatedSchema, releaseSchema } from "../../api/resources.ts";
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
+import { checkReleaseRepository } from "../../delivery/repository-allowlist.ts";
 import { parseImageRef } from "../../render/image.ts";
 import { notFound } from "../../store/context.ts";
 import { actorOf } from "../auth/principal.ts";
@@ -52,6 +53,13 @@ export const releaseRoutes: readonly RouteDef[] = [
       // A token in the URL (how CI lends the server access to a private repository) fetches this
       // once; the release, the audit log and every answer keep the URL without it.
       const repository = releaseSources.show(body.repository);
+      // Before anything is fetched: the server's own credentials must not read another team's repository.
+      checkReleaseRepository(
+        (await releaseSources.platform()).platform.teams,
+        app.teamName,
+        app.name,
+        repository,
+      );
       const digest = parseImageRef(body.image).digest;
       // A release is immutable: asked again (a CI retry), the one recorded is the answer, even if
       // the repository has gone or the platform has changed since.
