@@ -201,6 +201,13 @@ export const platformSchema = z.strictObject({
           .describe(
             "The apps registered to this team. When given, an app's team is the one that lists it: a slipway.yaml cannot claim another team (and with it that team's keys, namespaces and hosts).",
           ),
+        repositories: z
+          .array(z.string().min(1).max(2048))
+          .min(1)
+          .optional()
+          .describe(
+            "The repositories this team's releases may be read from, as releases record them (without credentials); `*` is any characters but `/`, `**` any at all, e.g. https://git.example.com/payments/*. When given, the server refuses a release from any other repository before fetching it.",
+          ),
       }),
     )
     .optional(),
