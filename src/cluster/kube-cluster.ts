@@ -13,6 +13,7 @@ import {
   type ObjectChange,
   type PlanRequest,
 } from "../delivery/deploy-target.ts";
+import type { WorkloadHealth } from "../delivery/live-health.ts";
 import { ApiClient } from "./api-client.ts";
 import { type ApplySetResult, applySet, handBack, PRUNABLE_KINDS } from "./apply-set.ts";
 import type { Cluster, ClusterApplyRequest, ClusterApplyResult, RolloutRequest } from "./cluster.ts";
@@ -20,6 +21,7 @@ import { SCOPE_LABELS } from "./cluster.ts";
 import { applyPhase, planPhase, rolloutPhase } from "./deadlines.ts";
 import { Discovery, objectPath } from "./discovery.ts";
 import { clearFailedJobs } from "./jobs.ts";
+import { readWorkloadHealth, type WorkloadScope } from "./live-health.ts";
 import { hasNativeSidecar, nativeSidecarRefusal } from "./native-sidecars.ts";
 import { splitPhases } from "./phases.ts";
 import {
@@ -110,6 +112,11 @@ export class KubeCluster implements Cluster {
       name: n.metadata.name,
       kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? "unknown",
     }));
+  }
+
+  /** An app's Deployments and StatefulSets in a namespace as they run now (promotion gates). */
+  workloadHealth(scope: WorkloadScope): Promise<WorkloadHealth[]> {
+    return readWorkloadHealth(this.#client, scope);
   }
 
   async plan(request: PlanRequest): Promise<readonly ObjectChange[]> {

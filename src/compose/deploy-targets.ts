@@ -107,35 +107,9 @@ export async function deployTargetFor(
       ...(branch === undefined ? {} : { branch }),
     });
   }
-  const kubeconfig = cluster.kubeconfig;
-  if (kubeconfig === undefined) {
-    throw new SlipwayError(
-      ErrorCode.PlatformInvalid,
-      `cluster \`${clusterName}\` has neither kubeconfig nor gitops`,
-    );
-  }
-  // An explicit path is relative to the platform file; otherwise $KUBECONFIG or ~/.kube/config, as kubectl does.
-  const file = kubeconfig.path === undefined ? context.env.KUBECONFIG : resolve(base, kubeconfig.path);
-  // Loaded here, not at the top: the Kubernetes client costs about a second to import, and every
-  // other command (and every GitOps deploy) would pay it at start-up.
-  const { KubeCluster } = await import("../cluster/kube-cluster.ts");
-  const allow = context.env[ALLOW_CREDENTIAL_PLUGINS_ENV];
-  const connect = () =>
-    KubeCluster.connect({
-      context: kubeconfig.context,
-      ...(file ? { kubeconfig: file } : {}),
-      allowCredentialPlugins: allow === "1" || allow === "true",
-    });
-  const connecting =
-    context.connections === undefined
-      ? connect()
-      : context.connections.get(
-          `${file ?? ""}\n${kubeconfig.context}\n${allow ?? ""}`,
-          kubeconfigStamp(file),
-          connect,
-        );
+  const connecting = connectKubeconfig(cluster, base, context);
   if (context.nameCluster !== true) return connecting;
-  const named = (error: unknown) => namingCluster(error, clusterName, kubeconfig.context);
+  const named = (error: unknown) => namingCluster(error, clusterName, cluster.kubeconfig?.context ?? "");
   const target = await connecting.catch((error: unknown) => {
     throw named(error);
   });
@@ -151,6 +125,67 @@ export async function deployTargetFor(
         throw named(error);
       }),
   };
+}
+
+type ClusterEntry = LoadedPlatform["platform"]["clusters"][number];
+export type ClusterContext = Pick<TargetContext, "cwd" | "env" | "connections">;
+
+/**
+ * The connection to a platform cluster reached through a kubeconfig context, for what reads the
+ * cluster beside deployments (the promotion gates' live view); errors reaching it name the cluster.
+ */
+export async function connectedCluster(
+  platform: LoadedPlatform,
+  clusterName: string,
+  context: ClusterContext,
+): Promise<KubeCluster> {
+  const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
+  if (cluster === undefined) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `the platform names no cluster \`${clusterName}\`; add it under clusters: in the platform file`,
+    );
+  }
+  const base =
+    platform.source === undefined ? context.cwd : dirname(resolve(context.cwd, platform.source.file));
+  return connectKubeconfig(cluster, base, context).catch((error: unknown) => {
+    throw namingCluster(error, clusterName, cluster.kubeconfig?.context ?? "");
+  });
+}
+
+async function connectKubeconfig(
+  cluster: ClusterEntry,
+  base: string,
+  context: ClusterContext,
+): Promise<KubeCluster> {
+  const kubeconfig = cluster.kubeconfig;
+  if (kubeconfig === undefined) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      cluster.gitops === undefined
+        ? `cluster \`${cluster.name}\` has neither kubeconfig nor gitops`
+        : `cluster \`${cluster.name}\` is a GitOps directory: there is no kubeconfig to connect with`,
+    );
+  }
+  // An explicit path is relative to the platform file; otherwise $KUBECONFIG or ~/.kube/config, as kubectl does.
+  const file = kubeconfig.path === undefined ? context.env.KUBECONFIG : resolve(base, kubeconfig.path);
+  // Loaded here, not at the top: the Kubernetes client costs about a second to import, and every
+  // other command (and every GitOps deploy) would pay it at start-up.
+  const { KubeCluster } = await import("../cluster/kube-cluster.ts");
+  const allow = context.env[ALLOW_CREDENTIAL_PLUGINS_ENV];
+  const connect = () =>
+    KubeCluster.connect({
+      context: kubeconfig.context,
+      ...(file ? { kubeconfig: file } : {}),
+      allowCredentialPlugins: allow === "1" || allow === "true",
+    });
+  return context.connections === undefined
+    ? connect()
+    : context.connections.get(
+        `${file ?? ""}\n${kubeconfig.context}\n${allow ?? ""}`,
+        kubeconfigStamp(file),
+        connect,
+      );
 }
 
 /**

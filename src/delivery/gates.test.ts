@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parsePlatform } from "../spec/parse.ts";
 import {
   channelGates,
   evaluateGates,
@@ -8,6 +9,7 @@ import {
   type GateResult,
   overallState,
 } from "./gates.ts";
+import type { ChannelHealth, WorkloadHealth } from "./live-health.ts";
 
 const now = new Date("2026-03-04T10:30:00Z"); // a Wednesday
 const facts = (over: Partial<GateFacts> = {}): GateFacts => ({
@@ -206,4 +208,167 @@ test("waits read as people say them", () => {
   assert.equal(formatWait(42), "42s");
   assert.equal(formatWait(3900), "1h 5m");
   assert.equal(formatWait(2 * 86400 + 3600 * 3 + 60), "2d 3h");
+});
+
+const workload = (over: Partial<WorkloadHealth> = {}): WorkloadHealth => ({
+  kind: "Deployment",
+  name: "checkout",
+  release: "rel_1",
+  desired: 3,
+  ready: 3,
+  available: 3,
+  restarts: [],
+  ...over,
+});
+const live = (...workloads: WorkloadHealth[]): ChannelHealth => ({
+  source: "live",
+  where: "cluster east, namespace checkout-staging",
+  workloads,
+});
+
+test("health, live: passes with every workload available, naming them", () => {
+  const result = gate(evaluateGates(channelGates({}), facts({ health: live(workload()) })), "health")!;
+  assert.equal(result.state, "pass");
+  assert.match(
+    result.reason,
+    /live \(cluster east, namespace checkout-staging\): Deployment checkout 3\/3 available/,
+  );
+});
+
+test("health, live: fails naming the workload short of replicas, though the record says available", () => {
+  const health = live(
+    workload(),
+    workload({ kind: "StatefulSet", name: "checkout-db", desired: 2, ready: 1, available: 1 }),
+  );
+  const result = gate(evaluateGates(channelGates({}), facts({ health })), "health")!;
+  assert.equal(result.state, "fail");
+  assert.match(result.reason, /StatefulSet checkout-db has 1 of 2 replicas available \(1 ready\) in staging/);
+  assert.match(result.reason, /the record says release rel_1 is available \(dep_9\)/);
+  assert.doesNotMatch(result.reason, /Deployment checkout has/);
+});
+
+test("health, live: fails when the cluster runs another release, or none of the app's workloads", () => {
+  const other = gate(
+    evaluateGates(channelGates({}), facts({ health: live(workload({ release: "rel_0" })) })),
+    "health",
+  )!;
+  assert.equal(other.state, "fail");
+  assert.match(
+    other.reason,
+    /staging runs Deployment checkout of release rel_0 live .*not release rel_1 as recorded/,
+  );
+  const none = gate(evaluateGates(channelGates({}), facts({ health: live() })), "health")!;
+  assert.equal(none.state, "fail");
+  assert.match(none.reason, /no Deployment or StatefulSet of the app runs in staging/);
+});
+
+test("health: a GitOps channel passes on its record and says so; an unreadable cluster fails", () => {
+  const recorded = gate(
+    evaluateGates(
+      channelGates({}),
+      facts({ health: { source: "recorded", where: "GitOps directory gitops/staging" } }),
+    ),
+    "health",
+  )!;
+  assert.equal(recorded.state, "pass");
+  assert.match(recorded.reason, /available \(dep_9\); GitOps directory gitops\/staging: recorded state$/);
+  const unreadable = gate(
+    evaluateGates(
+      channelGates({}),
+      facts({
+        health: { source: "unreadable", where: "cluster east, namespace checkout-staging", error: "refused" },
+      }),
+    ),
+    "health",
+  )!;
+  assert.equal(unreadable.state, "fail");
+  assert.match(unreadable.reason, /staging could not be read live \(cluster east.*\): refused/);
+});
+
+test("soak: the object form with maxRestarts; the string form counts no restarts", () => {
+  const both = channelGates({ gates: { soak: { duration: "30m", maxRestarts: 3 } } });
+  assert.equal(both.soakSeconds, 1800);
+  assert.equal(both.maxRestarts, 3);
+  const short = channelGates({ gates: { soak: "30m" } });
+  assert.equal(short.soakSeconds, 1800);
+  assert.equal(short.maxRestarts, null);
+  const restarted = live(workload({ restarts: [{ pod: "checkout-7d9-abcde", restarts: 9 }] }));
+  assert.equal(gate(evaluateGates(short, facts({ health: restarted })), "soak")!.state, "pass");
+});
+
+test("soak: restarts of the current pods beyond maxRestarts fail, naming the pods and counts", () => {
+  const gates = channelGates({ gates: { soak: { duration: "30m", maxRestarts: 3 } } });
+  const under = gate(
+    evaluateGates(
+      gates,
+      facts({ health: live(workload({ restarts: [{ pod: "checkout-7d9-abcde", restarts: 3 }] })) }),
+    ),
+    "soak",
+  )!;
+  assert.equal(under.state, "pass");
+  assert.match(under.reason, /3 restarts of at most 3/);
+  const over = gate(
+    evaluateGates(
+      gates,
+      facts({
+        health: live(
+          workload({
+            restarts: [
+              { pod: "checkout-7d9-abcde", restarts: 2 },
+              { pod: "checkout-7d9-fghij", restarts: 2 },
+            ],
+          }),
+        ),
+      }),
+    ),
+    "soak",
+  )!;
+  assert.equal(over.state, "fail");
+  assert.match(
+    over.reason,
+    /restarted 4 times, more than the 3 allowed .*: checkout-7d9-abcde 2, checkout-7d9-fghij 2/,
+  );
+});
+
+test("soak: restarts fail even while the soak time still runs; uncounted on a GitOps channel", () => {
+  const gates = channelGates({ gates: { soak: { duration: "2h", maxRestarts: 0 } } });
+  const early = gate(
+    evaluateGates(gates, facts({ health: live(workload({ restarts: [{ pod: "p", restarts: 1 }] })) })),
+    "soak",
+  )!;
+  assert.equal(early.state, "fail");
+  const gitops = gate(
+    evaluateGates(gates, facts({ health: { source: "recorded", where: "GitOps directory gitops" } })),
+    "soak",
+  )!;
+  assert.equal(gitops.state, "waiting");
+  assert.match(gitops.reason, /restarts not counted \(GitOps directory gitops: recorded state\)/);
+});
+
+test("soak with a zero duration still counts restarts", () => {
+  const gates = channelGates({ gates: { soak: { duration: "0s", maxRestarts: 1 } } });
+  const results = evaluateGates(gates, facts({ health: live(workload()) }));
+  assert.equal(gate(results, "soak")!.state, "pass");
+  assert.match(gate(results, "soak")!.reason, /0 restarts of at most 1/);
+});
+
+test("the platform file takes soak in either form and names a bad restart threshold", () => {
+  const file = (soak: string) =>
+    `apiVersion: slipway.dev/v1\nkind: Platform\nclusters: [{ name: c, gitops: { directory: g } }]\nchannels:\n  - { name: develop, cluster: c }\n  - { name: stable, cluster: c, gates: { soak: ${soak} } }\n`;
+  const gatesOf = (soak: string) => channelGates(parsePlatform(file(soak), "p.yaml").platform.channels[1]!);
+  assert.deepEqual([gatesOf("30m").soakSeconds, gatesOf("30m").maxRestarts], [1800, null]);
+  assert.deepEqual(
+    [
+      gatesOf("{ duration: 1h, maxRestarts: 3 }").soakSeconds,
+      gatesOf("{ duration: 1h, maxRestarts: 3 }").maxRestarts,
+    ],
+    [3600, 3],
+  );
+  assert.throws(
+    () => parsePlatform(file("{ duration: 1h, maxRestarts: -1 }"), "p.yaml"),
+    (error: { problems: readonly { path: string; line: number; message: string }[] }) =>
+      error.problems.some(
+        (p) => p.path === "channels[1].gates.soak.maxRestarts" && p.line === 6 && />=0/.test(p.message),
+      ),
+  );
 });

@@ -10,6 +10,7 @@
 
 import { durationSeconds } from "../spec/common-schema.ts";
 import type { ChannelConfig } from "../spec/platform-schema.ts";
+import type { ChannelHealth, WorkloadHealth } from "./live-health.ts";
 
 export const GateState = { Pass: "pass", Fail: "fail", Waiting: "waiting" } as const;
 export type GateState = (typeof GateState)[keyof typeof GateState];
@@ -43,7 +44,11 @@ export interface Freeze {
 /** A channel's gates with their defaults applied. */
 export interface ChannelGates {
   readonly policy: boolean;
+  /** Whether the soak gate is asked for (`soak:` in the platform file). */
+  readonly soak: boolean;
   readonly soakSeconds: number;
+  /** Restarts of the release's current pods the soak gate allows; null: not counted. */
+  readonly maxRestarts: number | null;
   readonly approvals: number;
   readonly health: boolean;
   readonly windows: readonly PromotionWindow[];
@@ -52,9 +57,13 @@ export interface ChannelGates {
 
 export function channelGates(channel: Pick<ChannelConfig, "gates">): ChannelGates {
   const g = channel.gates ?? {};
+  // `soak: 30m` is the short form of `soak: { duration: 30m }`.
+  const soak = typeof g.soak === "string" ? { duration: g.soak } : g.soak;
   return {
     policy: g.policy ?? true,
-    soakSeconds: g.soak === undefined ? 0 : durationSeconds(g.soak),
+    soak: soak !== undefined,
+    soakSeconds: soak === undefined ? 0 : durationSeconds(soak.duration),
+    maxRestarts: soak?.maxRestarts ?? null,
     approvals: g.approvals ?? 0,
     health: g.health ?? true,
     windows: g.windows ?? [],
@@ -107,6 +116,11 @@ export interface GateFacts {
   readonly live: SourceDeployment | undefined;
   /** Every deployment of the release to the previous channel, any status. */
   readonly history: readonly SourceDeployment[];
+  /**
+   * How the previous channel runs now (live from its cluster, or only recorded for a GitOps
+   * directory); undefined when the caller has no view beyond the record.
+   */
+  readonly health?: ChannelHealth | undefined;
   /** Responses to the release for the destination channel. */
   readonly approvals: readonly ApprovalFact[];
   /** Undefined when the policy gate is off or has not been evaluated. */
@@ -120,7 +134,7 @@ export function evaluateGates(gates: ChannelGates, facts: GateFacts): GateResult
   if (gates.freezes.length > 0) results.push(freezeGate(gates.freezes, facts));
   if (gates.windows.length > 0) results.push(windowGate(gates.windows, facts.now, facts.to));
   if (gates.health) results.push(healthGate(facts));
-  if (gates.soakSeconds > 0) results.push(soakGate(gates.soakSeconds, facts));
+  if (gates.soak) results.push(soakGate(gates, facts));
   if (gates.policy && facts.policy !== undefined) results.push(policyGateResult(facts.policy, facts.to));
   if (gates.approvals > 0) results.push(approvalGate(gates.approvals, facts));
   return results;
@@ -237,12 +251,47 @@ function healthGate(facts: GateFacts): GateResult {
   if (facts.live === undefined) {
     return fail("health", `release ${facts.release.id} is not available in ${facts.from}`);
   }
-  return pass("health", `${facts.from} runs release ${facts.release.id}, available (${facts.live.id})`);
+  const recorded = `${facts.from} runs release ${facts.release.id}, available (${facts.live.id})`;
+  const health = facts.health;
+  if (health === undefined) return pass("health", recorded);
+  if (health.source === "recorded") return pass("health", `${recorded}; ${health.where}: recorded state`);
+  if (health.source === "unreadable") {
+    return fail(
+      "health",
+      `${facts.from} could not be read live (${health.where}): ${health.error}; the record says it runs release ${facts.release.id} (${facts.live.id})`,
+    );
+  }
+  if (health.workloads.length === 0) {
+    return fail(
+      "health",
+      `no Deployment or StatefulSet of the app runs in ${facts.from} (${health.where}), though the record says release ${facts.release.id} is available there (${facts.live.id})`,
+    );
+  }
+  const other = health.workloads.filter((w) => w.release !== undefined && w.release !== facts.release.id);
+  if (other.length > 0) {
+    return fail(
+      "health",
+      `${facts.from} runs ${other.map((w) => `${describeWorkload(w)} of release ${w.release}`).join(", ")} live (${health.where}), not release ${facts.release.id} as recorded (${facts.live.id})`,
+    );
+  }
+  const short = health.workloads.filter((w) => w.available < w.desired);
+  if (short.length > 0) {
+    return fail(
+      "health",
+      `${short.map((w) => `${describeWorkload(w)} has ${w.available} of ${w.desired} replicas available (${w.ready} ready)`).join("; ")} in ${facts.from} (${health.where}) now, though the record says release ${facts.release.id} is available (${facts.live.id})`,
+    );
+  }
+  return pass(
+    "health",
+    `${recorded}; live (${health.where}): ${health.workloads.map((w) => `${describeWorkload(w)} ${w.available}/${w.desired} available`).join(", ")}`,
+  );
 }
+
+const describeWorkload = (w: WorkloadHealth) => `${w.kind} ${w.name}`;
 
 const failedStatuses = new Set(["failed", "rolled-back"]);
 
-function soakGate(soakSeconds: number, facts: GateFacts): GateResult {
+function soakGate(gates: ChannelGates, facts: GateFacts): GateResult {
   const failed = facts.history.find((d) => failedStatuses.has(d.status));
   if (failed !== undefined) {
     return fail(
@@ -256,19 +305,56 @@ function soakGate(soakSeconds: number, facts: GateFacts): GateResult {
       `release ${facts.release.id} is not available in ${facts.from}, so it is not soaking`,
     );
   }
+  const restarts = restartsAnswer(gates.maxRestarts, facts);
+  if (restarts.failed !== undefined) return fail("soak", restarts.failed);
+  const soakSeconds = gates.soakSeconds;
   const soaked = Math.floor((facts.now.getTime() - Date.parse(facts.live.availableAt)) / 1000);
   if (soaked >= soakSeconds) {
     return pass(
       "soak",
-      `available in ${facts.from} for ${formatWait(soaked)} (soak ${formatWait(soakSeconds)})`,
+      `available in ${facts.from} for ${formatWait(soaked)} (soak ${formatWait(soakSeconds)})${restarts.note}`,
     );
   }
   const left = soakSeconds - soaked;
   return waiting(
     "soak",
-    `available in ${facts.from} for ${formatWait(soaked)} of ${formatWait(soakSeconds)}; ${formatWait(left)} left`,
+    `available in ${facts.from} for ${formatWait(soaked)} of ${formatWait(soakSeconds)}; ${formatWait(left)} left${restarts.note}`,
     left,
   );
+}
+
+/**
+ * The restart part of the soak gate: a failure naming the pods when the release's current pods
+ * restarted more than `maxRestarts` times in all, else a note for the reason. Restarts are counted
+ * only where the channel is read live; elsewhere the note says they were not.
+ */
+function restartsAnswer(maxRestarts: number | null, facts: GateFacts): { failed?: string; note: string } {
+  if (maxRestarts === null) return { note: "" };
+  const health = facts.health;
+  if (health === undefined || health.source === "recorded") {
+    const where = health === undefined ? "no live view" : `${health.where}: recorded state`;
+    return { note: `; restarts not counted (${where})` };
+  }
+  if (health.source === "unreadable") {
+    return {
+      failed: `the restarts of release ${facts.release.id} in ${facts.from} could not be counted (${health.where}): ${health.error}`,
+      note: "",
+    };
+  }
+  const pods = health.workloads.flatMap((w) => w.restarts).filter((p) => p.restarts > 0);
+  const total = pods.reduce((sum, p) => sum + p.restarts, 0);
+  const counted = `${total} restart${total === 1 ? "" : "s"} of at most ${maxRestarts}`;
+  if (total <= maxRestarts) return { note: `; ${counted}` };
+  const named = [...pods]
+    .sort((a, b) => b.restarts - a.restarts || a.pod.localeCompare(b.pod))
+    .slice(0, 5)
+    .map((p) => `${p.pod} ${p.restarts}`)
+    .join(", ");
+  const more = pods.length > 5 ? `, and ${pods.length - 5} more pods` : "";
+  return {
+    failed: `the pods of release ${facts.release.id} in ${facts.from} restarted ${total} times, more than the ${maxRestarts} allowed (${health.where}): ${named}${more}`,
+    note: "",
+  };
 }
 
 function policyGateResult(policy: PolicyFact, to: string): GateResult {

@@ -9,6 +9,7 @@ import type { Rule } from "../policy/types.ts";
 import type { LoadedPlatform } from "../spec/parse.ts";
 import type { ChannelConfig } from "../spec/platform-schema.ts";
 import type { LineStop } from "./gates.ts";
+import type { ChannelHealth, LiveHealth } from "./live-health.ts";
 import {
   channelSettings,
   type DeploymentRecord,
@@ -57,8 +58,20 @@ export interface PromotionContext {
   readonly channels: readonly ChannelConfig[];
   /** The full platform, to render a release for the policy gate and the dry run; absent: not checked. */
   readonly platform?: (() => Promise<LoadedPlatform>) | undefined;
+  /** The platform's custom policy rules, so the policy gate checks what a deploy would. */
   readonly customRules?: readonly Rule[];
+  /** How a channel runs now (its cluster read live); absent: the gates judge by the record. */
+  readonly liveHealth?: LiveHealth | undefined;
   readonly now: Date;
+}
+
+/**
+ * What a server hands its promotion routes beside the store: the custom policy rules of the
+ * platform in use (they follow reloads) and the live view of channels.
+ */
+export interface GatePorts {
+  readonly customRules: () => readonly Rule[];
+  readonly liveHealth?: LiveHealth | undefined;
 }
 
 /** How far back a channel's deployments are read: what it runs now and what ran before. */
@@ -129,7 +142,13 @@ export async function evaluatePromotion(
     at: a.createdAt,
     ...(a.decision === "approved" && !standing.has(a.approvedBy) ? { lapsed: true } : {}),
   }));
-  const rendered = candidate.settings.gates.policy ? await renderRelease(ctx, release, input.to) : undefined;
+  const gates = candidate.settings.gates;
+  const [rendered, health] = await Promise.all([
+    gates.policy ? renderRelease(ctx, release, input.to) : undefined,
+    gates.health || gates.maxRestarts !== null
+      ? sourceHealth(ctx, { app: app.name, team: app.teamName, channel: candidate.from })
+      : undefined,
+  ]);
   const report = promotionGates(candidate, {
     app,
     release,
@@ -138,8 +157,16 @@ export async function evaluatePromotion(
     policy: rendered?.policy,
     lineStop,
     now: ctx.now,
+    health,
   });
   return { app, candidate, release, report, rendered };
+}
+
+function sourceHealth(
+  ctx: PromotionContext,
+  query: { app: string; team: string; channel: string },
+): Promise<ChannelHealth | undefined> {
+  return ctx.liveHealth === undefined ? Promise.resolve(undefined) : ctx.liveHealth.channelHealth(query);
 }
 
 /**

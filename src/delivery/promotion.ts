@@ -17,6 +17,7 @@ import {
   overallState,
   type PolicyFact,
 } from "./gates.ts";
+import type { ChannelHealth } from "./live-health.ts";
 
 export interface ChannelSettings {
   readonly name: string;
@@ -191,6 +192,8 @@ export function promotionGates(
     readonly policy: PolicyFact | undefined;
     readonly lineStop: LineStop | null;
     readonly now: Date;
+    /** How the channel before runs now; undefined: judged by the record alone. */
+    readonly health?: ChannelHealth | undefined;
   },
 ): GateReport {
   const gates = evaluateGates(candidate.settings.gates, {
@@ -201,6 +204,7 @@ export function promotionGates(
     release: facts.release,
     live: candidate.source,
     history: facts.fromDeployments.filter((d) => d.releaseId === facts.release.id),
+    health: facts.health,
     approvals: facts.approvals,
     policy: facts.policy,
     lineStop: facts.lineStop,

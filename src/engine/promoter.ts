@@ -13,7 +13,12 @@
  */
 import { ErrorCode, isSlipwayError } from "../core/errors.ts";
 import { allChannelSettings, channelSettings, channelState } from "../delivery/promotion.ts";
-import { channelDeployments, evaluatePromotion, type PromotionContext } from "../delivery/promotion-facts.ts";
+import {
+  channelDeployments,
+  evaluatePromotion,
+  type GatePorts,
+  type PromotionContext,
+} from "../delivery/promotion-facts.ts";
 import type { LoadedPlatform } from "../spec/parse.ts";
 import { everyItem } from "../store/paging.ts";
 import type { Actor, Store } from "../store/store.ts";
@@ -22,6 +27,11 @@ export interface PromoterOptions {
   readonly store: Store;
   /** The platform in use now (reloads take effect on the next pass). */
   readonly platform: () => LoadedPlatform;
+  /**
+   * The platform's custom rules and the channels' live view, as the promotion route has them, so
+   * an automatic promotion passes exactly the gates a manual one would.
+   */
+  readonly gatePorts?: GatePorts | undefined;
   /** How often to read new events (default 500 ms). */
   readonly pollMs?: number;
   /** How often to look at every app's automatic channels (default 5 s; two reads per app and channel). */
@@ -106,12 +116,15 @@ export class Promoter {
   }
 
   async #promote(app: string, to: string): Promise<boolean> {
-    const { store } = this.#options;
+    const { store, gatePorts } = this.#options;
     const platform = this.#options.platform();
     const ctx: PromotionContext = {
       records: store,
       channels: platform.platform.channels,
       platform: async () => platform,
+      ...(gatePorts === undefined
+        ? {}
+        : { customRules: gatePorts.customRules(), liveHealth: gatePorts.liveHealth }),
       now: new Date(),
     };
     try {

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import type { GatePorts } from "../delivery/promotion-facts.ts";
 import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import { defaultPlatform } from "../spec/parse.ts";
 import type { Platform } from "../spec/platform-schema.ts";
@@ -46,6 +47,8 @@ export interface ApiDeps {
   readonly releaseSources?: ReleaseSources | undefined;
   /** The platform in use; without it, the built-in default (its last channel, stable, is production). */
   readonly platform?: (() => Pick<Platform, "channels" | "dora">) | undefined;
+  /** The platform's custom rules and the channels' live view, for the promotion gates. */
+  readonly gatePorts?: GatePorts | undefined;
   readonly authenticate: Authenticator;
   readonly logger: Logger;
   readonly bodyLimit?: number;
@@ -136,7 +139,15 @@ export function createApi(deps: ApiDeps): Hono {
         def.body === undefined
           ? undefined
           : parse(def.body, await readJsonBody(c.req.raw, bodyLimit), "body");
-      const input = { params, query, body, store: deps.store, releaseSources: deps.releaseSources, platform };
+      const input = {
+        params,
+        query,
+        body,
+        store: deps.store,
+        releaseSources: deps.releaseSources,
+        platform,
+        gatePorts: deps.gatePorts,
+      };
       const team = def.team === undefined ? undefined : await def.team(input);
       // The concealing error is made only for an outsider: an error's stack costs every request.
       const concealed = def.concealed;

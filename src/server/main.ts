@@ -7,8 +7,11 @@ import { type Stats, unwatchFile, watchFile } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import type { ClusterConnections } from "../compose/deploy-targets.ts";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { DeployPorts } from "../delivery/deploy.ts";
+import { type LiveHealth, recordedOnly } from "../delivery/live-health.ts";
+import type { GatePorts } from "../delivery/promotion-facts.ts";
 import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import { Engine } from "../engine/engine.ts";
 import type { Executor } from "../engine/executor.ts";
@@ -171,6 +174,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       platform: async () => state.current().platform,
       show: displayRepository,
     };
+    // One connection per cluster, shared by the engine's deployments and the gates' live reads.
+    let connections: Promise<ClusterConnections> | undefined;
+    const clusterConnections = () =>
+      (connections ??= import("../compose/deploy-targets.ts").then((m) => new m.ClusterConnections()));
+    // The promotion gates check the platform's custom rules and read the channel before live;
+    // the demo commits every channel to its GitOps directory, so it has only the record.
+    const gatePorts: GatePorts = {
+      customRules: () => state.current().customRules,
+      liveHealth: options.demo ? recordedOnly(gitopsDir) : lazyLiveHealth(state, env, clusterConnections),
+    };
     // What the API and the promoter queue wakes this replica's engine at once.
     const wake = () => engine?.wake();
     const app = createApi({
@@ -183,12 +196,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       platform: () => state.current().platform.platform,
       publicUrl: options.publicUrl,
       releaseSources,
+      gatePorts,
     });
     // The engine reads and claims through the database itself: what it is about to change must
     // not come from the read cache.
     engine = new Engine({
       store: database,
-      executor: options.executor ?? lazyReleaseExecutor(database, state, env, demoPorts),
+      executor: options.executor ?? lazyReleaseExecutor(database, state, env, clusterConnections, demoPorts),
       ...options.engine,
       log: options.log,
     });
@@ -196,6 +210,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     promoter = new Promoter({
       store: wakingEngine(database, wake),
       platform: () => state.current().platform,
+      gatePorts,
       log: options.log,
     });
     server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
@@ -322,14 +337,15 @@ function lazyReleaseExecutor(
   store: Store,
   platform: PlatformState,
   env: Readonly<Record<string, string | undefined>>,
+  clusterConnections: () => Promise<ClusterConnections>,
   ports?: Pick<DeployPorts, "target" | "keys">,
 ): Executor {
   let loaded: Promise<Executor> | undefined;
   return async (job, signal) => {
     loaded ??= (async () => {
-      const { ClusterConnections, deployTargetFor } = await import("../compose/deploy-targets.ts");
+      const { deployTargetFor } = await import("../compose/deploy-targets.ts");
       // One connection per cluster for all of this replica's deployments.
-      const connections = new ClusterConnections();
+      const connections = await clusterConnections();
       const [{ releaseExecutor }, { keyRingFromEnv }] = await Promise.all([
         import("../engine/release-executor.ts"),
         import("../secrets/backends/from-env.ts"),
@@ -360,6 +376,31 @@ function lazyReleaseExecutor(
       });
     })();
     return (await loaded)(job, signal);
+  };
+}
+
+/**
+ * The channels' live view for the promotion gates, loaded on first use like the executor: a server
+ * whose gates are never read does not load the cluster client.
+ */
+function lazyLiveHealth(
+  platform: PlatformState,
+  env: Readonly<Record<string, string | undefined>>,
+  clusterConnections: () => Promise<ClusterConnections>,
+): LiveHealth {
+  let loaded: Promise<LiveHealth> | undefined;
+  return {
+    channelHealth: async (query) => {
+      loaded ??= (async () => {
+        const { platformLiveHealth } = await import("../compose/live-health.ts");
+        const connections = await clusterConnections();
+        return platformLiveHealth({
+          platform: () => platform.current().platform,
+          context: { cwd: process.cwd(), env, connections },
+        });
+      })();
+      return (await loaded).channelHealth(query);
+    },
   };
 }
 

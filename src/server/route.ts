@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { SlipwayError } from "../core/errors.ts";
+import type { GatePorts } from "../delivery/promotion-facts.ts";
 import type { ReleaseSources } from "../delivery/release-from-git.ts";
 import type { Platform } from "../spec/platform-schema.ts";
 import type { Store } from "../store/store.ts";
@@ -22,6 +23,8 @@ export interface HandlerInput<P, Q, B> {
   readonly releaseSources: ReleaseSources | undefined;
   /** The platform in use (the last platform file that validated): channels and the DORA settings. */
   readonly platform: () => Pick<Platform, "channels" | "dora">;
+  /** The custom rules and live view the promotion gates read; absent: built-in rules, the record alone. */
+  readonly gatePorts?: GatePorts | undefined;
 }
 
 export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown> {

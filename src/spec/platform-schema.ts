@@ -107,9 +107,26 @@ const channelGates = z.strictObject({
     .boolean()
     .optional()
     .describe("The release passes this channel's policy as if the channel enforced it. Default true."),
-  soak: duration
+  soak: z
+    .union([
+      duration,
+      z.strictObject({
+        duration: duration.describe("How long the release has been available in the previous channel."),
+        maxRestarts: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .optional()
+          .describe(
+            "At most this many restarts, summed over the pods of the release's current revision in the previous channel (a cluster channel; read live). Default: restarts are not counted.",
+          ),
+      }),
+    ])
     .optional()
-    .describe("Available in the previous channel for at least this long, with no failed rollout there."),
+    .describe(
+      "Available in the previous channel for at least this long, with no failed rollout there: `30m`, or `{ duration: 30m, maxRestarts: 3 }`.",
+    ),
   approvals: z
     .number()
     .int()
@@ -120,7 +137,9 @@ const channelGates = z.strictObject({
   health: z
     .boolean()
     .optional()
-    .describe("The previous channel's deployment of the release is available. Default true."),
+    .describe(
+      "The previous channel's deployment of the release is available: on a cluster, its Deployments and StatefulSets are available now (read live). Default true.",
+    ),
   windows: z
     .array(
       z.strictObject({

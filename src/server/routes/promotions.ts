@@ -27,6 +27,10 @@ export function promotionContext(
     records: input.store,
     channels: input.platform().channels,
     platform: input.releaseSources === undefined ? undefined : () => input.releaseSources!.platform(),
+    // The rules a deploy to the channel would check, so the policy gate refuses what it would.
+    ...(input.gatePorts === undefined
+      ? {}
+      : { customRules: input.gatePorts.customRules(), liveHealth: input.gatePorts.liveHealth }),
     now: new Date(),
   };
 }
