@@ -401,6 +401,11 @@ for (const kind of ["sqlite", "postgres"] as const)
             local.repositories.fetchCommit(local_(repository), commit),
           readFiles: (repository: string, commit: string, paths: readonly string[]) =>
             local.repositories.readFiles(local_(repository), commit, paths),
+          listCommits: (
+            repository: string,
+            commit: string,
+            options: { since: string; path: string; limit: number },
+          ) => local.repositories.listCommits(local_(repository), commit, options),
         },
       };
       const server = await createHarness({ kind, releaseSources: sources });

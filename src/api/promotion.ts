@@ -43,11 +43,14 @@ const policyFactSchema = z.union([
   z.object({ error: z.string() }),
 ]);
 
+/** A commit the promotion brings: the release that brought it, and the commit's own record. */
 const commitSchema = z.object({
   releaseId: z.string(),
   commitSha: z.string(),
   commitAuthor: z.string().nullable(),
+  /** The first line of the commit's message. */
   commitMessage: z.string().nullable(),
+  /** When it was written (its author date). */
   commitTime: timestampSchema.nullable(),
 });
 
@@ -66,7 +69,10 @@ export const promotionResultSchema = z.object({
   /** A dry run's view of the change. */
   preview: z
     .object({
+      /** Every commit the releases between the channel's and the promoted one bring, newest first. */
       commits: z.array(commitSchema),
+      /** Commits past those recorded with their release (a release records at most 1,000). */
+      commitsNotShown: z.number().int().nonnegative(),
       diff: z.string(),
       policy: policyFactSchema.nullable(),
     })

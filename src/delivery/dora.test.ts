@@ -22,7 +22,13 @@ const start = Date.parse("2026-03-01T00:00:00Z");
 
 const minutes = fc.integer({ min: 1, max: 30 });
 const episode: fc.Arbitrary<Episode> = fc.oneof(
-  fc.record({ kind: fc.constant("ok" as const), leadMinutes: fc.integer({ min: 1, max: 5000 }), minutes }),
+  fc.record({
+    kind: fc.constant("ok" as const),
+    leadMinutes: fc.integer({ min: 1, max: 5000 }),
+    minutes,
+    // A release of several commits: each counts, from its own time.
+    older: fc.array(fc.integer({ min: 1, max: 600 }), { maxLength: 3 }),
+  }),
   fc.record({ kind: fc.constant("fail-rollback" as const), failMinutes: minutes, minutes }),
   fc.record({
     kind: fc.constant("fail-fix" as const),
@@ -102,12 +108,15 @@ describe("DORA numbers over generated histories", () => {
         offsets,
         (before, inside, zones) => {
           const h = plantHistory({ app: "shop", channel: "stable", start, before, inside, offsets: zones });
-          const report = computeDora(h.deployments, { from: h.from, to: h.to }, settings);
+          const report = computeDora(h.deployments, { from: h.from, to: h.to }, settings, h.releases);
           const days = (Date.parse(h.to) - Date.parse(h.from)) / 86_400_000;
           assertMatches(report, h.expected, days);
           // The same history written in UTC gives the same report.
           const utc = plantHistory({ app: "shop", channel: "stable", start, before, inside });
-          assert.deepEqual(computeDora(utc.deployments, { from: utc.from, to: utc.to }, settings), report);
+          assert.deepEqual(
+            computeDora(utc.deployments, { from: utc.from, to: utc.to }, settings, utc.releases),
+            report,
+          );
         },
       ),
       { numRuns: 300 },
@@ -122,8 +131,11 @@ describe("DORA numbers over generated histories", () => {
         // One window for both: the longer one, so that each app's planted facts stay inside it.
         const to = Date.parse(ha.to) > Date.parse(hb.to) ? ha : hb;
         const window = { from: ha.from, to: to.to };
-        const team = computeDora([...ha.deployments, ...hb.deployments], window, settings);
-        const alone = [ha, hb].map((h) => computeDora(h.deployments, window, settings));
+        const team = computeDora([...ha.deployments, ...hb.deployments], window, settings, [
+          ...ha.releases,
+          ...hb.releases,
+        ]);
+        const alone = [ha, hb].map((h) => computeDora(h.deployments, window, settings, h.releases));
         assert.equal(
           team.deploymentFrequency.count,
           alone[0]!.deploymentFrequency.count + alone[1]!.deploymentFrequency.count,
@@ -131,6 +143,10 @@ describe("DORA numbers over generated histories", () => {
         assert.equal(
           team.changeFailureRate.total,
           alone[0]!.changeFailureRate.total + alone[1]!.changeFailureRate.total,
+        );
+        assert.deepEqual(
+          team.leadTime.changes.map((c) => c.commitSha).sort(),
+          alone.flatMap((r) => r.leadTime.changes.map((c) => c.commitSha)).sort(),
         );
         assert.deepEqual(
           team.recoveryTime.recoveries.map((r) => r.seconds).sort(),
@@ -171,6 +187,31 @@ describe("DORA numbers over generated histories", () => {
     assert.deepEqual(sorted(r.recoveryTime.recoveries.map((x) => x.seconds / 60)), [11, 175]);
     assert.equal(r.reworkRate.count, 1);
     assert.equal(r.reworkRate.deployments[0]!.kind, "fix-forward");
+  });
+
+  test("a release of three commits counts three lead times; a failed release's commit counts when the next one arrives", () => {
+    const inside: Episode[] = [
+      // Commits 60, 90 and 150 minutes before the start (head, then 30 and 90 older), 5 to roll out.
+      { kind: "ok", leadMinutes: 60, minutes: 5, older: [30, 90] },
+      // Its commit, 10 minutes before its start, never arrives with it: it fails.
+      { kind: "fail-alone", failMinutes: 10 },
+      // Three hours later: its own commit 120 minutes before its start, and the failed one's with it.
+      { kind: "ok", leadMinutes: 120, minutes: 5 },
+    ];
+    const h = plantHistory({ app: "shop", channel: "stable", start, before: [], inside });
+    const r = computeDora(h.deployments, { from: h.from, to: h.to }, settings, h.releases);
+    // 65, 95, 155 (the first release); 125 and 180 + 10 + 5 = 195 (the second, and the failed one's).
+    assert.deepEqual(sorted(r.leadTime.changes.map((c) => c.seconds / 60)), [65, 95, 125, 155, 195]);
+    // Sorted 65, 95, 125, 155, 195: the middle one; p90 is the ceil(0.9 × 5) = 5th.
+    assert.equal(r.leadTime.medianSeconds, 125 * 60);
+    assert.equal(r.leadTime.p90Seconds, 195 * 60);
+    // Each change names its own commit and the deployment it arrived with.
+    const second = r.leadTime.changes.filter((c) => c.seconds / 60 >= 125 && c.seconds / 60 !== 155);
+    assert.equal(new Set(second.map((c) => c.deploymentId)).size, 1);
+    assert.equal(new Set(r.leadTime.changes.map((c) => c.commitSha)).size, 5);
+    // Without the releases' commits, each deployment counts its own release's commit: 65 and 125.
+    const alone = computeDora(h.deployments, { from: h.from, to: h.to }, settings);
+    assert.deepEqual(sorted(alone.leadTime.changes.map((c) => c.seconds / 60)), [65, 125]);
   });
 });
 
@@ -388,6 +429,71 @@ describe("DORA edge cases", () => {
       { ...settings, productionChannel: "beta" },
     );
     assert.equal(beta.changeFailureRate.failed, 1);
+  });
+
+  test("a commit counts once, with the first deployment whose release brought it or holds one that did", () => {
+    const release = (id: string, commits: [string, string | null][], contains: string | null = null) => ({
+      id,
+      appName: "shop",
+      commits: commits.map(([sha, time]) => ({ sha, time })),
+      contains,
+    });
+    const releases = [
+      // r1 arrived before the window: its commits are history.
+      release("r1", [["a1", "2026-01-19T00:00:00Z"]]),
+      // r2 brings two commits; r3 holds r2 and brings one (b1 again: a rebuilt commit counts once).
+      release(
+        "r2",
+        [
+          ["b1", "2026-02-01T00:00:00Z"],
+          ["b2", "2026-02-01T06:00:00Z"],
+        ],
+        "r1",
+      ),
+      release(
+        "r3",
+        [
+          ["c1", "2026-02-02T00:00:00Z"],
+          ["b1", "2026-02-01T00:00:00Z"],
+        ],
+        "r2",
+      ),
+      // r4 is from another line: it holds nothing, and its commit's time is unknown.
+      release("r4", [
+        ["e1", "2026-02-03T00:00:00Z"],
+        ["e2", null],
+      ]),
+    ];
+    const r = computeDora(
+      [
+        dep("d1", 1, "r1", "2026-01-20T00:00:00Z", [["available", "2026-01-20T00:05:00Z"]]),
+        // r2 failed in production; r3 brought its commits there a day later.
+        dep("d2", 2, "r2", "2026-02-02T00:00:00Z", [["failed", "2026-02-02T00:05:00Z"]]),
+        dep("d3", 3, "r3", "2026-02-03T00:00:00Z", [["available", "2026-02-03T01:00:00Z"]]),
+        // A rollback to r1 and r3 again: nothing new arrives.
+        dep("d4", 4, "r1", "2026-02-04T00:00:00Z", [["available", "2026-02-04T00:05:00Z"]]),
+        dep("d5", 5, "r3", "2026-02-05T00:00:00Z", [["available", "2026-02-05T00:05:00Z"]]),
+        dep("d6", 6, "r4", "2026-02-06T00:00:00Z", [["available", "2026-02-06T00:00:00Z"]]),
+      ],
+      window,
+      settings,
+      releases,
+    );
+    assert.deepEqual(
+      r.leadTime.changes.map((c) => [c.commitSha, c.deploymentId, c.releaseId, c.seconds / 3600]),
+      [
+        // d3 is available 2026-02-03T01:00: c1 25 h after it was written, b1 49 h, b2 43 h.
+        ["c1", "d3", "r3", 25],
+        ["b1", "d3", "r3", 49],
+        ["b2", "d3", "r3", 43],
+        // e1 of r4: three days to the hour; e2 has no time, so d6 is listed apart.
+        ["e1", "d6", "r4", 72],
+      ],
+    );
+    // Sorted 25, 43, 49, 72: the median is the mean of 43 and 49; p90 is the 4th of 4.
+    assert.equal(r.leadTime.medianSeconds, 46 * 3600);
+    assert.equal(r.leadTime.p90Seconds, 72 * 3600);
+    assert.deepEqual(ids(r.leadTime.withoutCommitTime), ["d6"]);
   });
 
   test("a window that ends before it starts is refused", () => {

@@ -31,6 +31,24 @@ export interface DoraDeployment {
   readonly events: readonly DoraEvent[];
 }
 
+/** A commit as lead time counts it: its id and when it was written (null: not known). */
+export interface DoraCommit {
+  readonly sha: string;
+  readonly time: string | null;
+}
+
+/**
+ * A release with the commits it brought (those since the app's release before it) and the earlier
+ * release it holds entirely (whose commit is an ancestor of its own; null: none known). When this
+ * release arrives in production, so do the commits of every release down that chain.
+ */
+export interface DoraRelease {
+  readonly id: string;
+  readonly appName: string;
+  readonly commits: readonly DoraCommit[];
+  readonly contains: string | null;
+}
+
 /** `[from, to)`. */
 export interface DoraWindow {
   readonly from: string;
@@ -47,6 +65,7 @@ export interface DeploymentRef {
   readonly commitSha: string;
 }
 
+/** One commit's lead time; `commitSha` is that commit, the deployment is the one it arrived with. */
 export interface LeadTimeSample extends DeploymentRef {
   readonly commitTime: string;
   readonly availableAt: string;
@@ -85,8 +104,9 @@ export interface DoraReport {
     readonly count: number;
     readonly medianSeconds: number | null;
     readonly p90Seconds: number | null;
+    /** One per commit that first arrived in production in the window. */
     readonly changes: readonly LeadTimeSample[];
-    /** First arrivals in production whose release has no commit time: not in the numbers. */
+    /** Deployments that brought commits without a commit time to production: not in the numbers. */
     readonly withoutCommitTime: readonly DeploymentRef[];
   };
   readonly changeFailureRate: {
@@ -147,12 +167,14 @@ interface Outcome {
 
 /**
  * The numbers for the deployments of one or more apps. Deployments to other channels, and
- * anything that started at or after `to`, are ignored.
+ * anything that started at or after `to`, are ignored. `releases` tells which commits each release
+ * brought; a release missing from it counts as bringing just its own commit (the deployment's).
  */
 export function computeDora(
   deployments: readonly DoraDeployment[],
   window: DoraWindow,
   settings: DoraSettings,
+  releases: readonly DoraRelease[] = [],
 ): DoraReport {
   const from = instant(window.from);
   const to = instant(window.to);
@@ -171,16 +193,7 @@ export function computeDora(
   const succeeded = inWindow.filter((o) => o.available !== undefined);
   const perDay = succeeded.length / days;
 
-  // A change's lead time ends when its release first became available in production.
-  const firstArrivals = succeeded.filter((o) => isFirstArrival(o, outcomes));
-  const changes: LeadTimeSample[] = firstArrivals
-    .filter((o) => o.d.commitTime !== null)
-    .map((o) => ({
-      ...ref(o),
-      commitTime: iso(instant(o.d.commitTime!)),
-      availableAt: iso(o.available!),
-      seconds: (o.available! - instant(o.d.commitTime!)) / 1000,
-    }));
+  const { changes, withoutCommitTime } = leadTimes(outcomes, from, releases);
   const leadSeconds = changes.map((c) => c.seconds);
 
   const failures = inWindow.filter((o) => o.failed !== undefined);
@@ -219,7 +232,7 @@ export function computeDora(
       medianSeconds: median(leadSeconds),
       p90Seconds: percentile(leadSeconds, 90),
       changes,
-      withoutCommitTime: firstArrivals.filter((o) => o.d.commitTime === null).map(ref),
+      withoutCommitTime,
     },
     changeFailureRate: {
       failed: failures.length,
@@ -279,15 +292,66 @@ function outcomesOf(list: readonly DoraDeployment[], to: number, settings: DoraS
   return own;
 }
 
-/** No earlier deployment of the same app brought this release to production. */
-function isFirstArrival(o: Outcome, all: readonly Outcome[]): boolean {
-  return !all.some(
-    (p) =>
-      p.d.appName === o.d.appName &&
-      p.d.releaseId === o.d.releaseId &&
-      p.d.sequence < o.d.sequence &&
-      p.available !== undefined,
-  );
+/**
+ * A commit's lead time ends when it first became available in production: with the first
+ * deployment of the app (in sequence order) whose release brought it, or holds a release that did.
+ * Each commit counts once per app, for the deployment it arrived with, when that deployment
+ * started in the window; arrivals before the window only mark their commits as arrived.
+ */
+function leadTimes(
+  outcomes: readonly Outcome[],
+  from: number,
+  releases: readonly DoraRelease[],
+): { changes: LeadTimeSample[]; withoutCommitTime: DeploymentRef[] } {
+  const byId = new Map(releases.map((r) => [r.id, r]));
+  const changes: LeadTimeSample[] = [];
+  const withoutCommitTime: DeploymentRef[] = [];
+  const byApp = new Map<string, Outcome[]>();
+  for (const o of outcomes) byApp.set(o.d.appName, [...(byApp.get(o.d.appName) ?? []), o]);
+  for (const list of byApp.values()) {
+    const arrivedReleases = new Set<string>();
+    const arrivedCommits = new Set<string>();
+    for (const o of [...list].sort((a, b) => a.d.sequence - b.d.sequence)) {
+      if (o.available === undefined) continue;
+      const counted = o.started >= from;
+      let untimed = false;
+      // The release, then each release it holds, until one that had arrived (so had its chain).
+      let id: string | null = o.d.releaseId;
+      while (id !== null && !arrivedReleases.has(id)) {
+        arrivedReleases.add(id);
+        const release: DoraRelease | undefined =
+          byId.get(id) ??
+          (id === o.d.releaseId
+            ? {
+                id,
+                appName: o.d.appName,
+                commits: [{ sha: o.d.commitSha, time: o.d.commitTime }],
+                contains: null,
+              }
+            : undefined);
+        if (release === undefined) break;
+        for (const commit of release.commits) {
+          if (arrivedCommits.has(commit.sha)) continue;
+          arrivedCommits.add(commit.sha);
+          if (!counted) continue;
+          if (commit.time === null) {
+            untimed = true;
+            continue;
+          }
+          changes.push({
+            ...ref(o),
+            commitSha: commit.sha,
+            commitTime: iso(instant(commit.time)),
+            availableAt: iso(o.available),
+            seconds: (o.available - instant(commit.time)) / 1000,
+          });
+        }
+        id = release.contains;
+      }
+      if (untimed) withoutCommitTime.push(ref(o));
+    }
+  }
+  return { changes, withoutCommitTime };
 }
 
 /** The first production deployment of the same app to become available at or after the failure. */

@@ -44,6 +44,19 @@ export interface PromotionRecords extends SnapshotSource {
     }[]
   >;
   getLineStop(): Promise<LineStop | null>;
+  /** The commits releases bring, as recorded with them; releases without a record are absent. */
+  listReleaseCommits(releaseIds: readonly string[]): Promise<
+    readonly {
+      readonly releaseId: string;
+      readonly items: readonly {
+        readonly sha: string;
+        readonly author: string;
+        readonly authoredAt: string;
+        readonly subject: string;
+      }[];
+      readonly total: number;
+    }[]
+  >;
   /** Who may approve now: a user by subject and their team roles. */
   findUserBySubject(subject: string): Promise<{ readonly id: string; readonly isAdmin: boolean } | undefined>;
   listMemberships(
@@ -216,9 +229,28 @@ async function renderRelease(
   });
 }
 
+/** A commit the promotion brings into the channel. */
+export interface PreviewCommit {
+  /** The release that brought it. */
+  readonly releaseId: string;
+  readonly sha: string;
+  readonly author: string | null;
+  /** When it was written (its author date); null when its release did not say. */
+  readonly time: string | null;
+  /** The first line of its message. */
+  readonly subject: string | null;
+}
+
 export interface PromotionPreview {
-  /** The releases the promotion brings into the channel, newest first, with their commits. */
+  /** The releases the promotion brings into the channel, newest first. */
   readonly releases: readonly ReleaseRecord[];
+  /**
+   * The commits those releases bring, newest first (the newest release's first, each in git's
+   * order), each once. A release recorded without its commits brings its own commit.
+   */
+  readonly commits: readonly PreviewCommit[];
+  /** Commits the releases brought past those recorded with them (a release records at most 1,000). */
+  readonly commitsNotShown: number;
   /** The channel's rendered manifests now → after, secret values redacted; "" when equal. */
   readonly diff: string;
   readonly current: ReleaseRecord | undefined;
@@ -239,5 +271,44 @@ export async function previewPromotion(
     current,
     release,
   );
-  return { releases, diff: manifestDiff(before?.objects ?? [], after.objects), current };
+  const recorded = new Map(
+    (await ctx.records.listReleaseCommits(releases.map((r) => r.id))).map((r) => [r.releaseId, r]),
+  );
+  const seen = new Set<string>();
+  const commits: PreviewCommit[] = [];
+  let commitsNotShown = 0;
+  for (const r of releases) {
+    const range = recorded.get(r.id);
+    const brought: PreviewCommit[] =
+      range === undefined
+        ? [
+            {
+              releaseId: r.id,
+              sha: r.commitSha,
+              author: r.commitAuthor,
+              time: r.commitTime,
+              subject: r.commitMessage === null ? null : r.commitMessage.split("\n", 1)[0]!,
+            },
+          ]
+        : range.items.map((c) => ({
+            releaseId: r.id,
+            sha: c.sha,
+            author: c.author,
+            time: c.authoredAt,
+            subject: c.subject,
+          }));
+    if (range !== undefined) commitsNotShown += range.total - range.items.length;
+    for (const c of brought) {
+      if (seen.has(c.sha)) continue;
+      seen.add(c.sha);
+      commits.push(c);
+    }
+  }
+  return {
+    releases,
+    commits,
+    commitsNotShown,
+    diff: manifestDiff(before?.objects ?? [], after.objects),
+    current,
+  };
 }

@@ -38,9 +38,29 @@ export interface SourceCommit {
   readonly message: string;
 }
 
+/** One commit a release brings, as recorded with it: the message's first line only. */
+export interface SourceCommitSummary {
+  readonly commit: string;
+  readonly authorName: string;
+  readonly authorEmail: string;
+  /** ISO 8601; this commit's lead time starts here. */
+  readonly authoredAt: string;
+  readonly subject: string;
+}
+
 /** Reads a repository at a commit (`GitSource`). */
 export interface RepositoryReader {
   fetchCommit(repository: string, commit: string): Promise<SourceCommit>;
+  /** `git log <since>..<commit> -- <path>`, newest first, at most `limit` (see `GitSource`). */
+  listCommits(
+    repository: string,
+    commit: string,
+    options: { readonly since: string; readonly path: string; readonly limit: number },
+  ): Promise<{
+    readonly commits: readonly SourceCommitSummary[];
+    readonly total: number;
+    readonly since: "ancestor" | "diverged" | "missing";
+  }>;
   /** The named files (from the repository's root); a file missing at the commit is absent. */
   readFiles(
     repository: string,
@@ -59,9 +79,20 @@ export interface ReleaseRequest {
   readonly image: string;
 }
 
+/** The commits a release brings: those since the app's previous release (see `readRelease`). */
+export interface ReleaseCommits {
+  /** Newest first; at most `MAX_RELEASE_COMMITS`. */
+  readonly commits: readonly SourceCommitSummary[];
+  /** How many there are, also past the cap. */
+  readonly total: number;
+  /** The previous release's commit is an ancestor: this release holds all of that one's commits too. */
+  readonly containsPrevious: boolean;
+}
+
 export interface ReleaseRead {
   readonly imageDigest: string;
   readonly commit: SourceCommit;
+  readonly commits: ReleaseCommits;
   /** `slipway.yaml` first, then each secret file, by path relative to the app's directory. */
   readonly files: readonly { readonly path: string; readonly content: Uint8Array }[];
   /** SHA-256 of `slipway.yaml` as written. */
@@ -72,6 +103,12 @@ export interface ReleaseRead {
 
 /** The longest commit message kept with a release; longer ones are cut, marked with "…". */
 export const MAX_COMMIT_MESSAGE = 16_384;
+
+/** The most commits recorded with one release; the count past it is kept, the commits are not. */
+export const MAX_RELEASE_COMMITS = 1_000;
+
+/** The longest first line of a commit message kept with a release's commits. */
+const MAX_SUBJECT = 500;
 
 /**
  * Reads and checks a release of `app` (as registered: its name and team) from `request`. Throws,
@@ -86,6 +123,7 @@ export async function readRelease(
   app: { readonly name: string; readonly teamName: string },
   request: ReleaseRequest,
   shownRepository: string,
+  previous?: PreviousRelease,
 ): Promise<ReleaseRead> {
   const imageDigest = digestOf(request.image);
   const dir = appDirectory(request.path);
@@ -168,10 +206,92 @@ export async function readRelease(
   return {
     imageDigest,
     commit: { ...commit, message: cut(commit.message) },
+    commits: await commitsBrought(reader, request.repository, commit, dir, shownRepository, previous),
     files,
     specHash: sha256(specBytes),
     secretsHash: sha256(JSON.stringify(secrets)),
   };
+}
+
+/** The app's release before this one: where the commits this one brings start. */
+export interface PreviousRelease {
+  /** As recorded: the repository without credentials, and the commit. */
+  readonly repository: string | null;
+  readonly commitSha: string;
+}
+
+/**
+ * The commits reachable from the release's commit and not from the previous release's (limited to
+ * the app's directory, like `git log -- <path>`), newest first. Just the release's own commit for
+ * the app's first release, or when the previous one came from another repository or its commit is
+ * not in this one any more: the whole history before it is not what this release delivers.
+ */
+async function commitsBrought(
+  reader: RepositoryReader,
+  repository: string,
+  commit: SourceCommit,
+  dir: string,
+  shownRepository: string,
+  previous: PreviousRelease | undefined,
+): Promise<ReleaseCommits> {
+  const own: ReleaseCommits = {
+    commits: [{ ...commit, subject: subjectOf(commit.message) }].map(summary),
+    total: 1,
+    containsPrevious: false,
+  };
+  if (
+    previous === undefined ||
+    previous.repository !== shownRepository ||
+    !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(previous.commitSha)
+  ) {
+    return own;
+  }
+  const range = await reader.listCommits(repository, commit.commit, {
+    since: previous.commitSha,
+    path: dir,
+    limit: MAX_RELEASE_COMMITS,
+  });
+  if (range.since === "missing") return own;
+  return {
+    commits: range.commits.map(summary),
+    total: range.total,
+    containsPrevious: range.since === "ancestor",
+  };
+}
+
+/** The commits as the store records them with the release (`NewRelease.commits`). */
+export function recordedCommits(
+  commits: ReleaseCommits,
+  previousReleaseId: string | undefined,
+): {
+  items: { sha: string; author: string; authoredAt: string; subject: string }[];
+  total: number;
+  containsReleaseId: string | null;
+} {
+  return {
+    items: commits.commits.map((c) => ({
+      sha: c.commit,
+      author: `${c.authorName} <${c.authorEmail}>`,
+      authoredAt: c.authoredAt,
+      subject: c.subject,
+    })),
+    total: commits.total,
+    containsReleaseId: commits.containsPrevious ? (previousReleaseId ?? null) : null,
+  };
+}
+
+function summary(c: SourceCommitSummary): SourceCommitSummary {
+  return {
+    commit: c.commit,
+    authorName: c.authorName,
+    authorEmail: c.authorEmail,
+    authoredAt: c.authoredAt,
+    subject: c.subject.length <= MAX_SUBJECT ? c.subject : `${c.subject.slice(0, MAX_SUBJECT)}…`,
+  };
+}
+
+function subjectOf(message: string): string {
+  return message.split("\n", 1)[0]!.trim();
 }
 
 /** Channels deploy digests only: a tag can be pushed again, a digest cannot. */

@@ -195,13 +195,15 @@ async function ensureRelease(
   const digest = `sha256:${sha256Hex(`${app.name} ${commit}`)}`;
   const found = await store.findRelease(app.name, { commitSha: commit, imageDigest: digest });
   if (found !== undefined) return found;
-  const { readRelease } = await import("../delivery/release-from-git.ts");
+  const { readRelease, recordedCommits } = await import("../delivery/release-from-git.ts");
+  const previous = stored.at(-1);
   const read = await readRelease(
     options.sources.repositories,
     await options.sources.platform(),
     { name: app.name, teamName: app.team },
     { repository: dir, path: app.dir, commit, image: `${app.imageRepository}@${digest}` },
     options.sources.show(dir),
+    previous,
   );
   const made = await store.createRelease(ci, {
     appName: app.name,
@@ -216,6 +218,7 @@ async function ensureRelease(
     commitMessage: read.commit.message,
     committedAt: read.commit.committedAt,
     files: read.files,
+    commits: recordedCommits(read.commits, previous?.id),
   });
   return made.release;
 }

@@ -63,6 +63,30 @@ export interface CommitInfo {
   readonly message: string;
 }
 
+/** One commit of a range, as a release records it: no body, only the message's first line. */
+export interface CommitSummary {
+  readonly commit: string;
+  readonly authorName: string;
+  readonly authorEmail: string;
+  /** The author date, ISO 8601. */
+  readonly authoredAt: string;
+  /** The first line of the message. */
+  readonly subject: string;
+}
+
+/** The commits reachable from one commit and not from another (`git log <since>..<commit>`). */
+export interface CommitRange {
+  /** Newest first; at most the limit asked for. */
+  readonly commits: readonly CommitSummary[];
+  /** How many commits the range holds, also past the limit. */
+  readonly total: number;
+  /**
+   * How `since` relates to the commit: an ancestor (the commit holds everything `since` holds),
+   * diverged (another line of history), or missing (not in the repository: the range is empty).
+   */
+  readonly since: "ancestor" | "diverged" | "missing";
+}
+
 export interface SourceFile {
   /** Path relative to the directory that was read. */
   readonly path: string;
@@ -110,6 +134,69 @@ export class GitSource {
       committedAt: new Date(committedAt).toISOString(),
       message: message.join("\0").trim(),
     };
+  }
+
+  /**
+   * The commits reachable from `commit` and not from `since`, newest first, at most `limit`, like
+   * `git log <since>..<commit> -- <path>`: with a `path` ("" for the whole repository), only the
+   * commits that changed something under it. `commit` must exist (it is fetched when missing);
+   * `since` is fetched when missing, and a `since` the repository does not have gives an empty
+   * range marked `missing`.
+   */
+  async listCommits(
+    repository: string,
+    commit: string,
+    options: { readonly since: string; readonly path: string; readonly limit: number },
+  ): Promise<CommitRange> {
+    checkRepository(repository, this.#allowLocal);
+    for (const sha of [commit, options.since]) {
+      if (!commitSha.test(sha)) throw new SlipwayError(ErrorCode.Input, `"${sha}" is not a full commit id`);
+    }
+    const mirror = await this.#fetched(repository, commit);
+    const present = await this.#fetched(repository, options.since).then(
+      () => true,
+      (error: unknown) => {
+        if ((error as { code?: unknown }).code === ErrorCode.NotFound) return false;
+        throw error;
+      },
+    );
+    if (!present) return { commits: [], total: 0, since: "missing" };
+    // `since` is an ancestor when it is the best common ancestor; unrelated histories have none (exit 1).
+    const base = await this.#git(mirror, ["merge-base", options.since, commit], "", [0, 1]);
+    const ancestor = base.toString("utf8").trim() === options.since;
+    const prefix = normalizeDir(options.path);
+    // Literal pathspecs: the path is a directory name, never a glob or pathspec magic.
+    const range = [commit, `^${options.since}`, "--", ...(prefix === "" ? [] : [prefix])];
+    const format = ["%H", "%an", "%ae", "%aI", "%s"].join("%x00");
+    const out = await this.#git(mirror, [
+      "--literal-pathspecs",
+      "log",
+      "-z",
+      "--no-show-signature",
+      `--max-count=${options.limit}`,
+      `--format=${format}`,
+      ...range,
+    ]);
+    const fields = out.toString("utf8").split("\0");
+    const commits: CommitSummary[] = [];
+    for (let i = 0; i + 4 < fields.length; i += 5) {
+      commits.push({
+        commit: fields[i]!.trim(),
+        authorName: fields[i + 1]!,
+        authorEmail: fields[i + 2]!,
+        authoredAt: new Date(fields[i + 3]!).toISOString(),
+        subject: fields[i + 4]!,
+      });
+    }
+    const total =
+      commits.length < options.limit
+        ? commits.length
+        : Number(
+            (await this.#git(mirror, ["--literal-pathspecs", "rev-list", "--count", ...range])).toString(
+              "utf8",
+            ),
+          );
+    return { commits, total, since: ancestor ? "ancestor" : "diverged" };
   }
 
   /**

@@ -129,6 +129,8 @@ export class CachedStore implements Store {
     this.#read(key("listReleases", appName, page), () => this.#inner.listReleases(appName, page));
   // Not cached: read rarely (a deployment starting), possibly megabytes, and byte arrays cannot be frozen.
   getReleaseSnapshot = (releaseId: string) => this.#inner.getReleaseSnapshot(releaseId);
+  listReleaseCommits = (releaseIds: readonly string[]) =>
+    this.#read(key("listReleaseCommits", releaseIds), () => this.#inner.listReleaseCommits(releaseIds));
   findRelease = (appName: string, identity: { commitSha: string; imageDigest: string }) =>
     this.#read(key("findRelease", appName, identity.commitSha, identity.imageDigest), () =>
       this.#inner.findRelease(appName, identity),
@@ -149,6 +151,8 @@ export class CachedStore implements Store {
     this.#read(key("listHistory", appName, page), () => this.#inner.listHistory(appName, page));
   listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
     this.#read(key("listDeliveryRecords", filter), () => this.#inner.listDeliveryRecords(filter));
+  listDeliveryReleases = (filter: Parameters<Store["listDeliveryReleases"]>[0]) =>
+    this.#read(key("listDeliveryReleases", filter), () => this.#inner.listDeliveryReleases(filter));
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },

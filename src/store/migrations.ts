@@ -9,6 +9,7 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import { jobsMigration } from "./job-migration.ts";
 import { promotionMigration } from "./promotion-migration.ts";
+import { releaseCommitsMigration } from "./release-commits-migration.ts";
 import type { Tables } from "./tables.ts";
 import { tokenLineageMigration } from "./token-migration.ts";
 
@@ -304,6 +305,7 @@ export const migrations: readonly Migration[] = [
   jobsMigration,
   promotionMigration,
   tokenLineageMigration,
+  releaseCommitsMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */
@@ -340,4 +342,6 @@ export const changeNotifiedTables = [
   "counters",
   "deployment_causes",
   "line_stops",
+  "release_commit_ranges",
+  "release_commits",
 ] as const;

@@ -13,6 +13,7 @@ import {
   type Release,
   releaseSchema,
 } from "./records.ts";
+import { insertReleaseCommits } from "./release-commit-queries.ts";
 import { insertSnapshot } from "./snapshot-queries.ts";
 import type { Actor, NewRelease } from "./store.ts";
 
@@ -65,7 +66,7 @@ export async function createRelease(
   };
   const existing = await findSame();
   if (existing) return checkSame(existing);
-  const { files, ...fields } = input;
+  const { files, commits, ...fields } = input;
   const release: Release = releaseSchema.parse({
     repository: null,
     path: null,
@@ -86,6 +87,8 @@ export async function createRelease(
         .execute();
       // The snapshot commits with its release or not at all: no release without its files.
       if (files !== undefined) await insertSnapshot(trx, release.id, files);
+      // So are the commits it brings: written once, with it.
+      if (commits !== undefined) await insertReleaseCommits(trx, release.id, commits);
       await appendAudit(trx, {
         actor,
         action: "release.create",

@@ -19,6 +19,7 @@ import type { Dialect } from "./migrations.ts";
 import type { NewDeploymentCause } from "./promotion-queries.ts";
 import * as promotion from "./promotion-queries.ts";
 import type { DeploymentStatus, PageRequest, Role, TargetKind } from "./records.ts";
+import * as releaseCommits from "./release-commit-queries.ts";
 import * as releases from "./release-queries.ts";
 import * as snapshots from "./snapshot-queries.ts";
 import type { Actor, AuditFilter, NewApiToken, NewRelease, Store } from "./store.ts";
@@ -104,6 +105,8 @@ export class SqlStore implements Store {
   getRelease = (id: string) => releases.getRelease(this.#ctx, id);
   listReleases = (appName: string, page: PageRequest) => releases.listReleases(this.#ctx, appName, page);
   getReleaseSnapshot = (releaseId: string) => snapshots.getReleaseSnapshot(this.#ctx, releaseId);
+  listReleaseCommits = (releaseIds: readonly string[]) =>
+    releaseCommits.listReleaseCommits(this.#ctx, releaseIds);
   findRelease = (appName: string, identity: { commitSha: string; imageDigest: string }) =>
     releases.findRelease(this.#ctx, appName, identity);
   startDeployment = (actor: Actor, input: { releaseId: string; targetName: string }) =>
@@ -119,6 +122,8 @@ export class SqlStore implements Store {
   listHistory = (appName: string, page: PageRequest) => history.listHistory(this.#ctx, appName, page);
   listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
     history.listDeliveryRecords(this.#ctx, filter);
+  listDeliveryReleases = (filter: Parameters<Store["listDeliveryReleases"]>[0]) =>
+    releaseCommits.listDeliveryReleases(this.#ctx, filter);
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },

@@ -13,7 +13,7 @@
  * - Deployments to one (app, target) are serialized: each gets the next sequence number, and
  *   starting one supersedes the previous live one, even with writers in different processes.
  */
-import type { DoraDeployment } from "../delivery/dora.ts";
+import type { DoraDeployment, DoraRelease } from "../delivery/dora.ts";
 import type { HistoryItem } from "../delivery/history.ts";
 import type { EventFilter } from "./event-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
@@ -41,6 +41,7 @@ import type {
   TokenScope,
   User,
 } from "./records.ts";
+import type { NewReleaseCommits, ReleaseCommitRange } from "./release-commit-queries.ts";
 import type { StoredSnapshot } from "./snapshot-queries.ts";
 
 /** Who did it, for audit rows and `createdBy` columns. */
@@ -70,6 +71,11 @@ export interface NewRelease {
    * content-addressed in the same transaction as the release.
    */
   readonly files?: readonly SnapshotFile[];
+  /**
+   * The commits the release brings (those since the app's previous release), stored in the same
+   * transaction and never changed. Absent: the release brings just its own commit, for readers.
+   */
+  readonly commits?: NewReleaseCommits;
 }
 
 export interface NewApiToken {
@@ -148,6 +154,8 @@ export interface Store {
   listReleases(appName: string, page: PageRequest): Promise<Page<Release>>;
   /** The files stored with a release, each checked against its hash; not-found without a snapshot. */
   getReleaseSnapshot(releaseId: string): Promise<StoredSnapshot>;
+  /** The commits these releases bring, as recorded; releases recorded without them are absent. */
+  listReleaseCommits(releaseIds: readonly string[]): Promise<readonly ReleaseCommitRange[]>;
   /** The release of an app at (commit, digest), if it exists. */
   findRelease(
     appName: string,
@@ -179,6 +187,15 @@ export interface Store {
     targetName: string;
     until: string;
   }): Promise<readonly DoraDeployment[]>;
+  /**
+   * Every release of one app, or of a team's apps, recorded before `until`, with the commits it
+   * brought and the earlier release it holds: which commits a deployment brings (DORA's lead time).
+   */
+  listDeliveryReleases(filter: {
+    appName?: string | undefined;
+    teamName?: string | undefined;
+    until: string;
+  }): Promise<readonly DoraRelease[]>;
 
   /**
    * Like `startDeployment`, and queues a job the engine runs (`src/engine/`). Jobs: at most one

@@ -48,6 +48,17 @@ export interface Tables {
   /** Release files by the SHA-256 of their content (migration 7). */
   snapshotBlobs: { sha256: string; size: number; content: Uint8Array };
   releaseFiles: { releaseId: string; path: string; sha256: string };
+  /** Migration 11: how many commits a release brings, and the earlier release it holds entirely. */
+  releaseCommitRanges: { releaseId: string; total: number; containsReleaseId: string | null };
+  /** Migration 11: the commits a release brings, newest first by position (`release-commit-queries.ts`). */
+  releaseCommits: {
+    releaseId: string;
+    position: number;
+    sha: string;
+    author: string;
+    authoredAt: string;
+    subject: string;
+  };
   deployments: {
     id: string;
     appId: string;

@@ -4,11 +4,21 @@
  * deployment rolled back later, a failure nobody answered, a deployment abandoned while queued);
  * the builder plants each episode's deployments and writes down, as it goes, what every number
  * must count. Nothing here computes a DORA number: the expectations are the planted facts.
+ *
+ * Releases are made one after the other on one line of history: each brings its own commits and
+ * holds the one made before it, so a release's arrival in production brings the commits of every
+ * earlier release that had not arrived (one that failed, one never promoted) with it.
  */
-import type { DoraDeployment, DoraEvent } from "../../src/delivery/dora.ts";
+import type { DoraDeployment, DoraEvent, DoraRelease } from "../../src/delivery/dora.ts";
 
 export type Episode =
-  | { readonly kind: "ok"; readonly leadMinutes: number; readonly minutes: number }
+  | {
+      readonly kind: "ok";
+      readonly leadMinutes: number;
+      readonly minutes: number;
+      /** More commits in the release, each this many minutes older than its head commit. */
+      readonly older?: readonly number[];
+    }
   | { readonly kind: "fail-rollback"; readonly failMinutes: number; readonly minutes: number }
   | {
       readonly kind: "fail-fix";
@@ -39,6 +49,7 @@ export interface Expected {
 
 export interface PlantedHistory {
   readonly deployments: DoraDeployment[];
+  readonly releases: DoraRelease[];
   readonly from: string;
   readonly to: string;
   readonly expected: Expected;
@@ -89,9 +100,16 @@ export function plantHistory(options: {
   const deployments: DoraDeployment[] = [];
   let sequence = 0;
   let releases = 0;
-  const newRelease = () => `${prefix}-rel-${++releases}`;
+  // Every release made, oldest first, with its commits' times; those before `arrived` reached production.
+  const made: { id: string; commits: number[] }[] = [];
+  let arrived = 0;
+  const newRelease = (commits: number[]) => {
+    const id = `${prefix}-rel-${++releases}`;
+    made.push({ id, commits });
+    return id;
+  };
   // The release running in production: what a rollback puts back. The first episode makes it.
-  let good: { release: string; commitTime: number } | undefined;
+  let good: { release: string } | undefined;
   const commitOf = new Map<string, number>();
   // Failures not yet followed by an available deployment.
   let open: { id: string; at: number; counted: boolean }[] = [];
@@ -126,12 +144,19 @@ export function plantHistory(options: {
     });
     return id;
   };
-  /** A production deployment that became available: it recovers every open failure. */
-  const available = (id: string, at: number, firstArrival: { commitTime: number } | undefined) => {
+  /**
+   * A production deployment of `release` that became available: it recovers every open failure,
+   * and brings every commit of the releases made up to it that had not arrived yet.
+   */
+  const available = (id: string, at: number, release: string) => {
+    const upTo = made.findIndex((r) => r.id === release) + 1;
+    for (const r of made.slice(arrived, upTo)) {
+      for (const commitTime of r.commits) if (counting) expected.leadSeconds.push((at - commitTime) / 1000);
+    }
+    arrived = Math.max(arrived, upTo);
     if (counting) {
       expected.succeeded.push(id);
       expected.total.push(id);
-      if (firstArrival) expected.leadSeconds.push((at - firstArrival.commitTime) / 1000);
       for (const f of open.filter((o) => o.counted)) {
         expected.recoveries.push({ id: f.id, seconds: (at - f.at) / 1000 });
       }
@@ -145,9 +170,10 @@ export function plantHistory(options: {
     }
     open.push({ id, at, counted: counting });
   };
-  const release = (leadMinutes: number, started: number) => {
-    const id = newRelease();
-    commitOf.set(id, started - leadMinutes * minute);
+  const release = (leadMinutes: number, started: number, older: readonly number[] = []) => {
+    const head = started - leadMinutes * minute;
+    const id = newRelease([head, ...older.map((m) => head - m * minute)]);
+    commitOf.set(id, head);
     // The same release went to staging first: production numbers must not see it.
     deploy({
       release: id,
@@ -164,18 +190,18 @@ export function plantHistory(options: {
       events: [{ status: "available", at: at + minutes * minute }],
     });
     if (counting) expected.rework.push({ id, kind: "rollback" });
-    available(id, at + minutes * minute, undefined);
+    available(id, at + minutes * minute, good!.release);
   };
 
   const play = (episode: Episode) => {
     const s = cursor;
     switch (episode.kind) {
       case "ok": {
-        const rel = release(episode.leadMinutes, s);
+        const rel = release(episode.leadMinutes, s, episode.older);
         const end = s + episode.minutes * minute;
         const id = deploy({ release: rel, started: s, events: [{ status: "available", at: end }] });
-        available(id, end, { commitTime: commitOf.get(rel)! });
-        good = { release: rel, commitTime: commitOf.get(rel)! };
+        available(id, end, rel);
+        good = { release: rel };
         break;
       }
       case "fail-rollback": {
@@ -197,8 +223,8 @@ export function plantHistory(options: {
         const end = fixStart + episode.minutes * minute;
         const fixId = deploy({ release: fix, started: fixStart, events: [{ status: "available", at: end }] });
         if (counting) expected.rework.push({ id: fixId, kind: "fix-forward" });
-        available(fixId, end, { commitTime: commitOf.get(fix)! });
-        good = { release: fix, commitTime: commitOf.get(fix)! };
+        available(fixId, end, fix);
+        good = { release: fix };
         break;
       }
       case "rolled-back-later": {
@@ -213,7 +239,7 @@ export function plantHistory(options: {
             { status: episode.status, at: rollbackAt },
           ],
         });
-        available(id, up, { commitTime: commitOf.get(rel)! });
+        available(id, up, rel);
         // Went out, then a rollback replaced it: a failed change from the rollback's start.
         if (counting) {
           expected.failed.push({ id, failedAt: rollbackAt });
@@ -230,8 +256,9 @@ export function plantHistory(options: {
         break;
       }
       case "abandoned": {
+        // Its commit reaches production with the next release that does.
         deploy({
-          release: newRelease(),
+          release: newRelease([s - 10 * minute]),
           started: s,
           events: [{ status: "superseded", at: s + minute }],
         });
@@ -260,5 +287,11 @@ export function plantHistory(options: {
     events: [{ status: "available", at: to + 20 * minute }],
   });
   expected.unrecovered.push(...open.filter((f) => f.counted).map((f) => f.id));
-  return { deployments, from: withOffset(from, 0), to: withOffset(to, 0), expected };
+  const history: DoraRelease[] = made.map((r, i) => ({
+    id: r.id,
+    appName: options.app,
+    commits: r.commits.map((at, n) => ({ sha: `${r.id}-commit-${n}`, time: time(at) })),
+    contains: i === 0 ? null : made[i - 1]!.id,
+  }));
+  return { deployments, releases: history, from: withOffset(from, 0), to: withOffset(to, 0), expected };
 }

@@ -8,7 +8,7 @@ import type { PromotionResult } from "../../api/promotion.ts";
 import { clientFor } from "../client/list-options.ts";
 import type { CliIo } from "../io.ts";
 import { json, OUTPUT_FORMATS, parseOutput } from "../options.ts";
-import { printable } from "../table.ts";
+import { printable, shortTime } from "../table.ts";
 
 interface PromoteFlags {
   to: string;
@@ -81,10 +81,20 @@ function dryRunText(
     `  digest   ${r.digest}`,
     `  replaces ${r.current === null ? "nothing (first deployment there)" : `${r.current.id} (${r.current.imageDigest})`}`,
     "",
-    `commits (${preview.commits.length}):`,
+    `commits (${preview.commits.length + preview.commitsNotShown}), newest first:`,
     ...preview.commits.map((c) =>
-      `  ${c.commitSha.slice(0, 12)} ${(c.commitMessage ?? "").split("\n")[0]} ${c.commitAuthor ?? ""}`.trimEnd(),
+      [
+        `  ${c.commitSha.slice(0, 12)}`,
+        c.commitTime === null ? "" : shortTime(c.commitTime),
+        c.commitAuthor ?? "",
+        (c.commitMessage ?? "").split("\n")[0],
+      ]
+        .filter((part) => part !== "")
+        .join("  "),
     ),
+    ...(preview.commitsNotShown > 0
+      ? [`  … and ${preview.commitsNotShown} older commits not recorded (a release records at most 1,000)`]
+      : []),
     "",
     `policy: ${policyLine(preview.policy)}`,
     `gates: ${r.gates.state}`,

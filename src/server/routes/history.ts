@@ -60,12 +60,15 @@ export const historyRoutes: readonly RouteDef[] = [
         from: new Date(to - windowSeconds(query.window) * 1000).toISOString(),
         to: new Date(to).toISOString(),
       };
-      const records = await store.listDeliveryRecords({
+      const scope = {
         appName: query.app,
         teamName: query.app === undefined ? query.team : undefined,
-        targetName: settings.productionChannel,
         until: window.to,
-      });
+      };
+      const [records, releases] = await Promise.all([
+        store.listDeliveryRecords({ ...scope, targetName: settings.productionChannel }),
+        store.listDeliveryReleases(scope),
+      ]);
       const names = query.app !== undefined ? [query.app] : await teamApps(store, query.team!);
       const apps = names.map((app) => ({
         app,
@@ -73,13 +76,14 @@ export const historyRoutes: readonly RouteDef[] = [
           records.filter((r) => r.appName === app),
           window,
           settings,
+          releases.filter((r) => r.appName === app),
         ) as DoraReport,
       }));
       return {
         team: query.team ?? null,
         app: query.app ?? null,
         settings: { ...settings, failureStatuses: [...settings.failureStatuses] },
-        total: computeDora(records, window, settings),
+        total: computeDora(records, window, settings, releases),
         apps,
       };
     },

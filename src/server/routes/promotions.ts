@@ -121,13 +121,14 @@ export const promotionRoutes: readonly RouteDef[] = [
           current: preview.current === undefined ? null : await store.getRelease(preview.current.id),
           deployment: null,
           preview: {
-            commits: preview.releases.map((r) => ({
-              releaseId: r.id,
-              commitSha: r.commitSha,
-              commitAuthor: r.commitAuthor,
-              commitMessage: r.commitMessage,
-              commitTime: r.commitTime,
+            commits: preview.commits.map((c) => ({
+              releaseId: c.releaseId,
+              commitSha: c.sha,
+              commitAuthor: c.author,
+              commitMessage: c.subject,
+              commitTime: c.time,
             })),
+            commitsNotShown: preview.commitsNotShown,
             diff: preview.diff,
             policy: evaluation.rendered?.policy ?? null,
           },

@@ -70,15 +70,18 @@ export const releaseRoutes: readonly RouteDef[] = [
         }
       }
       // Loaded on first use: the spec parser and the renderer are not needed to serve reads.
-      const { readRelease } = await import("../../delivery/release-from-git.ts");
+      const { readRelease, recordedCommits } = await import("../../delivery/release-from-git.ts");
+      // The commits this release brings start after the app's newest release.
+      const previous = (await store.listReleases(app.name, { limit: 1 })).items[0];
       const read = await readRelease(
         releaseSources.repositories,
         await releaseSources.platform(),
         app,
         body,
         repository,
+        previous,
       );
-      const { commit } = read;
+      const { commit, commits } = read;
       const made = await store.createRelease(actorOf(principal), {
         appName: app.name,
         commitSha: commit.commit,
@@ -92,6 +95,7 @@ export const releaseRoutes: readonly RouteDef[] = [
         commitMessage: commit.message,
         committedAt: commit.committedAt,
         files: read.files,
+        commits: recordedCommits(commits, previous?.id),
       });
       // A new release goes to the channels that take every new release (the first, by default).
       if (made.created) await deployNewRelease(store, platform().channels, actorOf(principal), made.release);

@@ -1,0 +1,292 @@
+/**
+ * The commits a release brings, on SQLite and PostgreSQL: read with the real git from a repository
+ * in a temporary directory (those since the app's previous release, limited to the app's
+ * directory), stored once with the release and never changed, shown by the promotion's dry run and
+ * counted one by one by DORA's lead time.
+ *
+ * One repository holds two apps: `shop` at the root and `cart` in apps/cart. Release 1 of each at
+ * commit A; then B (the root README), C (apps/cart only) and D (the README again); release 2 of
+ * each at D. shop's release 2 brings D, C, B; cart's, limited to apps/cart, brings C alone.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { parsePlatform } from "../src/spec/parse.ts";
+import { systemActor } from "../src/store/store.ts";
+import { createHarness, type Harness } from "./support/api-harness.ts";
+import type { DatabaseKind } from "./support/databases.ts";
+import { rawExec } from "./support/raw-sql.ts";
+import { appSpec, git, imageAt, newRepository, removeRepository } from "./support/release-repos.ts";
+
+const platform = parsePlatform(
+  `apiVersion: slipway.dev/v1
+kind: Platform
+clusters:
+  - name: local
+    gitops: { directory: ./gitops }
+channels:
+  - { name: develop, cluster: local }
+  - { name: stable, cluster: local }
+`,
+  "slipway.platform.yaml",
+);
+
+const hour = 3_600_000;
+
+/** What the channels' policy asks of every container, so that the policy gate passes. */
+const policyClean = [
+  "resources:",
+  "  requests: { cpu: 100m, memory: 64Mi }",
+  "  limits: { memory: 128Mi }",
+  "health:",
+  "  readiness:",
+  "    http: { path: /ready, port: http }",
+].join("\n");
+
+/** Writes `files`, commits them as written at `when` (by `author`), and returns the commit id. */
+function commitAt(
+  repo: string,
+  files: Readonly<Record<string, string>>,
+  message: string,
+  when: Date,
+  options: { author?: string } = {},
+): string {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo, path)), { recursive: true });
+    writeFileSync(join(repo, path), text);
+  }
+  git(repo, "add", "-A");
+  git(
+    repo,
+    "commit",
+    "-q",
+    "--allow-empty",
+    `--date=${when.toISOString()}`,
+    ...(options.author === undefined ? [] : [`--author=${options.author}`]),
+    "-m",
+    message,
+  );
+  return git(repo, "rev-parse", "HEAD");
+}
+
+for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
+  describe(`the commits of a release on ${kind}`, () => {
+    let h: Harness;
+    const repo = newRepository();
+    // Written hours ago, one hour apart, so each commit has its own lead time.
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const at = (hoursAgo: number) => new Date(now - hoursAgo * hour);
+    const shop = appSpec({ name: "shop", secrets: [], extra: policyClean });
+    const cart = appSpec({ name: "cart", secrets: [], extra: policyClean });
+    const A = commitAt(
+      repo,
+      { "slipway.yaml": shop, "apps/cart/slipway.yaml": cart },
+      "shop and cart",
+      at(6),
+    );
+    const B = commitAt(repo, { "README.md": "shop\n" }, "readme: what shop is\n\nA body.", at(5), {
+      author: "Bo Builder <bo@example.test>",
+    });
+    const C = commitAt(repo, { "apps/cart/notes.txt": "cart\n" }, "cart: notes", at(4));
+    const D = commitAt(repo, { "README.md": "shop, the shop\n" }, "readme: say it twice", at(3));
+    const releases: Record<string, string> = {};
+
+    const post = async (path: string, body: unknown, as: "releaser" | "admin" = "releaser") => {
+      const response = await h.call("POST", path, { as, body });
+      // biome-ignore lint/suspicious/noExplicitAny: the test reads whichever fields each answer has
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    const release = async (app: "shop" | "cart", commit: string, image: number) => {
+      const made = await post(
+        `/api/v1/apps/${app}/releases`,
+        { repository: repo, path: app === "cart" ? "apps/cart" : "", commit, image: imageAt(image) },
+        "admin",
+      );
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      return made.body.release.id as string;
+    };
+    /** What the engine does: claim every queued job and make it available. */
+    const finishJobs = async () => {
+      const claimed = await h.store.claimJobs({
+        owner: "test",
+        leaseMs: 10_000,
+        timeoutMs: 60_000,
+        limit: 20,
+      });
+      for (const { job } of claimed) {
+        await h.store.recordJobStatus({
+          deploymentId: job.deploymentId,
+          owner: "test",
+          fence: job.fence,
+          status: "available",
+          message: "available",
+          leaseMs: 10_000,
+        });
+      }
+    };
+    const promote = async (to: string) => {
+      const promoted = await post("/api/v1/apps/shop/promotions", { to });
+      assert.equal(promoted.status, 201, JSON.stringify(promoted.body));
+      await finishJobs();
+    };
+
+    before(async () => {
+      h = await createHarness({ kind, platform });
+      for (const app of ["shop", "cart"]) {
+        await h.store.createApp(systemActor, { name: app, teamName: "payments", description: "" });
+      }
+      for (const name of ["develop", "stable"])
+        await h.store.createTarget(systemActor, { name, kind: "channel" });
+    });
+    after(async () => {
+      await h?.dispose();
+      removeRepository(repo);
+    });
+
+    test("a first release records just its own commit", async () => {
+      releases.shop1 = await release("shop", A, 1);
+      releases.cart1 = await release("cart", A, 2);
+      const [range] = await h.store.listReleaseCommits([releases.shop1]);
+      assert.deepEqual(range, {
+        releaseId: releases.shop1,
+        total: 1,
+        containsReleaseId: null,
+        items: [
+          {
+            sha: A,
+            author: "Ada Author <ada@example.test>",
+            authoredAt: at(6).toISOString(),
+            subject: "shop and cart",
+          },
+        ],
+      });
+    });
+
+    test("the next release records the commits since the previous one, newest first; --path keeps the app's own", async () => {
+      await finishJobs();
+      await promote("stable");
+      releases.shop2 = await release("shop", D, 3);
+      releases.cart2 = await release("cart", D, 4);
+      const ranges = new Map(
+        (await h.store.listReleaseCommits([releases.shop2, releases.cart2])).map((r) => [r.releaseId, r]),
+      );
+      const shop2 = ranges.get(releases.shop2)!;
+      assert.deepEqual(
+        shop2.items.map((c) => [c.sha, c.subject, c.author]),
+        [
+          [D, "readme: say it twice", "Ada Author <ada@example.test>"],
+          [C, "cart: notes", "Ada Author <ada@example.test>"],
+          [B, "readme: what shop is", "Bo Builder <bo@example.test>"],
+        ],
+        "B..D: three commits, newest first, the message's first line only",
+      );
+      assert.equal(shop2.total, 3);
+      assert.equal(shop2.containsReleaseId, releases.shop1, "A is an ancestor of D: it holds release 1");
+      const cart2 = ranges.get(releases.cart2)!;
+      assert.deepEqual(
+        cart2.items.map((c) => c.sha),
+        [C],
+        "B and D change only the README, outside apps/cart",
+      );
+      assert.equal(cart2.containsReleaseId, releases.cart1);
+    });
+
+    test("the dry run shows every commit between the channel's release and the candidate", async () => {
+      await finishJobs();
+      const dry = await post("/api/v1/apps/shop/promotions", { to: "stable", dryRun: true });
+      assert.equal(dry.status, 200, JSON.stringify(dry.body));
+      assert.equal(dry.body.current.id, releases.shop1);
+      assert.deepEqual(
+        dry.body.preview.commits.map((c: Record<string, string>) => [
+          c.commitSha,
+          c.releaseId,
+          c.commitMessage,
+          c.commitTime,
+        ]),
+        [
+          [D, releases.shop2, "readme: say it twice", at(3).toISOString()],
+          [C, releases.shop2, "cart: notes", at(4).toISOString()],
+          [B, releases.shop2, "readme: what shop is", at(5).toISOString()],
+        ],
+      );
+      assert.equal(dry.body.preview.commitsNotShown, 0);
+    });
+
+    test("DORA's lead time counts every commit that reached production, each from its own time", async () => {
+      await promote("stable");
+      const answer = await h.call("GET", "/api/v1/dora?app=shop&window=1d", { as: "viewer" });
+      assert.equal(answer.status, 200);
+      const { total } = (await answer.json()) as {
+        total: {
+          leadTime: {
+            count: number;
+            medianSeconds: number;
+            p90Seconds: number;
+            changes: {
+              commitSha: string;
+              releaseId: string;
+              commitTime: string;
+              availableAt: string;
+              seconds: number;
+            }[];
+          };
+        };
+      };
+      const changes = total.leadTime.changes;
+      assert.deepEqual(
+        changes.map((c) => [c.commitSha, c.releaseId]),
+        [
+          [A, releases.shop1],
+          [D, releases.shop2],
+          [C, releases.shop2],
+          [B, releases.shop2],
+        ],
+        "release 2's three commits each count, not only its own",
+      );
+      for (const c of changes) {
+        assert.equal(c.seconds, (Date.parse(c.availableAt) - Date.parse(c.commitTime)) / 1000);
+      }
+      // Written 6, 5, 4 and 3 hours before the test started, and available a few seconds after: the
+      // median is between B's and C's (about 4.5 h), p90 is A's (about 6 h, the 4th of 4).
+      const byCommit = new Map(changes.map((c) => [c.commitSha, c.seconds]));
+      assert.equal(total.leadTime.count, 4);
+      assert.equal(total.leadTime.medianSeconds, (byCommit.get(B)! + byCommit.get(C)!) / 2);
+      assert.equal(total.leadTime.p90Seconds, byCommit.get(A)!);
+      assert.ok(
+        Math.abs(total.leadTime.medianSeconds - 4.5 * 3600) < 120,
+        String(total.leadTime.medianSeconds),
+      );
+    });
+
+    test("the commits of a release are never changed: the database refuses it", async () => {
+      for (const statement of [
+        `update release_commits set subject = 'rewritten' where release_id = '${releases.shop2}'`,
+        `delete from release_commits where release_id = '${releases.shop2}'`,
+        `update release_commit_ranges set total = 0 where release_id = '${releases.shop2}'`,
+        `delete from release_commit_ranges where release_id = '${releases.shop2}'`,
+      ]) {
+        await assert.rejects(rawExec(h.database, statement), /recorded once and never changed/, statement);
+      }
+      const [range] = await h.store.listReleaseCommits([releases.shop2!]);
+      assert.equal(range?.items[0]?.subject, "readme: say it twice");
+    });
+
+    test("a hotfix from another line of history brings its own commits and holds nothing; a release of an older commit brings none", async () => {
+      // From A, beside D: reachable from E and not from D is E alone, and E does not hold D.
+      git(repo, "checkout", "-q", "-b", "hotfix", A);
+      const E = commitAt(repo, { "hotfix.txt": "x\n" }, "hotfix: one line", at(2));
+      git(repo, "checkout", "-q", "main");
+      const hotfix = await release("shop", E, 5);
+      const [branch] = await h.store.listReleaseCommits([hotfix]);
+      assert.deepEqual(
+        [branch?.items.map((c) => c.sha), branch?.total, branch?.containsReleaseId],
+        [[E], 1, null],
+      );
+      // A again, after E: everything reachable from A was reachable from E.
+      const older = await release("shop", A, 6);
+      const [back] = await h.store.listReleaseCommits([older]);
+      assert.deepEqual([back?.items, back?.total, back?.containsReleaseId], [[], 0, null]);
+    });
+  });
+}
