@@ -9,7 +9,7 @@
  *   node scripts/bundle.ts [--analyze] [--outdir <dir>]
  */
 import { readFileSync, rmSync } from "node:fs";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type BuildOptions, build, type Plugin } from "esbuild";
@@ -25,6 +25,16 @@ const outdir = values.outdir ?? `${root}dist/bundle`;
 /** The commands with a bundle of their own; bin/slipway.js runs them from it. */
 const hotCommands = ["validate", "render", "check"] as const;
 type HotCommand = (typeof hotCommands)[number];
+
+/**
+ * Built-ins that are imported on every run of a command but used on few: commander imports
+ * `node:child_process` for executable subcommands, which slipway has none of (2 to 3 ms to load);
+ * `node:crypto` (5 to 7 ms: it loads some twenty internal modules) hashes only what a render
+ * hashes, and `--help`, `validate` or `check` of files may never need it. Their exports are
+ * functions that do not use `this`, so an export can be read from a stand-in that loads the
+ * built-in when it is first read.
+ */
+const lazyBuiltins = new Set(["node:child_process", "node:crypto"]);
 
 /** What every build shares. */
 const common = {
@@ -143,10 +153,36 @@ function builtinsByRequire(): Plugin {
       );
       b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
         loader: "js",
-        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        contents: lazyBuiltins.has(args.path)
+          ? lazyBuiltinModule(args.path)
+          : `module.exports = require(${JSON.stringify(args.path)});`,
       }));
     },
   };
+}
+
+/**
+ * A module whose exports are those of built-in `specifier` (as the Node running the build lists
+ * them), each a getter that loads the built-in on first read. A property the running Node lacks
+ * reads as `undefined`, as it would from the built-in itself.
+ */
+function lazyBuiltinModule(specifier: string): string {
+  const exported = createRequire(import.meta.url)(specifier) as object;
+  const keys = Object.getOwnPropertyNames(exported).map((key) => [
+    key,
+    Object.getOwnPropertyDescriptor(exported, key)?.enumerable === true,
+  ]);
+  return [
+    "let loaded;",
+    `const load = () => (loaded ??= require(${JSON.stringify(specifier)}));`,
+    `for (const [key, enumerable] of ${JSON.stringify(keys)})`,
+    "  Object.defineProperty(module.exports, key, {",
+    "    configurable: true,",
+    "    enumerable,",
+    "    get: () => load()[key],",
+    "    set: (value) => { load()[key] = value; },",
+    "  });",
+  ].join("\n");
 }
 
 /**
