@@ -371,3 +371,47 @@ test("a URL that has read the repository reads its commits again while the remot
   const again = await reader.fetchCommit(repo, commit);
   assert.equal(again.commit, commit);
 });
+
+test("the commits between two commits, newest first, limited to a directory, capped with the full count", async () => {
+  const { repo, commit: a } = appRepository();
+  const commitTouching = (path: string, message: string, date: string) => {
+    writeFileSync(join(repo, path), `${message}\n`);
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", `--date=${date}`, "-m", `${message}\n\nbody line`);
+    return git(repo, "rev-parse", "HEAD");
+  };
+  const b = commitTouching("apps/cart/notes.txt", "cart: notes", "2026-12-01T09:00:00Z");
+  const c = commitTouching("apps/cart-other/notes.txt", "other: notes", "2026-12-01T10:00:00Z");
+  const d = commitTouching("apps/cart/slipway.yaml", "cart: spec", "2026-12-01T11:00:00Z");
+  const reader = source();
+  const all = await reader.listCommits(repo, d, { since: a, path: "", limit: 1000 });
+  assert.deepEqual(
+    all.commits.map((x) => [x.commit, x.subject, x.authoredAt]),
+    [
+      [d, "cart: spec", "2026-12-01T11:00:00.000Z"],
+      [c, "other: notes", "2026-12-01T10:00:00.000Z"],
+      [b, "cart: notes", "2026-12-01T09:00:00.000Z"],
+    ],
+  );
+  assert.deepEqual([all.total, all.since], [3, "ancestor"]);
+  assert.equal(all.commits[0]!.authorName, "Ada Author");
+  // apps/cart is its own directory: apps/cart-other is not in it, though its name starts the same.
+  const cart = await reader.listCommits(repo, d, { since: a, path: "apps/cart", limit: 1000 });
+  assert.deepEqual(
+    cart.commits.map((x) => x.commit),
+    [d, b],
+  );
+  // A path is a directory name, never a glob or pathspec magic.
+  const glob = await reader.listCommits(repo, d, { since: a, path: "apps/cart*", limit: 1000 });
+  assert.deepEqual(glob.commits, []);
+  const capped = await reader.listCommits(repo, d, { since: a, path: "", limit: 2 });
+  assert.deepEqual([capped.commits.map((x) => x.commit), capped.total], [[d, c], 3]);
+  // The other way round: nothing reachable from a is new after d, and d is not a's ancestor.
+  const back = await reader.listCommits(repo, a, { since: d, path: "", limit: 1000 });
+  assert.deepEqual([back.commits, back.total, back.since], [[], 0, "diverged"]);
+  // A commit the repository never had: an empty range, said to be missing.
+  const missing = await reader.listCommits(repo, d, { since: "0".repeat(40), path: "", limit: 1000 });
+  assert.deepEqual([missing.commits, missing.total, missing.since], [[], 0, "missing"]);
+  const refused = await refusal(reader.listCommits(repo, d, { since: "HEAD~1", path: "", limit: 10 }));
+  assert.equal(refused.code, ErrorCode.Input);
+});

@@ -9,9 +9,14 @@
  * each at D. shop's release 2 brings D, C, B; cart's, limited to apps/cart, brings C alone.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { memoryIo } from "../src/cli/io.ts";
+import { main } from "../src/cli/main.ts";
+import type { Executor } from "../src/engine/executor.ts";
+import { type RunningServer, startServer } from "../src/server/main.ts";
 import { parsePlatform } from "../src/spec/parse.ts";
 import { systemActor } from "../src/store/store.ts";
 import { createHarness, type Harness } from "./support/api-harness.ts";
@@ -19,8 +24,7 @@ import type { DatabaseKind } from "./support/databases.ts";
 import { rawExec } from "./support/raw-sql.ts";
 import { appSpec, git, imageAt, newRepository, removeRepository } from "./support/release-repos.ts";
 
-const platform = parsePlatform(
-  `apiVersion: slipway.dev/v1
+const platformText = `apiVersion: slipway.dev/v1
 kind: Platform
 clusters:
   - name: local
@@ -28,9 +32,8 @@ clusters:
 channels:
   - { name: develop, cluster: local }
   - { name: stable, cluster: local }
-`,
-  "slipway.platform.yaml",
-);
+`;
+const platform = parsePlatform(platformText, "slipway.platform.yaml");
 
 const hour = 3_600_000;
 
@@ -290,3 +293,121 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
     });
   });
 }
+
+describe("slipway promote --dry-run and slipway dora --explain show each commit", () => {
+  let dataDir: string;
+  let server: RunningServer;
+  let env: Record<string, string>;
+  const repo = newRepository();
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  const at = (hoursAgo: number) => new Date(now - hoursAgo * hour);
+  const A = commitAt(
+    repo,
+    { "slipway.yaml": appSpec({ name: "shop", secrets: [], extra: policyClean }) },
+    "shop: first",
+    at(6),
+  );
+  const B = commitAt(repo, { "README.md": "shop\n" }, "readme: what shop is\n\nA body.", at(5), {
+    author: "Bo Builder <bo@example.test>",
+  });
+  const C = commitAt(repo, { "docs/a.md": "a\n" }, "docs: a", at(4));
+  const D = commitAt(repo, { "docs/b.md": "b\n" }, "docs: b", at(3));
+  // The engine's part: every deployment becomes available at once.
+  const executor: Executor = async () => ({ status: "available", message: "available" });
+
+  async function cli(argv: string[]) {
+    const io = memoryIo({ env, cwd: repo });
+    const code = await main(argv, io);
+    return { code, out: io.stdout(), err: io.stderr() };
+  }
+  async function availableIn(channel: string, release: string) {
+    for (let i = 0; i < 200; i++) {
+      const [latest] = (
+        await server.store.listDeployments({ appName: "shop", targetName: channel }, { limit: 1 })
+      ).items;
+      if (latest?.releaseId === release && latest.status === "available") return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.fail(`release ${release} did not become available in ${channel}`);
+  }
+  async function release(commit: string, image: number): Promise<string> {
+    const made = await cli([
+      "release",
+      "create",
+      "--repo",
+      repo,
+      "--commit",
+      commit,
+      "--image",
+      imageAt(image),
+      "--app",
+      "shop",
+      "-o",
+      "json",
+    ]);
+    assert.equal(made.code, 0, made.err);
+    const id = (JSON.parse(made.out) as { release: { id: string } }).release.id;
+    await availableIn("develop", id);
+    return id;
+  }
+  async function promote(id: string) {
+    const promoted = await cli(["promote", "shop", "--to", "stable"]);
+    assert.equal(promoted.code, 0, promoted.err);
+    await availableIn("stable", id);
+  }
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "slipway-release-commits-"));
+    const platformFile = join(dataDir, "slipway.platform.yaml");
+    writeFileSync(platformFile, platformText);
+    server = await startServer({
+      dataDir,
+      listen: "127.0.0.1:0",
+      demo: false,
+      platformFile,
+      allowLocalRepositories: true,
+      executor,
+      env: {},
+      log: () => {},
+    });
+    env = { SLIPWAY_SERVER: server.url, SLIPWAY_TOKEN: server.adminToken ?? "" };
+    await server.store.createTeam(systemActor, "payments");
+    await server.store.createApp(systemActor, { name: "shop", teamName: "payments", description: "" });
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    removeRepository(repo);
+  });
+
+  test("the dry run lists B, C and D newest first; dora --explain lists A, B, C and D", async () => {
+    const first = await release(A, 1);
+    await promote(first);
+    const second = await release(D, 2);
+    const dry = await cli(["promote", "shop", "--to", "stable", "--dry-run"]);
+    assert.equal(dry.code, 0, dry.err);
+    const time = (d: Date) => `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)}`;
+    const commits = dry.out.slice(dry.out.indexOf("commits ("), dry.out.indexOf("\n\npolicy:"));
+    assert.deepEqual(commits.split("\n"), [
+      "commits (3), newest first:",
+      `  ${D.slice(0, 12)}  ${time(at(3))}  Ada Author <ada@example.test>  docs: b`,
+      `  ${C.slice(0, 12)}  ${time(at(4))}  Ada Author <ada@example.test>  docs: a`,
+      `  ${B.slice(0, 12)}  ${time(at(5))}  Bo Builder <bo@example.test>  readme: what shop is`,
+    ]);
+    await promote(second);
+    const dora = await cli(["dora", "--app", "shop", "--window", "1d", "--explain"]);
+    assert.equal(dora.code, 0, dora.err);
+    const lead = dora.out.slice(dora.out.indexOf("lead time"), dora.out.indexOf("failed changes"));
+    const lines = lead.trimEnd().split("\n").slice(1);
+    assert.deepEqual(
+      lines.map((l) => l.trim().split(" ").slice(1, 3)),
+      [
+        ["shop", A.slice(0, 12)],
+        ["shop", D.slice(0, 12)],
+        ["shop", C.slice(0, 12)],
+        ["shop", B.slice(0, 12)],
+      ],
+    );
+    assert.match(lines[3]!, new RegExp(`committed ${at(5).toISOString()} available .*: 5h( \\d+m)?$`));
+  });
+});
