@@ -193,6 +193,18 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
         "B and D change only the README, outside apps/cart",
       );
       assert.equal(cart2.containsReleaseId, releases.cart1);
+      // The app's history says how many commits each release brought.
+      const history = await h.call("GET", "/api/v1/apps/shop/history", { as: "viewer" });
+      const items = (
+        (await history.json()) as { items: { kind: string; releaseId: string; commitCount: number }[] }
+      ).items;
+      assert.deepEqual(
+        items.filter((i) => i.kind === "release").map((i) => [i.releaseId, i.commitCount]),
+        [
+          [releases.shop2, 3],
+          [releases.shop1, 1],
+        ],
+      );
     });
 
     test("the dry run shows every commit between the channel's release and the candidate", async () => {

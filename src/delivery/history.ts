@@ -15,6 +15,8 @@ export const historyReleaseSchema = z.object({
   commitSha: z.string(),
   commitTime: time.nullable(),
   commitAuthor: z.string().nullable(),
+  /** How many commits it brought (since the app's release before it); null: not recorded. */
+  commitCount: z.number().int().nonnegative().nullable(),
   imageDigest: z.string(),
   createdBy: z.string(),
 });

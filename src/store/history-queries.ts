@@ -70,11 +70,13 @@ async function releaseItems(
   let query = db
     .selectFrom("releases")
     .innerJoin("apps", "apps.id", "releases.appId")
+    .leftJoin("releaseCommitRanges", "releaseCommitRanges.releaseId", "releases.id")
     .select([
       "releases.id",
       "releases.commitSha",
       "releases.commitTime",
       "releases.commitAuthor",
+      "releaseCommitRanges.total as commitCount",
       "releases.imageDigest",
       "releases.createdBy",
       "releases.createdAt",
@@ -99,6 +101,7 @@ async function releaseItems(
       commitSha: r.commitSha,
       commitTime: r.commitTime,
       commitAuthor: r.commitAuthor,
+      commitCount: r.commitCount === null ? null : Number(r.commitCount),
       imageDigest: r.imageDigest,
       createdBy: r.createdBy,
     }),
