@@ -9,6 +9,7 @@
  * each at D. shop's release 2 brings D, C, B; cart's, limited to apps/cart, brings C alone.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -46,6 +47,35 @@ const policyClean = [
   "  readiness:",
   "    http: { path: /ready, port: http }",
 ].join("\n");
+
+/**
+ * `count` commits on main after `parent`, each changing `file`, written with `git fast-import` (a
+ * thousand `git commit`s would take most of a minute); returns the last one.
+ */
+function manyCommits(repo: string, parent: string, count: number, file: string): string {
+  const stream: string[] = [];
+  for (let n = 1; n <= count; n++) {
+    const message = `count ${n}`;
+    const content = `${n}\n`;
+    const time = Math.floor(Date.now() / 1000) - 3600 + n;
+    stream.push(
+      "commit refs/heads/main",
+      `mark :${n}`,
+      `author Ada Author <ada@example.test> ${time} +0000`,
+      `committer Ada Author <ada@example.test> ${time} +0000`,
+      `data ${Buffer.byteLength(message)}`,
+      message,
+      n === 1 ? `from ${parent}` : `from :${n - 1}`,
+      `M 100644 inline ${file}`,
+      `data ${Buffer.byteLength(content)}`,
+      content,
+    );
+  }
+  execFileSync("git", ["fast-import", "--quiet", "--force"], { cwd: repo, input: `${stream.join("\n")}\n` });
+  // The checkout follows, so later commits in the test go on top.
+  git(repo, "reset", "-q", "--hard", "main");
+  return git(repo, "rev-parse", "main");
+}
 
 /** Writes `files`, commits them as written at `when` (by `author`), and returns the commit id. */
 function commitAt(
@@ -100,10 +130,11 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       // biome-ignore lint/suspicious/noExplicitAny: the test reads whichever fields each answer has
       return { status: response.status, body: (await response.json()) as Record<string, any> };
     };
-    const release = async (app: "shop" | "cart", commit: string, image: number) => {
+    const paths = { shop: "", cart: "apps/cart", big: "big" };
+    const release = async (app: keyof typeof paths, commit: string, image: number) => {
       const made = await post(
         `/api/v1/apps/${app}/releases`,
-        { repository: repo, path: app === "cart" ? "apps/cart" : "", commit, image: imageAt(image) },
+        { repository: repo, path: paths[app], commit, image: imageAt(image) },
         "admin",
       );
       assert.equal(made.status, 201, JSON.stringify(made.body));
@@ -128,15 +159,15 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
         });
       }
     };
-    const promote = async (to: string) => {
-      const promoted = await post("/api/v1/apps/shop/promotions", { to });
+    const promote = async (to: string, app = "shop") => {
+      const promoted = await post(`/api/v1/apps/${app}/promotions`, { to });
       assert.equal(promoted.status, 201, JSON.stringify(promoted.body));
       await finishJobs();
     };
 
     before(async () => {
       h = await createHarness({ kind, platform });
-      for (const app of ["shop", "cart"]) {
+      for (const app of ["shop", "cart", "big"]) {
         await h.store.createApp(systemActor, { name: app, teamName: "payments", description: "" });
       }
       for (const name of ["develop", "stable"])
@@ -302,6 +333,39 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       const older = await release("shop", A, 6);
       const [back] = await h.store.listReleaseCommits([older]);
       assert.deepEqual([back?.items, back?.total, back?.containsReleaseId], [[], 0, null]);
+    });
+
+    test("a release of 1,002 commits records the newest 1,000 and the count; the dry run and the history say so", async () => {
+      const base = commitAt(
+        repo,
+        { "big/slipway.yaml": appSpec({ name: "big", secrets: [], extra: policyClean }) },
+        "big: first",
+        at(2),
+      );
+      const big1 = await release("big", base, 7);
+      await finishJobs();
+      await promote("stable", "big");
+      const tip = manyCommits(repo, base, 1002, "big/counter.txt");
+      const big2 = await release("big", tip, 8);
+      await finishJobs();
+      const [range] = await h.store.listReleaseCommits([big2]);
+      assert.equal(range?.total, 1002);
+      assert.equal(range?.items.length, 1000);
+      assert.deepEqual(
+        [range?.items[0]?.subject, range?.items[999]?.subject],
+        ["count 1002", "count 3"],
+        "the newest thousand",
+      );
+      assert.equal(range?.containsReleaseId, big1);
+      const dry = await post("/api/v1/apps/big/promotions", { to: "stable", dryRun: true });
+      assert.equal(dry.status, 200, JSON.stringify(dry.body));
+      assert.equal(dry.body.preview.commits.length, 1000);
+      assert.equal(dry.body.preview.commitsNotShown, 2);
+      const history = await h.call("GET", "/api/v1/apps/big/history", { as: "viewer" });
+      const [newest] = (
+        (await history.json()) as { items: { kind: string; commitCount: number }[] }
+      ).items.filter((i) => i.kind === "release");
+      assert.equal(newest?.commitCount, 1002);
     });
   });
 }
