@@ -115,7 +115,8 @@ const MAX_SUBJECT = 500;
  * and nothing was stored, for: a tag-only image, an image of another repository than the spec's, a
  * commit that does not exist, a repository that cannot be read, a spec that fails validation
  * (positioned problems at `<commit>:<path>`), a spec naming another app or team, and a secret file
- * that is missing, outside the app's directory, a link, or not SOPS-encrypted.
+ * that is missing, outside the app's directory, a link, or not SOPS-encrypted. `previous` is the
+ * app's newest release, where the commits this one brings start (`commitsBrought`).
  */
 export async function readRelease(
   reader: RepositoryReader,

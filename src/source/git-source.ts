@@ -1,7 +1,8 @@
 /**
  * Reads an app's files at one commit of a repository Slipway does not trust: a bare mirror per
  * repository in a cache of Slipway's own, fetched incrementally with the real `git`, and files
- * read as blobs from the commit's tree.
+ * read as blobs from the commit's tree; and the commits between two commits (`git log`), which a
+ * release records.
  *
  * Why it is built this way — the repository is untrusted input to a privileged process:
  * - No working tree is ever checked out, so no smudge/clean filter (Git LFS or any other), no
