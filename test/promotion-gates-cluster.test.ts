@@ -95,7 +95,7 @@ describe("promotion gates on a cluster channel", () => {
         `  - { name: test, kubeconfig: { context: ${JSON.stringify(context)}, path: ${JSON.stringify(kubeconfig)} } }`,
         "channels:",
         `  - { name: staging, cluster: test, namespace: ${staging}, policy: { mode: warn } }`,
-        `  - { name: stable, cluster: test, namespace: ${stable}, policy: { mode: enforce }, gates: { soak: { duration: 0s, maxRestarts: 2 } } }`,
+        `  - { name: stable, cluster: test, namespace: ${stable}, policy: { mode: enforce }, gates: { soak: { maxRestarts: 2 } } }`,
         "",
       ].join("\n"),
     );

@@ -345,11 +345,14 @@ test("soak: restarts fail even while the soak time still runs; uncounted on a Gi
   assert.match(gitops.reason, /restarts not counted \(GitOps directory gitops: recorded state\)/);
 });
 
-test("soak with a zero duration still counts restarts", () => {
-  const gates = channelGates({ gates: { soak: { duration: "0s", maxRestarts: 1 } } });
+test("soak without a duration counts restarts only", () => {
+  const gates = channelGates({ gates: { soak: { maxRestarts: 1 } } });
+  assert.equal(gates.soakSeconds, 0);
   const results = evaluateGates(gates, facts({ health: live(workload()) }));
   assert.equal(gate(results, "soak")!.state, "pass");
   assert.match(gate(results, "soak")!.reason, /0 restarts of at most 1/);
+  const restarted = live(workload({ restarts: [{ pod: "checkout-7d9-abcde", restarts: 2 }] }));
+  assert.equal(gate(evaluateGates(gates, facts({ health: restarted })), "soak")!.state, "fail");
 });
 
 test("the platform file takes soak in either form and names a bad restart threshold", () => {

@@ -62,7 +62,7 @@ export function channelGates(channel: Pick<ChannelConfig, "gates">): ChannelGate
   return {
     policy: g.policy ?? true,
     soak: soak !== undefined,
-    soakSeconds: soak === undefined ? 0 : durationSeconds(soak.duration),
+    soakSeconds: soak?.duration === undefined ? 0 : durationSeconds(soak.duration),
     maxRestarts: soak?.maxRestarts ?? null,
     approvals: g.approvals ?? 0,
     health: g.health ?? true,
@@ -312,7 +312,7 @@ function soakGate(gates: ChannelGates, facts: GateFacts): GateResult {
   if (soaked >= soakSeconds) {
     return pass(
       "soak",
-      `available in ${facts.from} for ${formatWait(soaked)} (soak ${formatWait(soakSeconds)})${restarts.note}`,
+      `available in ${facts.from} for ${formatWait(soaked)} (${soakSeconds === 0 ? "no soak time" : `soak ${formatWait(soakSeconds)}`})${restarts.note}`,
     );
   }
   const left = soakSeconds - soaked;

@@ -111,7 +111,9 @@ const channelGates = z.strictObject({
     .union([
       duration,
       z.strictObject({
-        duration: duration.describe("How long the release has been available in the previous channel."),
+        duration: duration
+          .optional()
+          .describe("How long the release has been available in the previous channel. Default: no wait."),
         maxRestarts: z
           .number()
           .int()
