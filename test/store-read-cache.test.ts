@@ -21,7 +21,7 @@ function counting(store: SqlStore): { store: Store; calls: Map<string, number> }
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      if (property === "stateVersion") return value.bind(target);
+      if (property === "stateVersion" || property === "identityVersion") return value.bind(target);
       return (...args: unknown[]) => {
         calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
         return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -128,6 +128,62 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       await cached.getApp("web");
       await rawExec(database, "update apps set description = 'psql' where name = 'web'");
       await eventually(async () => (await cached.getApp("web")).description === "psql", "a raw SQL update");
+    });
+
+    test("who a token belongs to keeps its version while deployments move, and loses it to any identity change", async () => {
+      const user = await inner.ensureUser(actor, { subject: "identity-user", displayName: "I" });
+      await settled(cached);
+      const identity = cached.identityVersion();
+      const state = cached.stateVersion();
+      assert.notEqual(identity, undefined);
+      // Changes to apps (as deployments' would) by this store and by another connection.
+      let seen = await cached.getApp("web");
+      await cached.updateApp(actor, "web", { expectedVersion: seen.version, description: "own" });
+      seen = await cached.getApp("web");
+      await other.updateApp(actor, "web", { expectedVersion: seen.version, description: "other" });
+      await eventually(async () => (await cached.getApp("web")).description === "other", "the other update");
+      await settled(cached);
+      assert.notEqual(cached.stateVersion(), state);
+      if (kind === "postgres") {
+        assert.equal(cached.identityVersion(), identity, "app changes leave the identity version alone");
+      }
+      // SQLite cannot tell which tables another connection changed; its own writes it can.
+      const mark = cached.identityVersion();
+      await cached.updateApp(actor, "web", {
+        expectedVersion: (await cached.getApp("web")).version,
+        description: "x",
+      });
+      assert.equal(cached.identityVersion(), mark, "an own app change leaves the identity version alone");
+
+      // An own identity write moves it at once; another connection's, or plain SQL, once seen.
+      let before = cached.identityVersion();
+      await cached.setMembership(actor, "payments", user.id, "viewer");
+      assert.notEqual(cached.identityVersion(), before, "an own membership change, at once");
+      const changes: [string, () => Promise<unknown>][] = [
+        ["another connection's role change", () => other.setMembership(actor, "payments", user.id, "admin")],
+        ["another connection's new team", () => other.createTeam(actor, "identity-team")],
+        [
+          "another connection's new token",
+          () =>
+            other.createApiToken(actor, {
+              userId: user.id,
+              name: "t",
+              secretHash: "c".repeat(64),
+              expiresAt: null,
+            }),
+        ],
+        [
+          "a token revoked with plain SQL",
+          () => rawExec(database, "update api_tokens set revoked_at = 'now'"),
+        ],
+        ["a user changed with plain SQL", () => rawExec(database, "update users set display_name = 'psql'")],
+      ];
+      for (const [what, change] of changes) {
+        await settled(cached);
+        before = cached.identityVersion();
+        await change();
+        await eventually(async () => cached.identityVersion() !== before, what);
+      }
     });
 
     if (kind === "postgres") {

@@ -43,6 +43,9 @@ export class CachedStore implements Store {
     return inner === undefined ? undefined : `${inner}/${this.#localWrites}`;
   }
 
+  // Identity writes go through the inner store, which counts them.
+  identityVersion = () => this.#inner.identityVersion();
+
   #read<T>(key: string, load: () => Promise<T>): Promise<T> {
     const version = this.stateVersion();
     if (version === undefined) {

@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql, type Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { identityNoticeMigration } from "./identity-migration.ts";
 import { jobsMigration } from "./job-migration.ts";
 import { promotionMigration } from "./promotion-migration.ts";
 import { releaseCommitsMigration } from "./release-commits-migration.ts";
@@ -306,6 +307,7 @@ export const migrations: readonly Migration[] = [
   promotionMigration,
   tokenLineageMigration,
   releaseCommitsMigration,
+  identityNoticeMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */

@@ -92,13 +92,18 @@ export class NodeSqliteDatabase implements SqliteDatabase {
    * commit is seen within 1 ms, this process's at once.
    */
   changeVersion(): string {
+    const [ownChanges] = this.#ownChanges.get() as unknown as [number];
+    return `${this.othersVersion()}.${ownChanges}`;
+  }
+
+  /** Moves when another connection commits (not this one): `data_version`, asked at most once a millisecond. */
+  othersVersion(): number {
     const now = performance.now();
     if (now - this.#seenAt >= 1) {
       this.#seenDataVersion = (this.#dataVersion.get() as unknown as [number])[0];
       this.#seenAt = now;
     }
-    const [ownChanges] = this.#ownChanges.get() as unknown as [number];
-    return `${this.#seenDataVersion}.${ownChanges}`;
+    return this.#seenDataVersion;
   }
 
   prepare(sql: string): SqliteStatement {

@@ -43,6 +43,8 @@ export async function openSqliteStore(file: string, options: OpenOptions = {}): 
     db,
     dialect: "sqlite",
     changeVersion: () => database.changeVersion(),
+    // Another process's commit may have touched anything; this one's identity writes SqlStore counts.
+    identityChangeVersion: () => String(database.othersVersion()),
     isUniqueViolation: sqliteUniqueViolation,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -91,6 +93,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     db,
     dialect: "postgres",
     changeVersion: () => feed.version(),
+    identityChangeVersion: () => feed.identityVersion(),
     onClose: () => feed.close(),
     isUniqueViolation: postgresUniqueViolation,
     ...(options.now ? { now: options.now } : {}),

@@ -35,12 +35,20 @@ export interface ChangeFeedOptions {
 
 const heartbeatMs = 1_000;
 
+/**
+ * Prefixed to the schema, the payload of a change to teams, users, memberships or API tokens
+ * (migration 12): what the server's cache of who a token belongs to depends on.
+ */
+export const identityChangePrefix = "identity:";
+
 export class PgChangeFeed {
   readonly #url: string;
   readonly #options: ChangeFeedOptions;
+  readonly #identityPayload: string;
   #client: pg.Client | undefined;
   #epoch = 0;
   #changes = 0;
+  #identityChanges = 0;
   #live = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -56,6 +64,7 @@ export class PgChangeFeed {
   private constructor(url: string, options: ChangeFeedOptions) {
     this.#url = url;
     this.#options = options;
+    this.#identityPayload = `${identityChangePrefix}${options.schema}`;
   }
 
   /**
@@ -71,15 +80,24 @@ export class PgChangeFeed {
 
   /** Undefined while not subscribed: the database may be changing unseen. */
   version(): string | undefined {
+    return this.#trusted() ? `${this.#epoch}.${this.#changes}` : undefined;
+  }
+
+  /** Like `version`, but moves only with changes to teams, users, memberships and tokens. */
+  identityVersion(): string | undefined {
+    return this.#trusted() ? `${this.#epoch}.${this.#identityChanges}` : undefined;
+  }
+
+  #trusted(): boolean {
     const staleAfter = this.#options.staleAfterMs ?? 2_500;
     const now = performance.now();
     if (!this.#live || now - this.#confirmedAt > staleAfter) {
       // A subscription a moment old has had no time to prove itself yet: not news.
       if (!this.#live || now - this.#liveSince > staleAfter)
         this.#report("off", "change notices are not arriving");
-      return undefined;
+      return false;
     }
-    return `${this.#epoch}.${this.#changes}`;
+    return true;
   }
 
   /** Says once per change of state whether the read cache can be trusted. */
@@ -133,6 +151,7 @@ export class PgChangeFeed {
     client.on("notification", (message) => {
       if (message.channel !== changeChannel) return;
       if (message.payload === this.#options.schema) this.#changes++;
+      else if (message.payload === this.#identityPayload) this.#identityChanges++;
       const sentAt = message.payload === undefined ? undefined : this.#sent.get(message.payload);
       if (sentAt !== undefined && this.#client === client) {
         this.#sent.delete(message.payload as string);
@@ -162,6 +181,7 @@ export class PgChangeFeed {
     subscribed = true;
     this.#epoch++;
     this.#changes = 0;
+    this.#identityChanges = 0;
     // Live, but trusted only once a heartbeat has come back through it.
     this.#confirmedAt = Number.NEGATIVE_INFINITY;
     this.#liveSince = performance.now();

@@ -33,6 +33,11 @@ export interface SqlStoreOptions {
   readonly now?: () => Date;
   /** See `Store.stateVersion`: the dialect's way of noticing commits. */
   readonly changeVersion: () => string | undefined;
+  /**
+   * See `Store.identityVersion`: the dialect's way of noticing commits to the identity tables by
+   * others (this store counts its own).
+   */
+  readonly identityChangeVersion: () => string | undefined;
   /** Runs after the database is closed (the change feed's connection). */
   readonly onClose?: () => Promise<void>;
 }
@@ -41,12 +46,15 @@ export class SqlStore implements Store {
   readonly dialect: Dialect;
   readonly #ctx: StoreContext;
   readonly #changeVersion: () => string | undefined;
+  readonly #identityChangeVersion: () => string | undefined;
+  #identityWrites = 0;
   readonly #onClose: (() => Promise<void>) | undefined;
 
   constructor(options: SqlStoreOptions) {
     const clock = options.now ?? (() => new Date());
     this.dialect = options.dialect;
     this.#changeVersion = options.changeVersion;
+    this.#identityChangeVersion = options.identityChangeVersion;
     this.#onClose = options.onClose;
     this.#ctx = {
       db: options.db,
@@ -70,23 +78,40 @@ export class SqlStore implements Store {
   stateVersion(): string | undefined {
     return this.#changeVersion();
   }
+  identityVersion(): string | undefined {
+    const others = this.#identityChangeVersion();
+    return others === undefined ? undefined : `${others}/${this.#identityWrites}`;
+  }
 
-  createTeam = (actor: Actor, name: string) => identity.createTeam(this.#ctx, actor, name);
+  /** A write to teams, users, memberships or tokens: moves `identityVersion` at once. */
+  async #identityWrite<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      // Also after a failure: it may have failed after its commit (a lost connection).
+      this.#identityWrites++;
+    }
+  }
+
+  createTeam = (actor: Actor, name: string) =>
+    this.#identityWrite(() => identity.createTeam(this.#ctx, actor, name));
   getTeam = (name: string) => identity.getTeam(this.#ctx, name);
   listTeams = (page: PageRequest) => identity.listTeams(this.#ctx, page);
   ensureUser = (actor: Actor, input: { subject: string; displayName: string; isAdmin?: boolean }) =>
-    identity.ensureUser(this.#ctx, actor, input);
+    this.#identityWrite(() => identity.ensureUser(this.#ctx, actor, input));
   getUser = (id: string) => identity.getUser(this.#ctx, id);
   findUserBySubject = (subject: string) => identity.findUserBySubject(this.#ctx, subject);
   countUsers = () => identity.countUsers(this.#ctx);
   setMembership = (actor: Actor, teamName: string, userId: string, role: Role | null) =>
-    identity.setMembership(this.#ctx, actor, teamName, userId, role);
+    this.#identityWrite(() => identity.setMembership(this.#ctx, actor, teamName, userId, role));
   listMemberships = (userId: string) => identity.listMemberships(this.#ctx, userId);
-  createApiToken = (actor: Actor, input: NewApiToken) => identity.createApiToken(this.#ctx, actor, input);
+  createApiToken = (actor: Actor, input: NewApiToken) =>
+    this.#identityWrite(() => identity.createApiToken(this.#ctx, actor, input));
   findApiTokenByHash = (secretHash: string) => identity.findApiTokenByHash(this.#ctx, secretHash);
   listApiTokens = (userId: string, page: PageRequest) => identity.listApiTokens(this.#ctx, userId, page);
   getApiToken = (id: string) => identity.getApiToken(this.#ctx, id);
-  revokeApiToken = (actor: Actor, id: string) => identity.revokeApiToken(this.#ctx, actor, id);
+  revokeApiToken = (actor: Actor, id: string) =>
+    this.#identityWrite(() => identity.revokeApiToken(this.#ctx, actor, id));
   revokedAncestor = (id: string) => identity.revokedAncestor(this.#ctx, id);
 
   createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>

@@ -109,6 +109,11 @@ export interface Store {
    * Undefined while that cannot be known. Read caches key on it (`cached-store.ts`).
    */
   stateVersion(): string | undefined;
+  /**
+   * Like `stateVersion`, but moves only when teams, users, memberships or API tokens may have
+   * changed: who a token belongs to and what it may do can be cached on it while deployments move.
+   */
+  identityVersion(): string | undefined;
 
   createTeam(actor: Actor, name: string): Promise<Team>;
   getTeam(name: string): Promise<Team>;

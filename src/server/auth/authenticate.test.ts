@@ -1,8 +1,12 @@
 /**
  * The authenticator's principal cache never outlives a revocation: not even one that commits while
- * a request is in the middle of reading the token's principal.
+ * a request is in the middle of reading the token's principal. And it outlives changes that are
+ * not about identities (apps, deployments).
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { ErrorCode, isSlipwayError } from "../../core/errors.ts";
 import { CachedStore } from "../../store/cached-store.ts";
@@ -58,5 +62,44 @@ test("a token revoked while a request reads its principal is refused on the next
     assert.equal((await auth.authenticate(`Bearer ${other.secret}`)).user.id, user.id);
   } finally {
     await store.close();
+  }
+});
+
+test("a principal is read once while apps and deployments change, and a role change by another connection applies at the next request", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-auth-"));
+  const store = new CachedStore(await openSqliteStore(join(dir, "slipway.db")));
+  // Another process on the same file: a second server, or the CLI.
+  const other = await openSqliteStore(join(dir, "slipway.db"));
+  try {
+    const user = await store.ensureUser(systemActor, { subject: "u2", displayName: "U" });
+    await store.createTeam(systemActor, "payments");
+    await store.setMembership(systemActor, "payments", user.id, "viewer");
+    const { secret } = await issueToken(store, systemActor, { userId: user.id, name: "t", expiresAt: null });
+    let lookups = 0;
+    const counted = new Proxy(store as Store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        if (property === "listMemberships") lookups++;
+        return value.bind(target);
+      },
+    });
+    const auth = authenticator({ store: counted });
+    const roles = async () =>
+      (await auth.authenticate(`Bearer ${secret}`)).memberships.map((m) => `${m.teamName}:${m.role}`);
+
+    assert.deepEqual(await roles(), ["payments:viewer"]);
+    for (let i = 0; i < 5; i++) {
+      await store.createApp(systemActor, { name: `app-${i}`, teamName: "payments", description: "" });
+      assert.deepEqual(await roles(), ["payments:viewer"]);
+    }
+    assert.equal(lookups, 1, "app changes do not make the principal be read again");
+
+    await other.setMembership(systemActor, "payments", user.id, "admin");
+    assert.deepEqual(await roles(), ["payments:admin"]);
+  } finally {
+    await other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,10 +4,12 @@
  * team roles are granted like anyone's, through the members route.
  *
  * Token principals are cached: without it every read costs three extra lookups (token, user,
- * memberships). The cache is dropped whenever the store's state version moves, so a revocation or
- * role change applies on the next request here and, on other replicas, as soon as they see the
- * commit (SQLite's data_version, PostgreSQL's change notice: milliseconds). Only while the store
- * cannot tell (its change feed reconnecting) does an entry live on, for at most `cacheTtlMs`.
+ * memberships). The cache is dropped whenever the store's identity version moves (a change to
+ * teams, users, memberships or tokens), so a revocation or role change applies on the next request
+ * here and, on other replicas, as soon as they see the commit (SQLite's data_version, PostgreSQL's
+ * change notice: milliseconds). Other changes — deployments moving many times a second — leave it
+ * be. Only while the store cannot tell (its change feed reconnecting) does an entry live on, for at
+ * most `cacheTtlMs`.
  */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { Store } from "../../store/store.ts";
@@ -42,7 +44,7 @@ export function authenticator(deps: {
   async function fromToken(secret: string): Promise<Principal> {
     const key = hashTokenSecret(secret);
     const at = now().getTime();
-    const version = deps.store.stateVersion();
+    const version = deps.store.identityVersion();
     if (version === undefined || version !== cachedVersion) {
       // Unknown version: keep entries (bounded by the TTL) rather than query on every request.
       if (version !== undefined) cache.clear();
@@ -65,7 +67,7 @@ export function authenticator(deps: {
     };
     // A revocation or role change that committed while these lookups ran has moved the version:
     // what they read may predate it, so it is used for this request only, never cached.
-    if (deps.store.stateVersion() !== version) return principal;
+    if (deps.store.identityVersion() !== version) return principal;
     if (cache.size >= maxCached) cache.clear();
     cache.set(key, {
       principal,
