@@ -21,6 +21,7 @@
  *
  * usage: npm run bench -- promote [--samples 20] [--parallel 100] [--jobs 200] [--duration 10]
  *                                 [--only promote,parallel,merge,replicas,api]
+ *                                 [--databases sqlite,postgres]   (the API part's databases)
  */
 import { parseArgs } from "node:util";
 import { apiUnderLoad } from "./lib-promote-api.ts";
@@ -34,16 +35,19 @@ const { values } = parseArgs({
     jobs: { type: "string", default: "200" },
     duration: { type: "string", default: "10" },
     only: { type: "string", default: "promote,parallel,merge,replicas,api" },
+    databases: { type: "string", default: "sqlite,postgres" },
   },
 });
 const only = new Set((values.only ?? "").split(","));
 const figures: Record<string, number | string | null> = {};
 const fixed = (v: number, digits = 1) => Number(v.toFixed(digits));
 
-const cluster = await benchCluster();
+// The API part runs its own server without a cluster: `--only api` does not bring one up.
+const needsCluster = ["promote", "parallel", "merge", "replicas"].some((part) => only.has(part));
+const cluster = needsCluster ? await benchCluster() : undefined;
 try {
   if (only.has("promote")) {
-    const one = await oneApp(cluster, Number(values.samples));
+    const one = await oneApp(cluster!, Number(values.samples));
     figures.promote_p95_ms = fixed(p95(one.promote));
     figures.promote_p50_ms = fixed(median(one.promote));
     figures.direct_apply_p95_ms = fixed(p95(one.direct));
@@ -59,7 +63,7 @@ try {
     );
   }
   if (only.has("parallel")) {
-    const all = await parallel(cluster, Number(values.parallel));
+    const all = await parallel(cluster!, Number(values.parallel));
     figures.parallel_100_s = fixed(all.seconds, 2);
     figures.parallel_p95_ms = fixed(p95(all.applied));
     figures.parallel_429s = all.api429 + all.kube429;
@@ -70,14 +74,14 @@ try {
     );
   }
   if (only.has("merge")) {
-    const runs = await mergeToStable(cluster, 3);
+    const runs = await mergeToStable(cluster!, 3);
     figures.merge_to_stable_s = fixed(median(runs), 2);
     console.log(
       `merge to stable (5 channels, promote: auto, no soak): ${runs.map((s) => `${s.toFixed(1)} s`).join(", ")}; median ${median(runs).toFixed(1)} s   (target ≤ 10 s)`,
     );
   }
   if (only.has("replicas")) {
-    const r = await replicas(cluster, Number(values.jobs));
+    const r = await replicas(cluster!, Number(values.jobs));
     figures.replicas_1_jobs_per_s = fixed(r.one);
     figures.replicas_3_jobs_per_s = fixed(r.three);
     figures.replicas_speedup = fixed(r.three / r.one, 2);
@@ -87,7 +91,10 @@ try {
     );
   }
   if (only.has("api")) {
-    for (const database of ["sqlite", "postgres"] as const) {
+    const databases = (["sqlite", "postgres"] as const).filter((d) =>
+      (values.databases ?? "").split(",").includes(d),
+    );
+    for (const database of databases) {
       const a = await apiUnderLoad(database, Number(values.duration));
       figures[`api_mixed_p99_ms_${database}`] = fixed(a.p99);
       figures[`api_mixed_p50_ms_${database}`] = fixed(a.p50);
@@ -99,6 +106,6 @@ try {
     }
   }
 } finally {
-  await cluster.cleanup();
+  await cluster?.cleanup();
 }
 console.log(JSON.stringify({ bench: "promote", ...figures }));
