@@ -150,7 +150,10 @@ describe("promotion on a GitOps repository, through the CLI", () => {
     assert.equal(dry.code, 0, dry.err);
     assert.match(dry.out, /dry run: promote shop from staging to stable \(nothing changed\)/);
     assert.match(dry.out, /digest {3}sha256:0101/);
-    assert.match(dry.out, /commits \(1\):\n {2}[0-9a-f]{12} shop v1/);
+    assert.match(
+      dry.out,
+      /commits \(1\), newest first:\n {2}[0-9a-f]{12} {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}Ada Author <ada@example\.test> {2}shop v1\n/,
+    );
     assert.match(dry.out, /policy: clean in enforce mode/);
     assert.match(dry.out, /\+\+\+ b\/Deployment\/shop-stable\/shop/);
     const held = await cli(admin, "promote", "shop", "--to", "stable");
