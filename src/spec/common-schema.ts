@@ -1,6 +1,23 @@
 /** Schema pieces shared by `slipway.yaml` and the platform file. */
 import { z } from "zod";
 
+/**
+ * `build()`'s schema, built when a value first reaches it rather than at import. Every command that
+ * reads a spec imports the whole app schema, and building a zod schema costs time (a render of a
+ * plain app spent about 10 ms building the schemas of volumes, sidecars, placement, parts and the
+ * escape hatch it never used). Only what zod does not read until it parses a value may be lazy: an
+ * element of a list, a value of a map, a field of an object that is not the top of a file. A
+ * top-level field itself may not: zod asks each whether it may be absent when it parses the object.
+ * `schema-walk.ts` looks through these as through `.optional()`.
+ */
+export function lazily<T extends z.ZodType>(build: () => T): z.ZodLazy<T> {
+  let built: T | undefined;
+  return z.lazy(() => {
+    built ??= build();
+    return built;
+  });
+}
+
 export const dnsLabel = z
   .string()
   .max(63, "must be at most 63 characters")

@@ -2,6 +2,9 @@
  * The pod-level parts of `slipway.yaml`: volumes, init containers and sidecars, environment by
  * reference, RBAC, placement, pull secrets, metrics and the disruption budget. They apply to every
  * pod the app renders; `app-schema.ts` spreads `podBodyShape` into the app's fields.
+ *
+ * Most apps write few of these, so the schemas under the fields are built on first use
+ * (`lazily`, see common-schema.ts): a spec without volumes never builds the volume schema.
  */
 import { z } from "zod";
 import {
@@ -9,6 +12,7 @@ import {
   envName,
   labelMap,
   labelValueSchema,
+  lazily,
   limitsBelowRequests,
   percentOrCount,
   positiveQuantity,
@@ -40,95 +44,106 @@ export const absolutePath = z
 /** Names the renderer gives its own volumes; a user volume of that name would collide. */
 export const RESERVED_VOLUME_NAMES = ["tmp", "config"];
 
-const projectedItem = z.strictObject({
-  key: dataKey,
-  path: z
-    .string()
-    .min(1)
-    .refine(
-      (p) => !p.startsWith("/") && !p.startsWith("..") && !p.split("/").includes(".."),
-      "must be a relative path that neither holds nor starts with '..'",
-    ),
-  mode: z.number().int().min(0).max(0o777).optional(),
-});
-
-const projectedSource = z
-  .strictObject({
-    secret: objectName
-      .optional()
-      .describe("A Secret's name, e.g. one an operator or External Secrets writes."),
-    configMap: objectName.optional().describe("A ConfigMap's name."),
-    items: z
-      .array(projectedItem)
+const projectedItem = lazily(() =>
+  z.strictObject({
+    key: dataKey,
+    path: z
+      .string()
       .min(1)
-      .optional()
-      .describe("Only these keys, at these paths; all keys when omitted."),
-    optional: z.boolean().optional(),
-  })
-  .refine((s) => (s.secret === undefined) !== (s.configMap === undefined), {
-    message: "a projected source needs exactly one of secret or configMap",
-  });
-
-const accessMode = z.enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany", "ReadWriteMany"]);
-
-const volume = z
-  .strictObject({
-    name: dnsLabel
-      .max(40)
       .refine(
-        (n) => !RESERVED_VOLUME_NAMES.includes(n) && !n.startsWith("secret-"),
-        "`tmp`, `config` and `secret-…` name Slipway's own volumes; choose another name",
+        (p) => !p.startsWith("/") && !p.startsWith("..") && !p.split("/").includes(".."),
+        "must be a relative path that neither holds nor starts with '..'",
       ),
-    mountPath: absolutePath,
-    readOnly: z.boolean().optional(),
-    emptyDir: z
-      .strictObject({
-        medium: z.literal("Memory").optional().describe("Memory: a tmpfs, counted against the memory limit."),
-        sizeLimit: quantity.optional(),
-      })
-      .optional()
-      .describe(
-        "Scratch space that lives as long as the pod: a writable path on a read-only root filesystem.",
-      ),
-    persistent: z
-      .strictObject({
-        size: positiveQuantity.describe("Requested storage, e.g. 10Gi."),
-        accessMode: accessMode.optional().describe("Default ReadWriteOnce."),
-        storageClass: objectName.optional().describe("Default: the cluster's default StorageClass."),
-        keep: z
-          .boolean()
-          .optional()
-          .describe(
-            "Default true: the claim (and its data) survives when it leaves the spec; set false, deploy, then remove it to delete the data.",
-          ),
-      })
-      .optional()
-      .describe("A PersistentVolumeClaim the app owns, named <app>-<volume name>."),
-    projected: z
-      .array(projectedSource)
-      .min(1)
-      .optional()
-      .describe("Keys of Secrets and ConfigMaps, gathered in one read-only directory."),
-  })
-  .refine((v) => [v.emptyDir, v.persistent, v.projected].filter((x) => x !== undefined).length === 1, {
-    message: "a volume needs exactly one of emptyDir, persistent or projected",
-  })
-  .superRefine((v, ctx) => {
-    // The API server refuses two sources writing one file of the directory.
-    const seen = new Set<string>();
-    (v.projected ?? []).forEach((source, i) => {
-      (source.items ?? []).forEach((item, j) => {
-        const path = item.path.replace(/\/+$/, "");
-        if (seen.has(path))
-          ctx.addIssue({
-            code: "custom",
-            path: ["projected", i, "items", j, "path"],
-            message: `\`${item.path}\` is already written by another item of this volume; give each key its own path`,
-          });
-        seen.add(path);
+    mode: z.number().int().min(0).max(0o777).optional(),
+  }),
+);
+
+const projectedSource = lazily(() =>
+  z
+    .strictObject({
+      secret: objectName
+        .optional()
+        .describe("A Secret's name, e.g. one an operator or External Secrets writes."),
+      configMap: objectName.optional().describe("A ConfigMap's name."),
+      items: z
+        .array(projectedItem)
+        .min(1)
+        .optional()
+        .describe("Only these keys, at these paths; all keys when omitted."),
+      optional: z.boolean().optional(),
+    })
+    .refine((s) => (s.secret === undefined) !== (s.configMap === undefined), {
+      message: "a projected source needs exactly one of secret or configMap",
+    }),
+);
+
+const accessMode = lazily(() =>
+  z.enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany", "ReadWriteMany"]),
+);
+
+const volume = lazily(() =>
+  z
+    .strictObject({
+      name: dnsLabel
+        .max(40)
+        .refine(
+          (n) => !RESERVED_VOLUME_NAMES.includes(n) && !n.startsWith("secret-"),
+          "`tmp`, `config` and `secret-…` name Slipway's own volumes; choose another name",
+        ),
+      mountPath: absolutePath,
+      readOnly: z.boolean().optional(),
+      emptyDir: z
+        .strictObject({
+          medium: z
+            .literal("Memory")
+            .optional()
+            .describe("Memory: a tmpfs, counted against the memory limit."),
+          sizeLimit: quantity.optional(),
+        })
+        .optional()
+        .describe(
+          "Scratch space that lives as long as the pod: a writable path on a read-only root filesystem.",
+        ),
+      persistent: z
+        .strictObject({
+          size: positiveQuantity.describe("Requested storage, e.g. 10Gi."),
+          accessMode: accessMode.optional().describe("Default ReadWriteOnce."),
+          storageClass: objectName.optional().describe("Default: the cluster's default StorageClass."),
+          keep: z
+            .boolean()
+            .optional()
+            .describe(
+              "Default true: the claim (and its data) survives when it leaves the spec; set false, deploy, then remove it to delete the data.",
+            ),
+        })
+        .optional()
+        .describe("A PersistentVolumeClaim the app owns, named <app>-<volume name>."),
+      projected: z
+        .array(projectedSource)
+        .min(1)
+        .optional()
+        .describe("Keys of Secrets and ConfigMaps, gathered in one read-only directory."),
+    })
+    .refine((v) => [v.emptyDir, v.persistent, v.projected].filter((x) => x !== undefined).length === 1, {
+      message: "a volume needs exactly one of emptyDir, persistent or projected",
+    })
+    .superRefine((v, ctx) => {
+      // The API server refuses two sources writing one file of the directory.
+      const seen = new Set<string>();
+      (v.projected ?? []).forEach((source, i) => {
+        (source.items ?? []).forEach((item, j) => {
+          const path = item.path.replace(/\/+$/, "");
+          if (seen.has(path))
+            ctx.addIssue({
+              code: "custom",
+              path: ["projected", i, "items", j, "path"],
+              message: `\`${item.path}\` is already written by another item of this volume; give each key its own path`,
+            });
+          seen.add(path);
+        });
       });
-    });
-  });
+    }),
+);
 
 const FIELD_PATHS =
   /^(metadata\.(name|namespace|uid)|metadata\.(labels|annotations)\['[^']+'\]|spec\.(nodeName|serviceAccountName)|status\.(hostIP|hostIPs|podIP|podIPs))$/;
@@ -205,23 +220,25 @@ const envValue = z.union([z.union([z.string(), z.number(), z.boolean()]).transfo
 
 export const envMap = z.record(envName, envValue);
 
-const envFromSource = z
-  .strictObject({
-    secret: objectName.optional(),
-    configMap: objectName.optional(),
-    prefix: z
-      .string()
-      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, "must be the start of an environment variable name")
-      .optional(),
-    optional: z.boolean().optional(),
-  })
-  .refine((s) => (s.secret === undefined) !== (s.configMap === undefined), {
-    message: "envFrom needs exactly one of secret or configMap",
-  });
+const envFromSource = lazily(() =>
+  z
+    .strictObject({
+      secret: objectName.optional(),
+      configMap: objectName.optional(),
+      prefix: z
+        .string()
+        .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, "must be the start of an environment variable name")
+        .optional(),
+      optional: z.boolean().optional(),
+    })
+    .refine((s) => (s.secret === undefined) !== (s.configMap === undefined), {
+      message: "envFrom needs exactly one of secret or configMap",
+    }),
+);
 
-const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+const resourceList = lazily(() => z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }));
 
-const extraContainerShape = {
+const extraContainerShape = () => ({
   name: dnsLabel.max(50),
   image: z
     .string()
@@ -249,72 +266,81 @@ const extraContainerShape = {
     .array(dnsLabel)
     .optional()
     .describe("Names of the app's volumes to mount at their mountPath (the built-in /tmp always is)."),
-};
-
-const initContainer = z.strictObject(extraContainerShape);
-
-const sidecar = z.strictObject({
-  ...extraContainerShape,
-  ports: z
-    .array(
-      z.strictObject({
-        name: dnsLabel.max(15),
-        port: z.number().int().min(1).max(65535),
-        protocol: z.enum(["TCP", "UDP"]).optional(),
-      }),
-    )
-    .superRefine((ports, ctx) => {
-      ports.forEach((p, i) => {
-        if (ports.findIndex((o) => o.name === p.name) < i)
-          ctx.addIssue({
-            code: "custom",
-            path: [i, "name"],
-            message: `port name \`${p.name}\` is already used in this container; the API server refuses a repeat`,
-          });
-      });
-    })
-    .optional()
-    .describe("Ports the sidecar listens on (not in the Service)."),
 });
 
-const policyRule = z.strictObject({
-  apiGroups: z.array(z.string()).min(1).describe('"" is the core group.'),
-  resources: z.array(z.string().min(1)).min(1),
-  verbs: z.array(z.string().min(1)).min(1),
-  resourceNames: z.array(z.string().min(1)).optional(),
-});
+const initContainer = lazily(() => z.strictObject(extraContainerShape()));
 
-const toleration = z
-  .strictObject({
-    key: z
-      .string()
-      .regex(QUALIFIED_NAME, "must be a taint key such as dedicated or example.com/gpu")
+const sidecar = lazily(() =>
+  z.strictObject({
+    ...extraContainerShape(),
+    ports: z
+      .array(
+        z.strictObject({
+          name: dnsLabel.max(15),
+          port: z.number().int().min(1).max(65535),
+          protocol: z.enum(["TCP", "UDP"]).optional(),
+        }),
+      )
+      .superRefine((ports, ctx) => {
+        ports.forEach((p, i) => {
+          if (ports.findIndex((o) => o.name === p.name) < i)
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "name"],
+              message: `port name \`${p.name}\` is already used in this container; the API server refuses a repeat`,
+            });
+        });
+      })
       .optional()
-      .describe("Omitted: every taint (with operator Exists)."),
-    operator: z.enum(["Exists", "Equal"]).optional().describe("Default Equal."),
-    value: labelValueSchema.optional(),
-    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-    tolerationSeconds: z.number().int().optional(),
-  })
-  // The API server's own rules for a toleration.
-  .superRefine((t, ctx) => {
-    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-    if (t.key === undefined && t.operator !== "Exists")
-      issue("operator", "a toleration without a key tolerates every taint: it needs operator: Exists");
-    if (t.operator === "Exists" && t.value !== undefined && t.value !== "")
-      issue("value", "operator Exists matches every value: leave value out, or use operator: Equal");
-    if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute")
-      issue("tolerationSeconds", "tolerationSeconds goes with effect: NoExecute only");
-  });
+      .describe("Ports the sidecar listens on (not in the Service)."),
+  }),
+);
 
-const spreadConstraint = z.strictObject({
-  topologyKey: z.string().min(1),
-  maxSkew: z.number().int().min(1).optional().describe("Default 1."),
-  whenUnsatisfiable: z
-    .enum(["ScheduleAnyway", "DoNotSchedule"])
-    .optional()
-    .describe("Default ScheduleAnyway."),
-});
+const policyRule = lazily(() =>
+  z.strictObject({
+    apiGroups: z.array(z.string()).min(1).describe('"" is the core group.'),
+    resources: z.array(z.string().min(1)).min(1),
+    verbs: z.array(z.string().min(1)).min(1),
+    resourceNames: z.array(z.string().min(1)).optional(),
+  }),
+);
+
+const toleration = lazily(() =>
+  z
+    .strictObject({
+      key: z
+        .string()
+        .regex(QUALIFIED_NAME, "must be a taint key such as dedicated or example.com/gpu")
+        .optional()
+        .describe("Omitted: every taint (with operator Exists)."),
+      operator: z.enum(["Exists", "Equal"]).optional().describe("Default Equal."),
+      value: labelValueSchema.optional(),
+      effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+      tolerationSeconds: z.number().int().optional(),
+    })
+    // The API server's own rules for a toleration.
+    .superRefine((t, ctx) => {
+      const issue = (path: string, message: string) =>
+        ctx.addIssue({ code: "custom", path: [path], message });
+      if (t.key === undefined && t.operator !== "Exists")
+        issue("operator", "a toleration without a key tolerates every taint: it needs operator: Exists");
+      if (t.operator === "Exists" && t.value !== undefined && t.value !== "")
+        issue("value", "operator Exists matches every value: leave value out, or use operator: Equal");
+      if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute")
+        issue("tolerationSeconds", "tolerationSeconds goes with effect: NoExecute only");
+    }),
+);
+
+const spreadConstraint = lazily(() =>
+  z.strictObject({
+    topologyKey: z.string().min(1),
+    maxSkew: z.number().int().min(1).optional().describe("Default 1."),
+    whenUnsatisfiable: z
+      .enum(["ScheduleAnyway", "DoNotSchedule"])
+      .optional()
+      .describe("Default ScheduleAnyway."),
+  }),
+);
 
 /**
  * Kubernetes' affinity, field for field as in a pod spec, with the API server's rules: a term list
@@ -342,58 +368,78 @@ const requirement = (operators: readonly [string, ...string[]]) =>
         issue(`operator ${r.operator} takes exactly one whole number`);
     });
 const NODE_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] as const;
-const nodeSelectorTerm = z.strictObject({
-  matchExpressions: z.array(requirement(NODE_OPERATORS)).optional(),
-  matchFields: z
-    .array(
-      z.strictObject({
-        key: z.literal("metadata.name", { error: "the only node field to match is metadata.name" }),
-        operator: z.enum(["In", "NotIn"]),
-        values: z.array(z.string()).length(1, "matches exactly one node name"),
-      }),
-    )
-    .optional(),
-});
-const weight = z.number().int().min(1).max(100);
-const nodeAffinity = z.strictObject({
-  requiredDuringSchedulingIgnoredDuringExecution: z
+const nodeSelectorTerm = lazily(() =>
+  z.strictObject({
+    matchExpressions: z.array(requirement(NODE_OPERATORS)).optional(),
+    matchFields: z
+      .array(
+        z.strictObject({
+          key: z.literal("metadata.name", { error: "the only node field to match is metadata.name" }),
+          operator: z.enum(["In", "NotIn"]),
+          values: z.array(z.string()).length(1, "matches exactly one node name"),
+        }),
+      )
+      .optional(),
+  }),
+);
+const weight = lazily(() => z.number().int().min(1).max(100));
+const nodeAffinity = lazily(() =>
+  z.strictObject({
+    requiredDuringSchedulingIgnoredDuringExecution: z
+      .strictObject({
+        nodeSelectorTerms: z
+          .array(nodeSelectorTerm)
+          .min(1, "needs at least one term (a node must match one)"),
+      })
+      .optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z
+      .array(z.strictObject({ weight, preference: nodeSelectorTerm }))
+      .optional(),
+  }),
+);
+const labelSelector = lazily(() =>
+  z.strictObject({
+    matchLabels: labelMap.optional(),
+    matchExpressions: z.array(requirement(["In", "NotIn", "Exists", "DoesNotExist"])).optional(),
+  }),
+);
+const podAffinityTerm = lazily(() =>
+  z
     .strictObject({
-      nodeSelectorTerms: z.array(nodeSelectorTerm).min(1, "needs at least one term (a node must match one)"),
+      labelSelector: labelSelector.optional(),
+      namespaceSelector: labelSelector.optional(),
+      namespaces: z.array(dnsLabel).optional(),
+      topologyKey: z
+        .string()
+        .regex(QUALIFIED_NAME, "must be a node label key such as kubernetes.io/hostname"),
+      matchLabelKeys: z.array(z.string().regex(QUALIFIED_NAME, "must be a label key")).optional(),
+      mismatchLabelKeys: z.array(z.string().regex(QUALIFIED_NAME, "must be a label key")).optional(),
     })
-    .optional(),
-  preferredDuringSchedulingIgnoredDuringExecution: z
-    .array(z.strictObject({ weight, preference: nodeSelectorTerm }))
-    .optional(),
-});
-const labelSelector = z.strictObject({
-  matchLabels: labelMap.optional(),
-  matchExpressions: z.array(requirement(["In", "NotIn", "Exists", "DoesNotExist"])).optional(),
-});
-const podAffinityTerm = z
-  .strictObject({
-    labelSelector: labelSelector.optional(),
-    namespaceSelector: labelSelector.optional(),
-    namespaces: z.array(dnsLabel).optional(),
-    topologyKey: z.string().regex(QUALIFIED_NAME, "must be a node label key such as kubernetes.io/hostname"),
-    matchLabelKeys: z.array(z.string().regex(QUALIFIED_NAME, "must be a label key")).optional(),
-    mismatchLabelKeys: z.array(z.string().regex(QUALIFIED_NAME, "must be a label key")).optional(),
-  })
-  .superRefine((t, ctx) => {
-    for (const field of ["matchLabelKeys", "mismatchLabelKeys"] as const)
-      if (t[field]?.length && t.labelSelector === undefined)
-        ctx.addIssue({ code: "custom", path: [field], message: `${field} needs a labelSelector beside it` });
-  });
-const podAffinity = z.strictObject({
-  requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
-  preferredDuringSchedulingIgnoredDuringExecution: z
-    .array(z.strictObject({ weight, podAffinityTerm }))
-    .optional(),
-});
+    .superRefine((t, ctx) => {
+      for (const field of ["matchLabelKeys", "mismatchLabelKeys"] as const)
+        if (t[field]?.length && t.labelSelector === undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [field],
+            message: `${field} needs a labelSelector beside it`,
+          });
+    }),
+);
+const podAffinity = lazily(() =>
+  z.strictObject({
+    requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z
+      .array(z.strictObject({ weight, podAffinityTerm }))
+      .optional(),
+  }),
+);
 
 /** A count, or a percentage of the pods: at most 100%, as the API server says. */
-const budgetValue = percentOrCount.refine(
-  (v) => typeof v === "number" || Number.parseInt(v, 10) <= 100,
-  "a percentage of the pods is at most 100%",
+const budgetValue = lazily(() =>
+  percentOrCount.refine(
+    (v) => typeof v === "number" || Number.parseInt(v, 10) <= 100,
+    "a percentage of the pods is at most 100%",
+  ),
 );
 
 export const podBodyShape = {

@@ -4,6 +4,7 @@
  * list the allowed keys when a user misspells one).
  */
 import { z } from "zod";
+import { lazily } from "./common-schema.ts";
 import type { FieldPath } from "./yaml-source.ts";
 
 /**
@@ -15,6 +16,11 @@ export function deepPartial(schema: z.ZodType): z.ZodType {
   const described = (s: z.ZodType) => (schema.description ? s.describe(schema.description) : s);
   if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) {
     return deepPartial(schema.unwrap() as z.ZodType);
+  }
+  // A schema built on first use (common-schema's `lazily`): so is its partial.
+  if (schema instanceof z.ZodLazy) {
+    const lazy = schema;
+    return described(lazily(() => deepPartial(lazy.unwrap() as z.ZodType)));
   }
   if (schema instanceof z.ZodObject) {
     const shape: Record<string, z.ZodType> = {};
@@ -52,7 +58,12 @@ export function schemaAt(root: z.ZodType, path: FieldPath): z.ZodType | undefine
 
 export function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
-  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) {
+  while (
+    s instanceof z.ZodOptional ||
+    s instanceof z.ZodNullable ||
+    s instanceof z.ZodDefault ||
+    s instanceof z.ZodLazy
+  ) {
     s = s.unwrap() as z.ZodType;
   }
   return s;
