@@ -415,3 +415,37 @@ test("the commits between two commits, newest first, limited to a directory, cap
   const refused = await refusal(reader.listCommits(repo, d, { since: "HEAD~1", path: "", limit: 10 }));
   assert.equal(refused.code, ErrorCode.Input);
 });
+
+test("a commit range across unrelated histories is empty and says so; merge commits are not in a range", async () => {
+  const { repo, commit: a } = appRepository();
+  const commit = (path: string, message: string) => {
+    writeFileSync(join(repo, path), `${message}\n`);
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", message);
+    return git(repo, "rev-parse", "HEAD");
+  };
+  // A feature branch merged with a merge commit: the range holds the work, not the merge itself,
+  // whether or not it is limited to a directory.
+  git(repo, "checkout", "-q", "-b", "feature");
+  const work = commit("apps/cart/feature.txt", "cart: the feature");
+  git(repo, "checkout", "-q", "main");
+  const beside = commit("apps/cart/main.txt", "cart: beside the feature");
+  git(repo, "merge", "-q", "--no-ff", "-m", "Merge branch feature", "feature");
+  const merge = git(repo, "rev-parse", "HEAD");
+  const reader = source();
+  for (const path of ["", "apps/cart"]) {
+    const range = await reader.listCommits(repo, merge, { since: a, path, limit: 1000 });
+    assert.deepEqual(
+      [new Set(range.commits.map((c) => c.commit)), range.total, range.since],
+      [new Set([work, beside]), 2, "ancestor"],
+      `path "${path}"`,
+    );
+  }
+  // The history rewritten from scratch (git filter-repo, a re-created repository): nothing of the
+  // old line is an ancestor, and the new line's whole history is not what a release brings.
+  git(repo, "checkout", "-q", "--orphan", "rewritten");
+  commit("apps/cart/slipway.yaml", "rewritten: one");
+  const rewritten = commit("apps/cart/slipway.yaml", "rewritten: two");
+  const unrelated = await reader.listCommits(repo, rewritten, { since: merge, path: "", limit: 1000 });
+  assert.deepEqual([unrelated.commits, unrelated.total, unrelated.since], [[], 0, "unrelated"]);
+});

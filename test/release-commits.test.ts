@@ -367,6 +367,20 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       ).items.filter((i) => i.kind === "release");
       assert.equal(newest?.commitCount, 1002);
     });
+
+    test("a release after the history was rewritten from scratch brings just its own commit", async () => {
+      // No common ancestor with the previous release (git filter-repo, a re-created repository):
+      // the new line's whole history is not what this release delivers.
+      git(repo, "checkout", "-q", "--orphan", "rewritten");
+      commitAt(repo, {}, "big: the history starts again", at(2));
+      const tip = commitAt(repo, { "big/counter.txt": "again\n" }, "big: after the rewrite", at(1));
+      git(repo, "checkout", "-q", "-f", "main");
+      const [range] = await h.store.listReleaseCommits([await release("big", tip, 9)]);
+      assert.deepEqual(
+        [range?.items.map((c) => [c.sha, c.subject]), range?.total, range?.containsReleaseId],
+        [[[tip, "big: after the rewrite"]], 1, null],
+      );
+    });
   });
 }
 

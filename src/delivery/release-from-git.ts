@@ -51,7 +51,7 @@ export interface SourceCommitSummary {
 /** Reads a repository at a commit (`GitSource`). */
 export interface RepositoryReader {
   fetchCommit(repository: string, commit: string): Promise<SourceCommit>;
-  /** `git log <since>..<commit> -- <path>`, newest first, at most `limit` (see `GitSource`). */
+  /** `git log --no-merges <since>..<commit> -- <path>`, newest first, at most `limit` (see `GitSource`). */
   listCommits(
     repository: string,
     commit: string,
@@ -59,7 +59,7 @@ export interface RepositoryReader {
   ): Promise<{
     readonly commits: readonly SourceCommitSummary[];
     readonly total: number;
-    readonly since: "ancestor" | "diverged" | "missing";
+    readonly since: "ancestor" | "diverged" | "unrelated" | "missing";
   }>;
   /** The named files (from the repository's root); a file missing at the commit is absent. */
   readFiles(
@@ -223,9 +223,10 @@ export interface PreviousRelease {
 
 /**
  * The commits reachable from the release's commit and not from the previous release's (limited to
- * the app's directory, like `git log -- <path>`), newest first. Just the release's own commit for
- * the app's first release, or when the previous one came from another repository or its commit is
- * not in this one any more: the whole history before it is not what this release delivers.
+ * the app's directory, like `git log --no-merges -- <path>`), newest first. Just the release's own
+ * commit for the app's first release, or when the previous one came from another repository, its
+ * commit is not in this one any more or shares no history with this one (rewritten from scratch):
+ * the whole history before it is not what this release delivers.
  */
 async function commitsBrought(
   reader: RepositoryReader,
@@ -252,7 +253,7 @@ async function commitsBrought(
     path: dir,
     limit: MAX_RELEASE_COMMITS,
   });
-  if (range.since === "missing") return own;
+  if (range.since === "missing" || range.since === "unrelated") return own;
   return {
     commits: range.commits.map(summary),
     total: range.total,

@@ -83,9 +83,11 @@ export interface CommitRange {
   readonly total: number;
   /**
    * How `since` relates to the commit: an ancestor (the commit holds everything `since` holds),
-   * diverged (another line of history), or missing (not in the repository: the range is empty).
+   * diverged (another line of history from a common ancestor), unrelated (no common ancestor: a
+   * history rewritten from scratch; the range is empty) or missing (not in the repository: the
+   * range is empty).
    */
-  readonly since: "ancestor" | "diverged" | "missing";
+  readonly since: "ancestor" | "diverged" | "unrelated" | "missing";
 }
 
 export interface SourceFile {
@@ -142,7 +144,8 @@ export class GitSource {
    * `git log <since>..<commit> -- <path>`: with a `path` ("" for the whole repository), only the
    * commits that changed something under it. `commit` must exist (it is fetched when missing);
    * `since` is fetched when missing, and a `since` the repository does not have gives an empty
-   * range marked `missing`.
+   * range marked `missing`; one with no common ancestor, an empty range marked `unrelated`. Merge
+   * commits are left out.
    */
   async listCommits(
     repository: string,
@@ -162,12 +165,17 @@ export class GitSource {
       },
     );
     if (!present) return { commits: [], total: 0, since: "missing" };
-    // `since` is an ancestor when it is the best common ancestor; unrelated histories have none (exit 1).
-    const base = await this.#git(mirror, ["merge-base", options.since, commit], "", [0, 1]);
-    const ancestor = base.toString("utf8").trim() === options.since;
+    // `since` is an ancestor when it is the best common ancestor. Unrelated histories have none
+    // (exit 1): everything reachable from `commit` would be "new", so the range is left empty.
+    const base = (await this.#git(mirror, ["merge-base", options.since, commit], "", [0, 1]))
+      .toString("utf8")
+      .trim();
+    if (base === "") return { commits: [], total: 0, since: "unrelated" };
     const prefix = normalizeDir(options.path);
-    // Literal pathspecs: the path is a directory name, never a glob or pathspec magic.
-    const range = [commit, `^${options.since}`, "--", ...(prefix === "" ? [] : [prefix])];
+    // Literal pathspecs: the path is a directory name, never a glob or pathspec magic. No merge
+    // commits: a merge brings no change of its own (the commits it merges are in the range), and
+    // `git log -- <path>` leaves most of them out anyway, so a range is the same with or without one.
+    const range = ["--no-merges", commit, `^${options.since}`, "--", ...(prefix === "" ? [] : [prefix])];
     const format = ["%H", "%an", "%ae", "%aI", "%s"].join("%x00");
     const out = await this.#git(mirror, [
       "--literal-pathspecs",
@@ -197,7 +205,7 @@ export class GitSource {
               "utf8",
             ),
           );
-    return { commits, total, since: ancestor ? "ancestor" : "diverged" };
+    return { commits, total, since: base === options.since ? "ancestor" : "diverged" };
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * Migration 11: the commits each release brings — those reachable from its commit and not from the
- * app's previous release's (`git log <previous>..<commit> -- <path>`), so a release of ten commits
- * gives the promotion's dry run and DORA's lead time all ten. Written once with the release, in its
- * transaction, and never changed: the database refuses updates and deletes, like the audit log's.
+ * app's previous release's (`git log --no-merges <previous>..<commit> -- <path>`), so a release of
+ * ten commits gives the promotion's dry run and DORA's lead time all ten. Written once with the
+ * release, in its transaction, and never changed: the database refuses updates and deletes, like the audit log's.
  * Releases recorded before this migration have no row here; readers fall back to the release's own
  * commit for them.
  */
