@@ -115,8 +115,8 @@ export class KubeCluster implements Cluster {
   }
 
   /** An app's Deployments and StatefulSets in a namespace as they run now (promotion gates). */
-  workloadHealth(scope: WorkloadScope): Promise<WorkloadHealth[]> {
-    return readWorkloadHealth(this.#client, scope);
+  workloadHealth(scope: WorkloadScope, timeoutMs?: number): Promise<WorkloadHealth[]> {
+    return readWorkloadHealth(this.#client, scope, timeoutMs);
   }
 
   async plan(request: PlanRequest): Promise<readonly ObjectChange[]> {

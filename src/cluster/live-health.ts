@@ -49,10 +49,12 @@ interface PodStatusLive {
  */
 export const LIVE_HEALTH_TIMEOUT_MS = 10_000;
 
-export function readWorkloadHealth(client: ApiClient, scope: WorkloadScope): Promise<WorkloadHealth[]> {
-  return client.within({ name: "health", timeoutMs: LIVE_HEALTH_TIMEOUT_MS }, () =>
-    readWorkloads(client, scope),
-  );
+export function readWorkloadHealth(
+  client: ApiClient,
+  scope: WorkloadScope,
+  timeoutMs = LIVE_HEALTH_TIMEOUT_MS,
+): Promise<WorkloadHealth[]> {
+  return client.within({ name: "health", timeoutMs }, () => readWorkloads(client, scope));
 }
 
 async function readWorkloads(client: ApiClient, scope: WorkloadScope): Promise<WorkloadHealth[]> {
