@@ -449,3 +449,31 @@ test("a commit range across unrelated histories is empty and says so; merge comm
   const unrelated = await reader.listCommits(repo, rewritten, { since: merge, path: "", limit: 1000 });
   assert.deepEqual([unrelated.commits, unrelated.total, unrelated.since], [[], 0, "unrelated"]);
 });
+
+test("a commit whose date git accepts but no ISO time holds (a time zone of +99:59, the year 11000) reads as an instant", async () => {
+  const { repo, commit: base } = appRepository();
+  const tree = git(repo, "rev-parse", "HEAD^{tree}");
+  // Written as the objects they are: `git commit` would not take such dates, but a fetch does.
+  const commitWith = (author: string, parent: string, message: string) =>
+    execFileSync("git", ["hash-object", "-t", "commit", "-w", "--stdin"], {
+      cwd: repo,
+      encoding: "utf8",
+      input: `tree ${tree}\nparent ${parent}\nauthor Eve <eve@example.test> ${author}\ncommitter Ci <ci@example.test> 1764500000 +0000\n\n${message}\n`,
+    }).trim();
+  const zone = commitWith("1764496800 +9959", base, "zone: out of range");
+  const far = commitWith("285000000000 +0000", zone, "year: out of range");
+  git(repo, "branch", "odd", far);
+  const reader = source();
+  const range = await reader.listCommits(repo, far, { since: base, path: "", limit: 1000 });
+  assert.deepEqual(
+    range.commits.map((c) => [c.subject, c.authoredAt]),
+    [
+      // Past the year 9999: the committer's time stands in for the author's.
+      ["year: out of range", "2025-11-30T10:53:20.000Z"],
+      // The instant git recorded, whatever the zone it was written in.
+      ["zone: out of range", "2025-11-30T10:00:00.000Z"],
+    ],
+  );
+  const own = await reader.fetchCommit(repo, zone);
+  assert.equal(own.authoredAt, "2025-11-30T10:00:00.000Z");
+});

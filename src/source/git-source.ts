@@ -125,7 +125,7 @@ export class GitSource {
       );
     }
     const mirror = await this.#fetched(repository, commit);
-    const format = ["%H", "%an", "%ae", "%aI", "%cI", "%B"].join("%x00");
+    const format = ["%H", "%an", "%ae", "%at", "%ct", "%B"].join("%x00");
     const out = await this.#git(mirror, ["log", "-1", "--no-show-signature", `--format=${format}`, commit]);
     const [sha = commit, authorName = "", authorEmail = "", authoredAt = "", committedAt = "", ...message] =
       out.toString("utf8").split("\0");
@@ -133,8 +133,8 @@ export class GitSource {
       commit: sha,
       authorName,
       authorEmail,
-      authoredAt: new Date(authoredAt).toISOString(),
-      committedAt: new Date(committedAt).toISOString(),
+      authoredAt: commitTime(sha, authoredAt, committedAt),
+      committedAt: commitTime(sha, committedAt, authoredAt),
       message: message.join("\0").trim(),
     };
   }
@@ -176,7 +176,7 @@ export class GitSource {
     // commits: a merge brings no change of its own (the commits it merges are in the range), and
     // `git log -- <path>` leaves most of them out anyway, so a range is the same with or without one.
     const range = ["--no-merges", commit, `^${options.since}`, "--", ...(prefix === "" ? [] : [prefix])];
-    const format = ["%H", "%an", "%ae", "%aI", "%s"].join("%x00");
+    const format = ["%H", "%an", "%ae", "%at", "%ct", "%s"].join("%x00");
     const out = await this.#git(mirror, [
       "--literal-pathspecs",
       "log",
@@ -188,13 +188,14 @@ export class GitSource {
     ]);
     const fields = out.toString("utf8").split("\0");
     const commits: CommitSummary[] = [];
-    for (let i = 0; i + 4 < fields.length; i += 5) {
+    for (let i = 0; i + 5 < fields.length; i += 6) {
+      const sha = fields[i]!.trim();
       commits.push({
-        commit: fields[i]!.trim(),
+        commit: sha,
         authorName: fields[i + 1]!,
         authorEmail: fields[i + 2]!,
-        authoredAt: new Date(fields[i + 3]!).toISOString(),
-        subject: fields[i + 4]!,
+        authoredAt: commitTime(sha, fields[i + 3]!, fields[i + 4]!),
+        subject: fields[i + 5]!,
       });
     }
     const total =
@@ -608,6 +609,24 @@ export function displayRepository(repository: string): string {
 
 function redactUrls(text: string): string {
   return text.replace(/(https?:\/\/)[^/@\s']*@/g, "$1");
+}
+
+/**
+ * A commit's time as ISO 8601 in UTC, from git's seconds since the epoch (`%at`, `%ct`): the
+ * instant, whatever time zone the commit was written in. Git takes zones and years no ISO time
+ * holds (`+9959`, the year 11000); one such commit in a range must not stop every release after
+ * it, so the other of the commit's two times stands in, and with neither usable the commit is named.
+ */
+function commitTime(commit: string, seconds: string, otherSeconds: string): string {
+  for (const text of [seconds, otherSeconds]) {
+    const ms = Number(text) * 1000;
+    if (/^\d+$/.test(text) && ms <= Date.UTC(9999, 11, 31, 23, 59, 59)) return new Date(ms).toISOString();
+  }
+  throw new SlipwayError(
+    ErrorCode.Input,
+    `commit ${commit} has no author or committer time Slipway can record (${seconds}, ${otherSeconds} seconds since 1970)`,
+    { details: { commit } },
+  );
 }
 
 function normalizeDir(dir: string): string {
