@@ -6,9 +6,9 @@
 import { policyBlocked, policyGate } from "../policy/gate.ts";
 import type { Verdict } from "../policy/verdict.ts";
 import type { RenderResult } from "../render/render.ts";
+import { readCustomRules } from "../source/platform-files.ts";
 import type { LoadedApp, LoadedPlatform } from "../spec/parse.ts";
 import type { CliIo } from "./io.ts";
-import { readCustomRules } from "./manifest-input.ts";
 
 export function gateRender(
   result: RenderResult,

@@ -8,9 +8,9 @@ import { dirname, resolve } from "node:path";
 import { isSlipwayError, type Problem } from "../core/errors.ts";
 import { policyGate } from "../policy/gate.ts";
 import { render } from "../render/render.ts";
+import { readCustomRules } from "../source/platform-files.ts";
 import { isPlainMap } from "../spec/merge.ts";
 import type { LoadedApp, LoadedPlatform } from "../spec/parse.ts";
-import { readCustomRules } from "./manifest-input.ts";
 
 /** `secrets[].file` entries, in the app and in each environment's override, whose file is missing. */
 export function missingSecretFiles(app: LoadedApp, specPath: string): Problem[] {
