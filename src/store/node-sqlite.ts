@@ -4,6 +4,7 @@
  * array); this adapter gives `DatabaseSync` that shape, so no native addon is needed.
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { Worker } from "node:worker_threads";
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -71,10 +72,19 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   #seenDataVersion = 0;
   #seenAt = Number.NEGATIVE_INFINITY;
 
+  readonly #checkpoints: Checkpointer | undefined;
+
   constructor(file: string) {
     this.#db = new DatabaseSync(file);
     this.#db.exec("pragma journal_mode = wal");
     this.#db.exec("pragma synchronous = normal");
+    if (file !== ":memory:") {
+      // The write that fills the WAL would otherwise checkpoint it, fsync included, in this thread.
+      this.#db.exec("pragma wal_autocheckpoint = 0");
+      this.#checkpoints = new Checkpointer(file, () => {
+        if (this.#db.isOpen) this.#db.exec("pragma wal_autocheckpoint = 1000");
+      });
+    }
     this.#db.exec("pragma foreign_keys = on");
     // Another process holding the write lock (a CLI next to a server) is waited for, not failed.
     this.#db.exec("pragma busy_timeout = 5000");
@@ -119,6 +129,64 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   close(): void {
     this.#cache.clear();
     this.#db.close();
+  }
+
+  /** Ends the checkpoint thread (after `close`: the last connection to close checkpoints what is left). */
+  async stopCheckpoints(): Promise<void> {
+    await this.#checkpoints?.stop();
+  }
+}
+
+/** How often the checkpoint thread copies the WAL's committed pages into the database file. */
+const checkpointEveryMs = 500;
+
+/**
+ * Checkpoints the WAL in a thread of its own. SQLite checkpoints from whichever commit pushes the
+ * WAL past 1000 pages, synchronously, fsync included: with node:sqlite that commit is on the event
+ * loop, and on a busy disk it stalled every request in flight (up to 100 ms in the API benchmark).
+ * A passive checkpoint waits for no reader or writer, so nothing here ever waits on this thread.
+ * Should the thread die, the connection checkpoints by itself again (`fallBack`).
+ */
+class Checkpointer {
+  readonly #worker: Worker;
+  #stopping = false;
+
+  constructor(file: string, fallBack: () => void) {
+    this.#worker = new Worker(
+      `const { workerData, parentPort } = require("node:worker_threads");
+      const { DatabaseSync } = require("node:sqlite");
+      const db = new DatabaseSync(workerData.file);
+      db.exec("pragma busy_timeout = 5000");
+      const timer = setInterval(() => {
+        try {
+          db.exec("pragma wal_checkpoint(passive)");
+        } catch {
+          // Busy past the timeout (another process checkpointing): the next round catches up.
+        }
+      }, workerData.everyMs);
+      parentPort.once("message", () => {
+        clearInterval(timer);
+        db.close();
+        parentPort.close();
+      });`,
+      { eval: true, workerData: { file, everyMs: checkpointEveryMs } },
+    );
+    // Not a reason to keep the process alive; `stop` ends it properly.
+    this.#worker.unref();
+    this.#worker.once("exit", () => {
+      if (!this.#stopping) fallBack();
+    });
+    this.#worker.on("error", () => {});
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const exited = new Promise((resolve) => this.#worker.once("exit", resolve));
+    // Waited for, so the process stays up until the thread has closed its connection.
+    this.#worker.ref();
+    this.#worker.postMessage("stop");
+    await exited;
   }
 }
 

@@ -38,13 +38,20 @@ export async function openSqliteStore(file: string, options: OpenOptions = {}): 
     dialect: new NodeSqliteDialect(database),
     plugins: [new CamelCasePlugin()],
   });
-  await migrate(db, "sqlite", options.migrations ?? migrations);
+  try {
+    await migrate(db, "sqlite", options.migrations ?? migrations);
+  } catch (error) {
+    await db.destroy();
+    await database.stopCheckpoints();
+    throw error;
+  }
   return new SqlStore({
     db,
     dialect: "sqlite",
     changeVersion: () => database.changeVersion(),
     // Another process's commit may have touched anything; this one's identity writes SqlStore counts.
     identityChangeVersion: () => String(database.othersVersion()),
+    onClose: () => database.stopCheckpoints(),
     isUniqueViolation: sqliteUniqueViolation,
     ...(options.now ? { now: options.now } : {}),
   });
