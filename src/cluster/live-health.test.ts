@@ -74,6 +74,7 @@ test("a Deployment's restarts are its newest ReplicaSet's pods' only; available 
           annotations: { "deployment.kubernetes.io/revision": "2" },
           ownerReferences: [{ uid: "d1" }],
         },
+        status: { readyReplicas: 2, availableReplicas: 2 },
       },
     ],
     "/api/v1/namespaces/shop/pods": [
@@ -103,11 +104,12 @@ test("a StatefulSet's restarts are its update revision's pods', init containers 
       {
         metadata: { name: "checkout-db", labels },
         spec: { replicas: 2, selector: { matchLabels: selector } },
-        status: { readyReplicas: 2, updateRevision: "checkout-db-2" },
+        status: { readyReplicas: 2, currentRevision: "checkout-db-2", updateRevision: "checkout-db-2" },
       },
     ],
     "/api/v1/namespaces/shop/pods": [
-      pod("checkout-db-0", { "controller-revision-hash": "checkout-db-1" }, [5]),
+      // A pod of the revision before, as it was: a pod name stays, its revision label changes.
+      pod("checkout-db-old", { "controller-revision-hash": "checkout-db-1" }, [5]),
       pod("checkout-db-1", { "controller-revision-hash": "checkout-db-2" }, [1], [2]),
     ],
   });
@@ -116,4 +118,86 @@ test("a StatefulSet's restarts are its update revision's pods', init containers 
   assert.equal(health[0]!.available, 2, "ready stands in for available when the StatefulSet has none");
   assert.equal(health[0]!.release, undefined);
   assert.deepEqual(health[0]!.restarts, [{ pod: "checkout-db-1", restarts: 3 }]);
+});
+
+test("mid-rollout, a Deployment's available replicas are its newest ReplicaSet's, not the older ones still serving", async () => {
+  const selector = { "app.kubernetes.io/name": "checkout" };
+  const server = apiServer({
+    "/apis/apps/v1/namespaces/shop/deployments": [
+      {
+        metadata: {
+          name: "checkout",
+          uid: "d1",
+          labels: { ...labels, "slipway.dev/release": "rel_2" },
+          annotations: { "deployment.kubernetes.io/revision": "2" },
+        },
+        spec: { replicas: 3, selector: { matchLabels: selector } },
+        // The old ReplicaSet's three pods keep the Deployment's own counts full (maxUnavailable 0).
+        status: { replicas: 4, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 3 },
+      },
+    ],
+    "/apis/apps/v1/namespaces/shop/replicasets": [
+      {
+        metadata: {
+          name: "checkout-aaa",
+          labels: { ...selector, "pod-template-hash": "aaa" },
+          annotations: { "deployment.kubernetes.io/revision": "1" },
+          ownerReferences: [{ uid: "d1" }],
+        },
+        status: { readyReplicas: 3, availableReplicas: 3 },
+      },
+      {
+        metadata: {
+          name: "checkout-bbb",
+          labels: { ...selector, "pod-template-hash": "bbb" },
+          annotations: { "deployment.kubernetes.io/revision": "2" },
+          ownerReferences: [{ uid: "d1" }],
+        },
+        status: { replicas: 1 },
+      },
+    ],
+    "/api/v1/namespaces/shop/pods": [pod("checkout-bbb-new", { "pod-template-hash": "bbb" }, [4])],
+  });
+  const [deployment] = await readWorkloadHealth(new ApiClient(server), { namespace: "shop", ...scope });
+  assert.equal(deployment!.available, 0);
+  assert.equal(deployment!.ready, 0);
+  assert.equal(deployment!.desired, 3);
+  assert.deepEqual(deployment!.restarts, [{ pod: "checkout-bbb-new", restarts: 4 }]);
+});
+
+test("mid-rollout, a StatefulSet's available replicas are its update revision's ready pods", async () => {
+  const selector = { "app.kubernetes.io/name": "checkout" };
+  const ready = { conditions: [{ type: "Ready", status: "True" }] };
+  const server = apiServer({
+    "/apis/apps/v1/namespaces/shop/statefulsets": [
+      {
+        metadata: { name: "checkout-db", labels },
+        spec: { replicas: 3, selector: { matchLabels: selector } },
+        status: {
+          readyReplicas: 3,
+          availableReplicas: 3,
+          currentRevision: "checkout-db-1",
+          updateRevision: "checkout-db-2",
+        },
+      },
+    ],
+    "/api/v1/namespaces/shop/pods": [
+      { ...pod("checkout-db-0", { "controller-revision-hash": "checkout-db-1" }, [0]), status: ready },
+      { ...pod("checkout-db-1", { "controller-revision-hash": "checkout-db-1" }, [0]), status: ready },
+      { ...pod("checkout-db-2", { "controller-revision-hash": "checkout-db-2" }, [0]), status: ready },
+      // Ready, but on its way out: not counted.
+      {
+        ...pod("checkout-db-3", { "controller-revision-hash": "checkout-db-2" }, [0]),
+        metadata: {
+          name: "checkout-db-3",
+          labels: { ...selector, "controller-revision-hash": "checkout-db-2" },
+          deletionTimestamp: "2026-12-05T21:00:00Z",
+        },
+        status: ready,
+      },
+    ],
+  });
+  const [statefulSet] = await readWorkloadHealth(new ApiClient(server), { namespace: "shop", ...scope });
+  assert.equal(statefulSet!.available, 1);
+  assert.equal(statefulSet!.ready, 1);
 });

@@ -27,16 +27,21 @@ interface WorkloadLive {
     annotations?: Record<string, string>;
   };
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
-  status?: {
-    readyReplicas?: number;
-    availableReplicas?: number;
+  status?: ReplicaCounts & {
+    currentRevision?: string;
     updateRevision?: string;
   };
 }
 
+interface ReplicaCounts {
+  readyReplicas?: number;
+  availableReplicas?: number;
+}
+
 interface PodStatusLive {
-  metadata: { name: string };
+  metadata: { name: string; deletionTimestamp?: string };
   status?: {
+    conditions?: { type: string; status: string }[];
     containerStatuses?: { restartCount?: number }[];
     initContainerStatuses?: { restartCount?: number }[];
   };
@@ -65,36 +70,47 @@ async function readWorkloads(client: ApiClient, scope: WorkloadScope): Promise<W
   ]);
   const read = await Promise.all([
     ...deployments.map(async (d) =>
-      health("Deployment", d, await deploymentRestarts(client, scope.namespace, d)),
+      health("Deployment", d, await deploymentCurrent(client, scope.namespace, d)),
     ),
     ...statefulSets.map(async (s) =>
-      health("StatefulSet", s, await statefulSetRestarts(client, scope.namespace, s)),
+      health("StatefulSet", s, await statefulSetCurrent(client, scope.namespace, s)),
     ),
   ]);
   return read.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }
 
-function health(kind: WorkloadHealth["kind"], w: WorkloadLive, restarts: PodRestarts[]): WorkloadHealth {
-  const ready = w.status?.readyReplicas ?? 0;
+/** The workload's current revision: its ready and available replicas, and its pods' restarts. */
+interface CurrentRevision {
+  readonly ready: number;
+  readonly available: number;
+  readonly restarts: PodRestarts[];
+}
+
+const NO_CURRENT_REVISION: CurrentRevision = { ready: 0, available: 0, restarts: [] };
+
+function health(kind: WorkloadHealth["kind"], w: WorkloadLive, current: CurrentRevision): WorkloadHealth {
   return {
     kind,
     name: w.metadata.name,
     release: w.metadata.labels?.[RELEASE_LABEL],
     desired: w.spec?.replicas ?? 1,
-    ready,
-    // A StatefulSet's availableReplicas needs minReadySeconds support; ready is the fallback.
-    available: w.status?.availableReplicas ?? (kind === "StatefulSet" ? ready : 0),
-    restarts,
+    ready: current.ready,
+    available: current.available,
+    restarts: current.restarts,
   };
 }
 
-async function deploymentRestarts(
+/**
+ * A Deployment's newest ReplicaSet: mid-rollout the Deployment's own counts include the older
+ * ReplicaSets' pods, which still serve while the new ones crash — those are not this revision's.
+ */
+async function deploymentCurrent(
   client: ApiClient,
   namespace: string,
   d: WorkloadLive,
-): Promise<PodRestarts[]> {
+): Promise<CurrentRevision> {
   const matchLabels = d.spec?.selector?.matchLabels ?? {};
-  const replicaSets = await list<ReplicaSetLive>(
+  const replicaSets = await list<ReplicaSetLive & { status?: ReplicaCounts }>(
     client,
     namespace,
     "apps",
@@ -105,30 +121,61 @@ async function deploymentRestarts(
     uid: d.metadata.uid,
     revision: d.metadata.annotations?.[REVISION_ANNOTATION],
   });
-  // No current ReplicaSet yet (the controller has not caught up): no pods of this revision to count.
-  if (hash === undefined) return [];
-  return podRestarts(client, namespace, { ...matchLabels, "pod-template-hash": hash });
+  // No current ReplicaSet yet (the controller has not caught up): no pods of this revision run.
+  if (hash === undefined) return NO_CURRENT_REVISION;
+  const current = replicaSets.find((r) => r.metadata.labels?.["pod-template-hash"] === hash);
+  const pods = await currentPods(client, namespace, { ...matchLabels, "pod-template-hash": hash });
+  return {
+    ready: current?.status?.readyReplicas ?? 0,
+    available: current?.status?.availableReplicas ?? 0,
+    restarts: podRestarts(pods),
+  };
 }
 
-async function statefulSetRestarts(
+/**
+ * A StatefulSet's update revision. Its own counts include pods of the revision before until the
+ * rolling update has replaced them all (`currentRevision` becomes `updateRevision`); until then
+ * only the update revision's ready pods count.
+ */
+async function statefulSetCurrent(
   client: ApiClient,
   namespace: string,
   s: WorkloadLive,
-): Promise<PodRestarts[]> {
+): Promise<CurrentRevision> {
   const revision = s.status?.updateRevision;
-  if (revision === undefined) return [];
-  return podRestarts(client, namespace, {
+  if (revision === undefined) return NO_CURRENT_REVISION;
+  const pods = await currentPods(client, namespace, {
     ...(s.spec?.selector?.matchLabels ?? {}),
     "controller-revision-hash": revision,
   });
+  const ready = s.status?.readyReplicas ?? 0;
+  // A StatefulSet's availableReplicas needs minReadySeconds support; ready is the fallback.
+  const available = s.status?.availableReplicas ?? ready;
+  if (s.status?.currentRevision === revision) return { ready, available, restarts: podRestarts(pods) };
+  const readyNow = pods.filter(isReady).length;
+  return {
+    ready: Math.min(ready, readyNow),
+    available: Math.min(available, readyNow),
+    restarts: podRestarts(pods),
+  };
 }
 
-async function podRestarts(
+function isReady(p: PodStatusLive): boolean {
+  return (
+    p.metadata.deletionTimestamp === undefined &&
+    (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
+}
+
+function currentPods(
   client: ApiClient,
   namespace: string,
   matchLabels: Record<string, string>,
-): Promise<PodRestarts[]> {
-  const pods = await list<PodStatusLive>(client, namespace, "", "pods", selectorOf(matchLabels));
+): Promise<PodStatusLive[]> {
+  return list<PodStatusLive>(client, namespace, "", "pods", selectorOf(matchLabels));
+}
+
+function podRestarts(pods: readonly PodStatusLive[]): PodRestarts[] {
   return pods
     .map((p) => ({
       pod: p.metadata.name,

@@ -19,6 +19,10 @@ export interface WorkloadHealth {
   /** The `slipway.dev/release` label: the release that applied it, when it carries one. */
   readonly release: string | undefined;
   readonly desired: number;
+  /**
+   * Ready and available replicas of the current revision: mid-rollout, the pods of an older
+   * revision still serving are not counted (they are not this release's).
+   */
   readonly ready: number;
   readonly available: number;
   /**
