@@ -92,6 +92,15 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       assert.equal(calls.get("listApps"), 1);
     });
 
+    test("DORA's release reads are not kept: each request asks up to its own instant, and one holds every commit", async () => {
+      await settled(cached);
+      calls.clear();
+      const filter = { teamName: "payments", until: new Date().toISOString() };
+      await cached.listDeliveryReleases(filter);
+      await cached.listDeliveryReleases(filter);
+      assert.equal(calls.get("listDeliveryReleases"), 2);
+    });
+
     test("cached answers are frozen: one caller cannot change another's", async () => {
       const app = await cached.getApp("web");
       assert.throws(() => {

@@ -154,8 +154,11 @@ export class CachedStore implements Store {
     this.#read(key("listHistory", appName, page), () => this.#inner.listHistory(appName, page));
   listDeliveryRecords = (filter: Parameters<Store["listDeliveryRecords"]>[0]) =>
     this.#read(key("listDeliveryRecords", filter), () => this.#inner.listDeliveryRecords(filter));
+  // Not cached: each DORA request asks up to its own `until` (now), so no answer is read twice, and
+  // one holds every commit of a team's releases (hundreds of thousands): kept, each would stay in
+  // memory until the next write, which on a quiet server may be hours of dashboard polls away.
   listDeliveryReleases = (filter: Parameters<Store["listDeliveryReleases"]>[0]) =>
-    this.#read(key("listDeliveryReleases", filter), () => this.#inner.listDeliveryReleases(filter));
+    this.#inner.listDeliveryReleases(filter);
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },
