@@ -25,7 +25,10 @@ export function deepPartial(schema: z.ZodType): z.ZodType {
   if (schema instanceof z.ZodObject) {
     const shape: Record<string, z.ZodType> = {};
     for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-      shape[key] = deepPartial(field).nullable().optional();
+      // The partial of a nested object or map is built when an override first holds the field:
+      // most overrides and platform defaults set a few fields of the app's many.
+      const partial = holdsFields(field) ? lazily(() => deepPartial(field)) : deepPartial(field);
+      shape[key] = partial.nullable().optional();
     }
     return described(z.strictObject(shape));
   }
@@ -34,6 +37,13 @@ export function deepPartial(schema: z.ZodType): z.ZodType {
     return described(z.record(schema.keyType, deepPartial(schema.valueType as z.ZodType).nullable()));
   }
   return schema;
+}
+
+/** An object or a map, under any optional or nullable wrappers: what `deepPartial` rebuilds. */
+function holdsFields(schema: z.ZodType): boolean {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+    return holdsFields(schema.unwrap() as z.ZodType);
+  return schema instanceof z.ZodObject || schema instanceof z.ZodRecord;
 }
 
 /** The object schema's keys at `path`, or `undefined` when the path does not lead to an object. */
