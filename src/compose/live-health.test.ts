@@ -89,3 +89,45 @@ test("a cluster that did not answer in time is not asked again by the next app's
   assert.equal(sockets.length, tried, "the second read did not go to the cluster");
   assert.ok(tookMs < 100, `answered at once, not after another deadline (${tookMs} ms)`);
 });
+
+test("a cluster the client cannot speak to (an http:// kubectl proxy) is unreadable, not an error of the whole request", async () => {
+  // kubectl proxy serves the API over plain http://; the client speaks https only.
+  const proxy = join(dir, "proxy-kubeconfig.yaml");
+  writeFileSync(
+    proxy,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: "http://127.0.0.1:8001" } }],
+      users: [{ name: "u", user: {} }],
+      contexts: [{ name: "proxy", context: { cluster: "c", user: "u" } }],
+      "current-context": "proxy",
+    }),
+  );
+  const file = join(dir, "proxy.platform.yaml");
+  writeFileSync(
+    file,
+    [
+      "apiVersion: slipway.dev/v1",
+      "kind: Platform",
+      "clusters:",
+      `  - { name: local, kubeconfig: { context: proxy, path: ${JSON.stringify(proxy)} } }`,
+      "channels:",
+      "  - { name: staging, cluster: local }",
+      "  - { name: stable, cluster: local }",
+      "",
+    ].join("\n"),
+  );
+  const platform = parsePlatform(readFileSync(file, "utf8"), file);
+  const health = platformLiveHealth({
+    platform: () => platform,
+    context: { cwd: dir, env: {}, connections: new ClusterConnections() },
+  });
+  const read = await health.channelHealth({ app: "checkout", team: "payments", channel: "staging" });
+  assert.equal(read.source, "unreadable");
+  assert.equal(read.where, "cluster local, namespace checkout-staging");
+  assert.match(
+    read.source === "unreadable" ? read.error : "",
+    /^the cluster could not be read: HTTP protocol is not allowed/,
+  );
+});

@@ -63,8 +63,13 @@ export function platformLiveHealth(options: {
         unanswered.delete(key);
         return { source: "live", where, workloads };
       } catch (error) {
-        // Unreachable, forbidden, a kubeconfig without its context: the gate cannot tell, and says why.
-        if (!isSlipwayError(error)) throw error;
+        // Unreachable, forbidden, a kubeconfig without its context, an answer that is not the
+        // API's (a proxy's page, an http:// server): the gate cannot tell, and says why. Thrown
+        // on, it would fail the whole status and end the promoter's pass for every app after it.
+        if (!isSlipwayError(error)) {
+          const said = error instanceof Error ? error.message : String(error);
+          return { source: "unreadable", where, error: `the cluster could not be read: ${said}` };
+        }
         if (error.code === ErrorCode.Deadline || error.code === ErrorCode.Unavailable) {
           unanswered.set(key, { at: Date.now(), error: withoutNamespace(error.message, namespace) });
         }
