@@ -194,4 +194,45 @@ describe("automatic promotion through the server's gate ports", () => {
     assert.equal(await promoter(ports).tick(), 1);
     assert.equal((await staging("cart"))[0]!.releaseId, release.id);
   });
+
+  test("the cluster is read only for a release every other gate lets through", async () => {
+    // A new release of shop, still experimental: the custom rule holds it at every pass.
+    const { release } = await store.createRelease(alice, {
+      appName: "shop",
+      commitSha: "abcdef2",
+      imageDigest: `sha256:${"c".repeat(64)}`,
+      specHash: "4".repeat(64),
+      secretsHash: "2".repeat(64),
+      commitTime: null,
+      files: [{ path: "slipway.yaml", content: spec("shop", "labels: { tier: experimental }") }],
+    });
+    await store.enqueueDeployment(alice, { releaseId: release.id, targetName: "develop" });
+    for (const { job } of await store.claimJobs({
+      owner: "t",
+      leaseMs: 10_000,
+      timeoutMs: 60_000,
+      limit: 10,
+    })) {
+      await store.recordJobStatus({
+        deploymentId: job.deploymentId,
+        owner: "t",
+        fence: job.fence,
+        status: "available",
+        message: "available",
+        leaseMs: 10_000,
+      });
+    }
+    const read: string[] = [];
+    const counting: LiveHealth = {
+      channelHealth: async ({ app }) => {
+        read.push(app);
+        return workload(2);
+      },
+    };
+    const held = promoter({ customRules: () => customRules, liveHealth: counting });
+    for (let pass = 0; pass < 3; pass++) assert.equal(await held.tick(), 0);
+    // Three passes over a held release: a live read could only hold it more.
+    assert.deepEqual(read, []);
+    assert.ok(!(await staging("shop")).some((d) => d.releaseId === release.id));
+  });
 });

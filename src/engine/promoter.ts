@@ -138,7 +138,14 @@ export class Promoter {
       const live = channelState(source).live;
       if (live === undefined || channelState(destination).underWay !== undefined) return false;
       if (destination.some((d) => d.releaseId === live.releaseId)) return false;
-      const evaluation = await evaluatePromotion(ctx, { app, to });
+      // The gates as recorded first: the live view can only hold a promotion back, so the cluster
+      // is read only for a release every other gate lets through, not at every pass for each app
+      // waiting on a soak, an approval or a window (about four requests each).
+      const recorded = await evaluatePromotion({ ...ctx, liveHealth: undefined }, { app, to });
+      const evaluation =
+        recorded.report.state !== "pass" || ctx.liveHealth === undefined
+          ? recorded
+          : await evaluatePromotion(ctx, { app, to });
       const { candidate, release, report } = evaluation;
       if (candidate.underWay !== undefined || report.state !== "pass") return false;
       if (release.id !== live.releaseId) return false;
