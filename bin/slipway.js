@@ -79,7 +79,8 @@ function withCodeCache(file) {
   } catch {
     // No cache yet: this run writes it.
   }
-  const script = new vm.Script(module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+  // The file is already the module inside Node's wrapper (scripts/bundle.ts), one function.
+  const script = new vm.Script(fs.readFileSync(file, "utf8"), { filename: file, cachedData });
   const bundled = { exports: {} };
   script
     .runInThisContext()
