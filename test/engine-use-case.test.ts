@@ -64,10 +64,14 @@ describe("the engine runs the deployment use case", () => {
     });
     token = server.adminToken ?? "";
     await server.store.createTeam(systemActor, "payments");
-    await server.store.createApp(systemActor, { name: "checkout", teamName: "payments", description: "" });
+    await server.store.createApp(systemActor, { name: "ledger-api", teamName: "payments", description: "" });
     repo = newRepository();
-    const commit = commitFiles(repo, { "slipway.yaml": appSpec({ secrets: [] }) }, "checkout");
-    const made = await api("POST", "/api/v1/apps/checkout/releases", {
+    const commit = commitFiles(
+      repo,
+      { "slipway.yaml": appSpec({ name: "ledger-api", secrets: [] }) },
+      "ledger-api",
+    );
+    const made = await api("POST", "/api/v1/apps/ledger-api/releases", {
       repository: repo,
       commit,
       image: imageAt(0x1e),
@@ -97,7 +101,7 @@ describe("the engine runs the deployment use case", () => {
   }
 
   async function deployAndWait(target: string): Promise<{ statuses: string[]; messages: string[] }> {
-    const { id } = (await api("POST", "/api/v1/apps/checkout/deployments", { release, target })) as {
+    const { id } = (await api("POST", "/api/v1/apps/ledger-api/deployments", { release, target })) as {
       id: string;
     };
     const end = Date.now() + 150_000;
@@ -145,7 +149,7 @@ describe("the engine runs the deployment use case", () => {
       namespace,
       "get",
       "deployment",
-      "checkout",
+      "ledger-api",
     ]).metadata.resourceVersion;
     await deployAndWait("staging");
     const after = kubectlJson<{ metadata: { resourceVersion: string } }>(kubeconfig, [
@@ -153,7 +157,7 @@ describe("the engine runs the deployment use case", () => {
       namespace,
       "get",
       "deployment",
-      "checkout",
+      "ledger-api",
     ]).metadata.resourceVersion;
     assert.equal(after, before, "the second apply of the same release wrote nothing");
   });

@@ -110,7 +110,9 @@ describe("promotion gates on a cluster channel", () => {
       log: () => {},
     });
     await server.store.createTeam(systemActor, "payments");
-    await server.store.createApp(systemActor, { name: "checkout", teamName: "payments", description: "" });
+    // An app and channel are one scope on a cluster (a deploy prunes the scope's objects in any
+    // namespace): tests sharing the test cluster each use an app name of their own.
+    await server.store.createApp(systemActor, { name: "till", teamName: "payments", description: "" });
     repo = newRepository();
   });
   after(async () => {
@@ -144,8 +146,12 @@ describe("promotion gates on a cluster channel", () => {
     return answer.body as unknown as T;
   }
   async function release(n: number, extra: string): Promise<string> {
-    const commit = commitFiles(repo, { "slipway.yaml": appSpec({ secrets: [], extra }) }, `v${n}`);
-    const made = await api<{ release: { id: string } }>("POST", "/api/v1/apps/checkout/releases", {
+    const commit = commitFiles(
+      repo,
+      { "slipway.yaml": appSpec({ name: "till", secrets: [], extra }) },
+      `v${n}`,
+    );
+    const made = await api<{ release: { id: string } }>("POST", "/api/v1/apps/till/releases", {
       repository: repo,
       commit,
       image: imageAt(n),
@@ -156,7 +162,7 @@ describe("promotion gates on a cluster channel", () => {
   async function runs(channel: number, releaseId: string): Promise<AppStatus> {
     const end = Date.now() + 150_000;
     for (;;) {
-      const s = await api<AppStatus>("GET", "/api/v1/apps/checkout/status");
+      const s = await api<AppStatus>("GET", "/api/v1/apps/till/status");
       const c = s.channels[channel]!;
       if (c.live?.releaseId === releaseId && c.latest === null) return s;
       const newest = c.latest ?? c.live;
@@ -171,11 +177,10 @@ describe("promotion gates on a cluster channel", () => {
     return found;
   };
   const promote = (body: Record<string, unknown> = {}) =>
-    call("POST", "/api/v1/apps/checkout/promotions", { to: "stable", ...body });
+    call("POST", "/api/v1/apps/till/promotions", { to: "stable", ...body });
   const replicas = (field: "spec.replicas" | "status.availableReplicas") =>
     Number(
-      kubectl(kubeconfig, ["-n", staging, "get", "deployment", "checkout", "-o", `jsonpath={.${field}}`]) ||
-        "0",
+      kubectl(kubeconfig, ["-n", staging, "get", "deployment", "till", "-o", `jsonpath={.${field}}`]) || "0",
     );
 
   test("health reads the channel before live; soak counts restarts; custom rules hold promotion", async () => {
@@ -186,7 +191,7 @@ describe("promotion gates on a cluster channel", () => {
     // Live: the Deployment cannot reach its replicas (a pod quota keeps the new ones from being
     // created), while the record still says the release is available in staging.
     kubectl(kubeconfig, ["-n", staging, "create", "quota", "pods", `--hard=pods=${wanted}`]);
-    kubectl(kubeconfig, ["-n", staging, "scale", "deployment", "checkout", `--replicas=${wanted + 2}`]);
+    kubectl(kubeconfig, ["-n", staging, "scale", "deployment", "till", `--replicas=${wanted + 2}`]);
     const held = await promote();
     assert.equal(held.status, 409, JSON.stringify(held.body));
     const health = gateOf(held.body.error.details.gates, "health");
@@ -194,16 +199,16 @@ describe("promotion gates on a cluster channel", () => {
     assert.match(
       health.reason,
       new RegExp(
-        `Deployment checkout has ${wanted} of ${wanted + 2} replicas available .* in staging \\(cluster test, namespace ${staging}\\) now, though the record says release ${first} is available`,
+        `Deployment till has ${wanted} of ${wanted + 2} replicas available .* in staging \\(cluster test, namespace ${staging}\\) now, though the record says release ${first} is available`,
       ),
     );
-    const recorded = await api<AppStatus>("GET", "/api/v1/apps/checkout/status");
+    const recorded = await api<AppStatus>("GET", "/api/v1/apps/till/status");
     assert.equal(recorded.channels[0]!.live?.status, "available");
     assert.equal(gateOf(recorded.channels[1]!.next!.gates!.gates as Gate[], "health").state, "fail");
 
     // Back to full strength: the same promotion passes, and says what it saw live.
     kubectl(kubeconfig, ["-n", staging, "delete", "quota", "pods"]);
-    kubectl(kubeconfig, ["-n", staging, "scale", "deployment", "checkout", `--replicas=${wanted}`]);
+    kubectl(kubeconfig, ["-n", staging, "scale", "deployment", "till", `--replicas=${wanted}`]);
     for (const end = Date.now() + 60_000; replicas("status.availableReplicas") !== wanted; ) {
       assert.ok(Date.now() < end, "staging's Deployment became available again");
       await sleep(200);
@@ -213,7 +218,7 @@ describe("promotion gates on a cluster channel", () => {
     assert.match(
       gateOf(passed.body.gates.gates, "health").reason,
       new RegExp(
-        `live \\(cluster test, namespace ${staging}\\): Deployment checkout ${wanted}/${wanted} available`,
+        `live \\(cluster test, namespace ${staging}\\): Deployment till ${wanted}/${wanted} available`,
       ),
     );
     assert.match(gateOf(passed.body.gates.gates, "soak").reason, /0 restarts of at most 2/);
@@ -224,7 +229,7 @@ describe("promotion gates on a cluster channel", () => {
     // staging only warns, so it deploys there.
     const second = await release(2, `${cleanApp}\nlabels: { tier: experimental }`);
     await runs(0, second);
-    const dry = await api<PromotionAnswer>("POST", "/api/v1/apps/checkout/promotions", {
+    const dry = await api<PromotionAnswer>("POST", "/api/v1/apps/till/promotions", {
       to: "stable",
       dryRun: true,
     });
@@ -232,7 +237,7 @@ describe("promotion gates on a cluster channel", () => {
     assert.equal(policy.state, "fail");
     assert.match(
       policy.reason,
-      /Deployment\/\S+\/checkout: tier experimental is not promoted \[acme-no-experimental\]/,
+      /Deployment\/\S+\/till: tier experimental is not promoted \[acme-no-experimental\]/,
     );
     assert.equal(gateOf(dry.gates.gates, "soak").state, "pass");
 
@@ -245,7 +250,7 @@ describe("promotion gates on a cluster channel", () => {
       "get",
       "pods",
       "-l",
-      `slipway.dev/app=checkout,slipway.dev/release=${second}`,
+      `slipway.dev/app=till,slipway.dev/release=${second}`,
     ]);
     const pod = pods.items.find((p) => p.metadata.deletionTimestamp === undefined)?.metadata.name;
     assert.ok(pod, JSON.stringify(pods));
@@ -274,7 +279,7 @@ describe("promotion gates on a cluster channel", () => {
     assert.equal(gateOf(gates, "policy").state, "fail");
     assert.equal(gateOf(gates, "health").state, "pass");
     // Nothing was queued for stable: it still runs the first release.
-    const after = await api<AppStatus>("GET", "/api/v1/apps/checkout/status");
+    const after = await api<AppStatus>("GET", "/api/v1/apps/till/status");
     assert.equal(after.channels[1]!.live?.releaseId, first);
     assert.equal(after.channels[1]!.latest, null);
   });
