@@ -110,8 +110,9 @@ describe("promotion gates on a cluster channel", () => {
       log: () => {},
     });
     await server.store.createTeam(systemActor, "payments");
-    // An app and channel are one scope on a cluster (a deploy prunes the scope's objects in any
-    // namespace): tests sharing the test cluster each use an app name of their own.
+    // An app and channel are one scope on a cluster (objects are owned by their app and target
+    // labels): tests sharing the test cluster each use an app name of their own, so none takes
+    // another's objects for its own.
     await server.store.createApp(systemActor, { name: "till", teamName: "payments", description: "" });
     repo = newRepository();
   });
