@@ -162,9 +162,11 @@ describe("slipway serve --demo, then the CLI", () => {
     assert.equal((await cli(["apps", "--limit", "0"])).code, 2);
   });
 
-  test("the demo is ready within seconds of the start", () => {
-    // Measured from the spawn, on a loaded 2-core machine: the engine deploys every step.
-    assert.ok(served.readyAfter < 20, `ready after ${served.readyAfter.toFixed(1)} s`);
+  test("the demo is ready within a minute of the start, however loaded the machine", (t) => {
+    // Measured from the spawn: the engine deploys every step. About 6 s on a quiet 2-core
+    // machine; the bound catches a demo that stalls, not a slow neighbour in a parallel run.
+    t.diagnostic(`demo ready after ${served.readyAfter.toFixed(1)} s`);
+    assert.ok(served.readyAfter < 60, `ready after ${served.readyAfter.toFixed(1)} s`);
   });
 
   test("the API answers the same with the token; a restart prints no new token and adds no demo rows", async () => {
