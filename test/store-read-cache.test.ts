@@ -21,7 +21,9 @@ function counting(store: SqlStore): { store: Store; calls: Map<string, number> }
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      if (property === "stateVersion" || property === "identityVersion") return value.bind(target);
+      if (property === "stateVersion" || property === "identityVersion" || property === "catalogVersion") {
+        return value.bind(target);
+      }
       return (...args: unknown[]) => {
         calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
         return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -137,6 +139,83 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       await cached.getApp("web");
       await rawExec(database, "update apps set description = 'psql' where name = 'web'");
       await eventually(async () => (await cached.getApp("web")).description === "psql", "a raw SQL update");
+    });
+
+    test("teams, apps and targets stay cached while deployments move, and are read again after any change to them", async () => {
+      await cached.createTarget(actor, { name: "staging", kind: "channel" });
+      const app = await cached.getApp("web");
+      const release = await cached.createRelease(actor, {
+        appName: "web",
+        commitSha: "c0ffee1",
+        imageDigest: `sha256:${"d".repeat(64)}`,
+        specHash: "a".repeat(64),
+        secretsHash: "b".repeat(64),
+        commitTime: null,
+      });
+      await settled(cached);
+      const catalogReads = async () => {
+        await cached.getApp("web");
+        await cached.getTarget("staging");
+        await cached.listApps({}, { limit: 10 });
+        await cached.getTeam("payments");
+      };
+      await catalogReads();
+      calls.clear();
+      for (let i = 0; i < 3; i++) {
+        const deployment = await cached.startDeployment(actor, {
+          releaseId: release.release.id,
+          targetName: "staging",
+        });
+        await cached.recordDeploymentStatus(actor, {
+          deploymentId: deployment.id,
+          status: "rendering",
+          message: "",
+        });
+        await catalogReads();
+      }
+      assert.equal(calls.get("recordDeploymentStatus"), 3);
+      for (const read of ["getApp", "getTarget", "listApps", "getTeam"]) {
+        assert.equal(calls.get(read), undefined, `deployments moving leave ${read} cached`);
+      }
+
+      // Each is dropped by a change to it: by this store at once, by another connection or plain SQL once seen.
+      await cached.updateApp(actor, "web", { expectedVersion: app.version, description: "own change" });
+      assert.equal((await cached.getApp("web")).description, "own change");
+      const changes: [string, () => Promise<unknown>, () => Promise<boolean>][] = [
+        [
+          "another connection's new target",
+          () => other.createTarget(actor, { name: "production", kind: "channel" }),
+          async () => (await cached.listTargets({ limit: 10 })).items.some((t) => t.name === "production"),
+        ],
+        [
+          "another connection's new team",
+          () => other.createTeam(actor, "search"),
+          async () => (await cached.listTeams({ limit: 10 })).items.some((t) => t.name === "search"),
+        ],
+        [
+          "a team renamed with plain SQL",
+          () => rawExec(database, "update teams set name = 'checkout' where name = 'payments'"),
+          async () => (await cached.getApp("web")).teamName === "checkout",
+        ],
+        [
+          "a target changed with plain SQL",
+          () => rawExec(database, "update targets set kind = 'preview' where name = 'staging'"),
+          async () => (await cached.getTarget("staging")).kind === "preview",
+        ],
+      ];
+      for (const [what, change, seen] of changes) {
+        await cached.listTargets({ limit: 10 });
+        await cached.listTeams({ limit: 10 });
+        await cached.getApp("web");
+        await cached.getTarget("staging");
+        await change();
+        await eventually(seen, what);
+      }
+      await rawExec(database, "update teams set name = 'payments' where name = 'checkout'");
+      await eventually(
+        async () => (await cached.getApp("web")).teamName === "payments",
+        "the team's name back",
+      );
     });
 
     test("who a token belongs to keeps its version while deployments move, and loses it to any identity change", async () => {

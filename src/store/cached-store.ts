@@ -8,6 +8,9 @@
  *   writes at once, before the database's own notice of the commit arrives.
  * - While the version is unknown (`stateVersion()` undefined: PostgreSQL's change feed is
  *   reconnecting), nothing is cached or served from the cache.
+ * - Reads of teams, apps and targets are keyed on the store's catalog version instead, which moves
+ *   only with changes to those tables (`change-scopes.ts`): the engine's status changes, many a
+ *   second, leave them cached.
  * - Concurrent reads of one key share one query (a page polled by many dashboards costs one).
  * - Failures are not cached. Results are frozen: they are shared by every caller.
  *
@@ -26,11 +29,31 @@ export interface ReadCacheOptions {
   readonly maxEntries?: number;
 }
 
+/** Reads cached under one version, all dropped when it moves. */
+interface Shelf {
+  readonly version: () => string | undefined;
+  readonly entries: Map<string, Promise<unknown>>;
+  cachedVersion: string | undefined;
+}
+
 export class CachedStore implements Store {
   readonly #inner: Store;
   readonly #maxEntries: number;
-  readonly #entries = new Map<string, Promise<unknown>>();
-  #cachedVersion: string | undefined;
+  /** Most reads: any change may change them. */
+  readonly #state: Shelf = {
+    version: () => this.stateVersion(),
+    entries: new Map(),
+    cachedVersion: undefined,
+  };
+  /**
+   * Teams, apps and targets (`change-scopes.ts`): kept while deployments move, so app pages and
+   * every app route's team check are not read again after each status change.
+   */
+  readonly #catalog: Shelf = {
+    version: () => this.#inner.catalogVersion(),
+    entries: new Map(),
+    cachedVersion: undefined,
+  };
   #localWrites = 0;
 
   constructor(inner: Store, options: ReadCacheOptions = {}) {
@@ -43,26 +66,27 @@ export class CachedStore implements Store {
     return inner === undefined ? undefined : `${inner}/${this.#localWrites}`;
   }
 
-  // Identity writes go through the inner store, which counts them.
+  // Writes to a scope's tables go through the inner store, which counts them.
   identityVersion = () => this.#inner.identityVersion();
+  catalogVersion = () => this.#inner.catalogVersion();
 
-  #read<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const version = this.stateVersion();
+  #read<T>(key: string, load: () => Promise<T>, shelf: Shelf = this.#state): Promise<T> {
+    const version = shelf.version();
     if (version === undefined) {
-      this.#entries.clear();
+      shelf.entries.clear();
       return load();
     }
-    if (version !== this.#cachedVersion) {
-      this.#entries.clear();
-      this.#cachedVersion = version;
+    if (version !== shelf.cachedVersion) {
+      shelf.entries.clear();
+      shelf.cachedVersion = version;
     }
-    const hit = this.#entries.get(key);
+    const entries = shelf.entries;
+    const hit = entries.get(key);
     if (hit !== undefined) return hit as Promise<T>;
-    if (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    if (entries.size >= this.#maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
     }
-    const entries = this.#entries;
     const pending = load().then(deepFreeze, (error: unknown) => {
       // Only this version's map, and only this attempt: a retry may already be under way.
       if (entries.get(key) === pending) entries.delete(key);
@@ -86,8 +110,10 @@ export class CachedStore implements Store {
   close = () => this.#inner.close();
 
   createTeam = (actor: Actor, name: string) => this.#write(() => this.#inner.createTeam(actor, name));
-  getTeam = (name: string) => this.#read(key("getTeam", name), () => this.#inner.getTeam(name));
-  listTeams = (page: PageRequest) => this.#read(key("listTeams", page), () => this.#inner.listTeams(page));
+  getTeam = (name: string) =>
+    this.#read(key("getTeam", name), () => this.#inner.getTeam(name), this.#catalog);
+  listTeams = (page: PageRequest) =>
+    this.#read(key("listTeams", page), () => this.#inner.listTeams(page), this.#catalog);
 
   ensureUser = (actor: Actor, input: { subject: string; displayName: string; isAdmin?: boolean }) =>
     this.#write(() => this.#inner.ensureUser(actor, input));
@@ -113,17 +139,22 @@ export class CachedStore implements Store {
 
   createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>
     this.#write(() => this.#inner.createApp(actor, input));
-  getApp = (name: string) => this.#read(key("getApp", name), () => this.#inner.getApp(name));
+  getApp = (name: string) => this.#read(key("getApp", name), () => this.#inner.getApp(name), this.#catalog);
   listApps = (filter: { teams?: readonly string[] | undefined }, page: PageRequest) =>
-    this.#read(key("listApps", filter.teams ?? null, page), () => this.#inner.listApps(filter, page));
+    this.#read(
+      key("listApps", filter.teams ?? null, page),
+      () => this.#inner.listApps(filter, page),
+      this.#catalog,
+    );
   updateApp = (actor: Actor, name: string, input: { expectedVersion: number; description: string }) =>
     this.#write(() => this.#inner.updateApp(actor, name, input));
 
   createTarget = (actor: Actor, input: { name: string; kind: TargetKind }) =>
     this.#write(() => this.#inner.createTarget(actor, input));
-  getTarget = (name: string) => this.#read(key("getTarget", name), () => this.#inner.getTarget(name));
+  getTarget = (name: string) =>
+    this.#read(key("getTarget", name), () => this.#inner.getTarget(name), this.#catalog);
   listTargets = (page: PageRequest) =>
-    this.#read(key("listTargets", page), () => this.#inner.listTargets(page));
+    this.#read(key("listTargets", page), () => this.#inner.listTargets(page), this.#catalog);
 
   createRelease = (actor: Actor, input: NewRelease) =>
     this.#write(() => this.#inner.createRelease(actor, input));

@@ -6,11 +6,11 @@
  * query. The shared notice (migration 4) is still sent, so replicas that know only it keep working.
  */
 import { sql, type Transaction } from "kysely";
+import { scopeChangePayload } from "./change-scopes.ts";
 import { changeChannel, type Dialect, type Migration } from "./migrations.ts";
-import { identityChangePrefix } from "./pg-change-feed.ts";
 import type { Tables } from "./tables.ts";
 
-/** What a caller's principal is read from: a change to any of them may change who may do what. */
+/** `changeScopes.identity` when this migration was written; fixed, since it must not change. */
 const identityTables = ["teams", "users", "memberships", "api_tokens"] as const;
 
 export const identityNoticeMigration: Migration = {
@@ -20,7 +20,7 @@ export const identityNoticeMigration: Migration = {
     // SQLite: `pragma data_version` and the store's own count of its writes say it (sql-store.ts).
     if (dialect !== "postgres") return;
     await sql`create function slipway_notify_identity_change() returns trigger language plpgsql as $$
-        begin perform pg_notify(${sql.lit(changeChannel)}, ${sql.lit(identityChangePrefix)} || tg_table_schema);
+        begin perform pg_notify(${sql.lit(changeChannel)}, ${sql.lit(scopeChangePayload("identity", ""))} || tg_table_schema);
         return null; end $$`.execute(db);
     for (const table of identityTables) {
       await sql`create trigger ${sql.id(`${table}_notify_identity_change`)}

@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql, type Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
+import { catalogNoticeMigration } from "./catalog-migration.ts";
 import { identityNoticeMigration } from "./identity-migration.ts";
 import { jobsMigration } from "./job-migration.ts";
 import { promotionMigration } from "./promotion-migration.ts";
@@ -308,6 +309,7 @@ export const migrations: readonly Migration[] = [
   tokenLineageMigration,
   releaseCommitsMigration,
   identityNoticeMigration,
+  catalogNoticeMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */

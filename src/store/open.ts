@@ -49,8 +49,8 @@ export async function openSqliteStore(file: string, options: OpenOptions = {}): 
     db,
     dialect: "sqlite",
     changeVersion: () => database.changeVersion(),
-    // Another process's commit may have touched anything; this one's identity writes SqlStore counts.
-    identityChangeVersion: () => String(database.othersVersion()),
+    // Another process's commit may have touched anything; this one's own writes SqlStore counts.
+    scopeChangeVersion: () => String(database.othersVersion()),
     onClose: () => database.stopCheckpoints(),
     isUniqueViolation: sqliteUniqueViolation,
     ...(options.now ? { now: options.now } : {}),
@@ -100,7 +100,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     db,
     dialect: "postgres",
     changeVersion: () => feed.version(),
-    identityChangeVersion: () => feed.identityVersion(),
+    scopeChangeVersion: (scope) => feed.scopeVersion(scope),
     onClose: () => feed.close(),
     isUniqueViolation: postgresUniqueViolation,
     ...(options.now ? { now: options.now } : {}),

@@ -20,6 +20,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { type ChangeScope, changeScopes, scopeChangePayload } from "./change-scopes.ts";
 import { changeChannel } from "./migrations.ts";
 
 export interface ChangeFeedOptions {
@@ -35,20 +36,15 @@ export interface ChangeFeedOptions {
 
 const heartbeatMs = 1_000;
 
-/**
- * Prefixed to the schema, the payload of a change to teams, users, memberships or API tokens
- * (migration 12): what the server's cache of who a token belongs to depends on.
- */
-export const identityChangePrefix = "identity:";
-
 export class PgChangeFeed {
   readonly #url: string;
   readonly #options: ChangeFeedOptions;
-  readonly #identityPayload: string;
+  /** The payloads of each scope's changes in this schema. */
+  readonly #scopePayloads: ReadonlyMap<string, ChangeScope>;
   #client: pg.Client | undefined;
   #epoch = 0;
   #changes = 0;
-  #identityChanges = 0;
+  readonly #scopeChanges = new Map<ChangeScope, number>();
   #live = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -64,7 +60,12 @@ export class PgChangeFeed {
   private constructor(url: string, options: ChangeFeedOptions) {
     this.#url = url;
     this.#options = options;
-    this.#identityPayload = `${identityChangePrefix}${options.schema}`;
+    this.#scopePayloads = new Map(
+      (Object.keys(changeScopes) as ChangeScope[]).map((scope) => [
+        scopeChangePayload(scope, options.schema),
+        scope,
+      ]),
+    );
   }
 
   /**
@@ -83,9 +84,9 @@ export class PgChangeFeed {
     return this.#trusted() ? `${this.#epoch}.${this.#changes}` : undefined;
   }
 
-  /** Like `version`, but moves only with changes to teams, users, memberships and tokens. */
-  identityVersion(): string | undefined {
-    return this.#trusted() ? `${this.#epoch}.${this.#identityChanges}` : undefined;
+  /** Like `version`, but moves only with changes to the scope's tables (`change-scopes.ts`). */
+  scopeVersion(scope: ChangeScope): string | undefined {
+    return this.#trusted() ? `${this.#epoch}.${this.#scopeChanges.get(scope) ?? 0}` : undefined;
   }
 
   #trusted(): boolean {
@@ -151,7 +152,8 @@ export class PgChangeFeed {
     client.on("notification", (message) => {
       if (message.channel !== changeChannel) return;
       if (message.payload === this.#options.schema) this.#changes++;
-      else if (message.payload === this.#identityPayload) this.#identityChanges++;
+      const scope = message.payload === undefined ? undefined : this.#scopePayloads.get(message.payload);
+      if (scope !== undefined) this.#scopeChanges.set(scope, (this.#scopeChanges.get(scope) ?? 0) + 1);
       const sentAt = message.payload === undefined ? undefined : this.#sent.get(message.payload);
       if (sentAt !== undefined && this.#client === client) {
         this.#sent.delete(message.payload as string);
@@ -181,7 +183,7 @@ export class PgChangeFeed {
     subscribed = true;
     this.#epoch++;
     this.#changes = 0;
-    this.#identityChanges = 0;
+    this.#scopeChanges.clear();
     // Live, but trusted only once a heartbeat has come back through it.
     this.#confirmedAt = Number.NEGATIVE_INFINITY;
     this.#liveSince = performance.now();

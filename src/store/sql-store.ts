@@ -6,6 +6,7 @@
 import { type Kysely, sql } from "kysely";
 import * as apps from "./app-queries.ts";
 import { listAudit } from "./audit.ts";
+import type { ChangeScope } from "./change-scopes.ts";
 import { CompiledQueries } from "./compiled.ts";
 import type { StoreContext } from "./context.ts";
 import * as deployments from "./deployment-queries.ts";
@@ -34,10 +35,10 @@ export interface SqlStoreOptions {
   /** See `Store.stateVersion`: the dialect's way of noticing commits. */
   readonly changeVersion: () => string | undefined;
   /**
-   * See `Store.identityVersion`: the dialect's way of noticing commits to the identity tables by
-   * others (this store counts its own).
+   * See `Store.identityVersion` and `catalogVersion`: the dialect's way of noticing commits to a
+   * scope's tables by others (this store counts its own).
    */
-  readonly identityChangeVersion: () => string | undefined;
+  readonly scopeChangeVersion: (scope: ChangeScope) => string | undefined;
   /** Runs after the database is closed (the change feed's connection). */
   readonly onClose?: () => Promise<void>;
 }
@@ -46,15 +47,15 @@ export class SqlStore implements Store {
   readonly dialect: Dialect;
   readonly #ctx: StoreContext;
   readonly #changeVersion: () => string | undefined;
-  readonly #identityChangeVersion: () => string | undefined;
-  #identityWrites = 0;
+  readonly #scopeChangeVersion: (scope: ChangeScope) => string | undefined;
+  readonly #scopeWrites: Record<ChangeScope, number> = { identity: 0, catalog: 0 };
   readonly #onClose: (() => Promise<void>) | undefined;
 
   constructor(options: SqlStoreOptions) {
     const clock = options.now ?? (() => new Date());
     this.dialect = options.dialect;
     this.#changeVersion = options.changeVersion;
-    this.#identityChangeVersion = options.identityChangeVersion;
+    this.#scopeChangeVersion = options.scopeChangeVersion;
     this.#onClose = options.onClose;
     this.#ctx = {
       db: options.db,
@@ -79,50 +80,59 @@ export class SqlStore implements Store {
     return this.#changeVersion();
   }
   identityVersion(): string | undefined {
-    const others = this.#identityChangeVersion();
-    return others === undefined ? undefined : `${others}/${this.#identityWrites}`;
+    return this.#scopeVersion("identity");
+  }
+  catalogVersion(): string | undefined {
+    return this.#scopeVersion("catalog");
+  }
+  #scopeVersion(scope: ChangeScope): string | undefined {
+    const others = this.#scopeChangeVersion(scope);
+    return others === undefined ? undefined : `${others}/${this.#scopeWrites[scope]}`;
   }
 
-  /** A write to teams, users, memberships or tokens: moves `identityVersion` at once. */
-  async #identityWrite<T>(change: () => Promise<T>): Promise<T> {
+  /**
+   * A write to the tables of `scopes` (`change-scopes.ts`): moves their versions at once. Every
+   * write to those tables goes through here; the read cache trusts it.
+   */
+  async #scopedWrite<T>(scopes: readonly ChangeScope[], change: () => Promise<T>): Promise<T> {
     try {
       return await change();
     } finally {
       // Also after a failure: it may have failed after its commit (a lost connection).
-      this.#identityWrites++;
+      for (const scope of scopes) this.#scopeWrites[scope]++;
     }
   }
 
   createTeam = (actor: Actor, name: string) =>
-    this.#identityWrite(() => identity.createTeam(this.#ctx, actor, name));
+    this.#scopedWrite(["identity", "catalog"], () => identity.createTeam(this.#ctx, actor, name));
   getTeam = (name: string) => identity.getTeam(this.#ctx, name);
   listTeams = (page: PageRequest) => identity.listTeams(this.#ctx, page);
   ensureUser = (actor: Actor, input: { subject: string; displayName: string; isAdmin?: boolean }) =>
-    this.#identityWrite(() => identity.ensureUser(this.#ctx, actor, input));
+    this.#scopedWrite(["identity"], () => identity.ensureUser(this.#ctx, actor, input));
   getUser = (id: string) => identity.getUser(this.#ctx, id);
   findUserBySubject = (subject: string) => identity.findUserBySubject(this.#ctx, subject);
   countUsers = () => identity.countUsers(this.#ctx);
   setMembership = (actor: Actor, teamName: string, userId: string, role: Role | null) =>
-    this.#identityWrite(() => identity.setMembership(this.#ctx, actor, teamName, userId, role));
+    this.#scopedWrite(["identity"], () => identity.setMembership(this.#ctx, actor, teamName, userId, role));
   listMemberships = (userId: string) => identity.listMemberships(this.#ctx, userId);
   createApiToken = (actor: Actor, input: NewApiToken) =>
-    this.#identityWrite(() => identity.createApiToken(this.#ctx, actor, input));
+    this.#scopedWrite(["identity"], () => identity.createApiToken(this.#ctx, actor, input));
   findApiTokenByHash = (secretHash: string) => identity.findApiTokenByHash(this.#ctx, secretHash);
   listApiTokens = (userId: string, page: PageRequest) => identity.listApiTokens(this.#ctx, userId, page);
   getApiToken = (id: string) => identity.getApiToken(this.#ctx, id);
   revokeApiToken = (actor: Actor, id: string) =>
-    this.#identityWrite(() => identity.revokeApiToken(this.#ctx, actor, id));
+    this.#scopedWrite(["identity"], () => identity.revokeApiToken(this.#ctx, actor, id));
   revokedAncestor = (id: string) => identity.revokedAncestor(this.#ctx, id);
 
   createApp = (actor: Actor, input: { name: string; teamName: string; description: string }) =>
-    apps.createApp(this.#ctx, actor, input);
+    this.#scopedWrite(["catalog"], () => apps.createApp(this.#ctx, actor, input));
   getApp = (name: string) => apps.getApp(this.#ctx, name);
   listApps = (filter: { teams?: readonly string[] | undefined }, page: PageRequest) =>
     apps.listApps(this.#ctx, filter, page);
   updateApp = (actor: Actor, name: string, input: { expectedVersion: number; description: string }) =>
-    apps.updateApp(this.#ctx, actor, name, input);
+    this.#scopedWrite(["catalog"], () => apps.updateApp(this.#ctx, actor, name, input));
   createTarget = (actor: Actor, input: { name: string; kind: TargetKind }) =>
-    apps.createTarget(this.#ctx, actor, input);
+    this.#scopedWrite(["catalog"], () => apps.createTarget(this.#ctx, actor, input));
   getTarget = (name: string) => apps.getTarget(this.#ctx, name);
   listTargets = (page: PageRequest) => apps.listTargets(this.#ctx, page);
 

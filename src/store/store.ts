@@ -114,6 +114,8 @@ export interface Store {
    * changed: who a token belongs to and what it may do can be cached on it while deployments move.
    */
   identityVersion(): string | undefined;
+  /** Like `stateVersion`, but moves only when teams, apps or targets may have changed. */
+  catalogVersion(): string | undefined;
 
   createTeam(actor: Actor, name: string): Promise<Team>;
   getTeam(name: string): Promise<Team>;
