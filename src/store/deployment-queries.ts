@@ -266,10 +266,10 @@ export async function changeStatus(
     status: DeploymentStatus;
     message: string;
   },
+  /** The deployment as the caller just read it in `trx`, when it did: not read twice. */
+  read?: Deployment,
 ): Promise<Deployment> {
-  const row = await deploymentsQuery(trx).where("deployments.id", "=", input.deploymentId).executeTakeFirst();
-  if (row === undefined) throw notFound("deployment", input.deploymentId);
-  const before = deploymentSchema.parse(row);
+  const before = read ?? (await readDeployment(trx, input.deploymentId));
   if (!transitions[before.status].includes(input.status)) {
     throw new SlipwayError(
       ErrorCode.Conflict,
@@ -350,6 +350,21 @@ export async function readDeployment(db: Kysely<Tables>, id: string): Promise<De
   const row = await deploymentsQuery(db).where("deployments.id", "=", id).executeTakeFirst();
   if (row === undefined) throw notFound("deployment", id);
   return deploymentSchema.parse(row);
+}
+
+/** A deployment and its app's team, in one query (the engine's status writes need both). */
+export async function readDeploymentAndTeam(
+  db: Kysely<Tables>,
+  id: string,
+): Promise<{ deployment: Deployment; teamName: string }> {
+  const row = await deploymentsQuery(db)
+    .innerJoin("teams", "teams.id", "apps.teamId")
+    .select("teams.name as teamName")
+    .where("deployments.id", "=", id)
+    .executeTakeFirst();
+  if (row === undefined) throw notFound("deployment", id);
+  const { teamName, ...deployment } = row;
+  return { deployment: deploymentSchema.parse(deployment), teamName };
 }
 
 export async function listDeployments(

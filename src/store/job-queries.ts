@@ -11,7 +11,7 @@
 import type { Transaction } from "kysely";
 import { ErrorCode, SlipwayError } from "../core/errors.ts";
 import type { StoreContext } from "./context.ts";
-import { changeStatus, finalStatuses, readDeployment } from "./deployment-queries.ts";
+import { changeStatus, finalStatuses, readDeploymentAndTeam } from "./deployment-queries.ts";
 import { appendEvent, withEvents } from "./event-queries.ts";
 import { type ClaimedJob, type Deployment, type DeploymentStatus, type Job, jobSchema } from "./records.ts";
 import type { Actor } from "./store.ts";
@@ -239,21 +239,32 @@ export async function recordJobStatus(
         .where("deploymentId", "=", input.deploymentId)
         .where("fence", "=", input.fence)
         .execute();
-      const team = await teamOf(trx, input.deploymentId);
-      const status = await currentStatus(trx, input.deploymentId);
+      // One read for the row, its status and its team: each query here is a round trip while the
+      // transaction holds a pooled connection, several per status change, many changes a second.
+      const { deployment, teamName } = await readDeploymentAndTeam(trx, input.deploymentId);
       // A successor resuming at the status it found (an apply recorded by its predecessor, say)
       // notes it without moving the row; every other call is a transition the table allows.
-      if (status === input.status && status !== "progressing") {
-        appendEvent(trx, { deploymentId: input.deploymentId, status, message: input.message, at: now });
-        return readDeployment(trx, input.deploymentId);
+      if (deployment.status === input.status && deployment.status !== "progressing") {
+        appendEvent(trx, {
+          deploymentId: input.deploymentId,
+          status: deployment.status,
+          message: input.message,
+          at: now,
+        });
+        return deployment;
       }
-      return changeStatus(trx, ctx, {
-        actor: engineActor,
-        teamName: team,
-        deploymentId: input.deploymentId,
-        status: input.status,
-        message: input.message,
-      });
+      return changeStatus(
+        trx,
+        ctx,
+        {
+          actor: engineActor,
+          teamName,
+          deploymentId: input.deploymentId,
+          status: input.status,
+          message: input.message,
+        },
+        deployment,
+      );
     }),
   );
 }
