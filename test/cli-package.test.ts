@@ -174,6 +174,26 @@ test("validate, render and check keep a code cache that later runs use, and refu
   assert.ok(!existsSync(join(off, "slipway")));
 });
 
+test("a help text or a render that stops early writes no code cache; the next whole render does", () => {
+  // Every later run takes a cache as it is: one written by `render --help` would leave each render
+  // compiling the renderer again.
+  const cacheHome = join(root, "code-cache-partial");
+  const codeCache = join(cacheHome, "slipway", "code-cache");
+  const cacheFiles = () => (existsSync(codeCache) ? readdirSync(codeCache) : []);
+  const env = { XDG_CACHE_HOME: cacheHome };
+  const help = slipway(["render", "--help"], env);
+  assert.equal(help.status, 0, help.stderr);
+  const failed = slipway(["render", ...onCart, "--target", "no-such-channel", "--image", image], env);
+  assert.notEqual(failed.status, 0, failed.stdout);
+  assert.deepEqual(cacheFiles(), [], "a run that stopped early wrote the cache");
+  const whole = slipway(["render", ...onCart, "--target", "stable", "--image", image], env);
+  assert.equal(whole.status, 0, whole.stderr);
+  assert.ok(
+    cacheFiles().some((f) => f.startsWith("render-")),
+    `cache files: ${cacheFiles()}`,
+  );
+});
+
 test("the installed slipway exports a Helm chart", () => {
   const out = join(root, "chart");
   const exported = slipway(["export", "helm", ...onCart, "--out", out]);
