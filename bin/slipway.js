@@ -31,22 +31,24 @@ if (!useSource && !existsSync(fileURLToPath(bundle))) {
   );
   process.exit(1);
 }
-// validate, render and check have a bundle each (scripts/bundle.ts), run with a code cache.
-const hot = ["validate", "render", "check"].includes(process.argv[2])
-  ? fileURLToPath(new URL(`../dist/bundle/hot/${process.argv[2]}.cjs`, import.meta.url))
-  : undefined;
+// validate, render and check have a bundle each (scripts/bundle.ts), run with a code cache. Their
+// help is printed from the chunks, as every other command's: it needs none of the command's code.
+const askedForHelp = process.argv.includes("--help") || process.argv.includes("-h");
+const hot =
+  ["validate", "render", "check"].includes(process.argv[2]) && !askedForHelp
+    ? fileURLToPath(new URL(`../dist/bundle/hot/${process.argv[2]}.cjs`, import.meta.url))
+    : undefined;
 const { main, saveCodeCache } =
   !useSource && hot !== undefined && existsSync(hot)
     ? withCodeCache(hot)
     : await import(useSource ? source.href : bundle.href);
 process.exitCode = await main(process.argv.slice(2));
 // Every later run takes the cache as it is, compiling again each time whatever the run that wrote
-// it did not reach: a help text, a usage error or a spec with problems stops a command early (a
-// render's cache written by `render --help` left each render about 40 ms of compiling). Only a run
-// that did the command's whole work writes it: one that succeeded, or a check that found problems.
-const askedForHelp = process.argv.includes("--help") || process.argv.includes("-h");
+// it did not reach: a usage error or a spec with problems stops a command early (a render's cache
+// written by `render --help` left each render about 40 ms of compiling). Only a run that did the
+// command's whole work writes it: one that succeeded, or a check that found problems.
 const didWholeWork = process.exitCode === 0 || (process.argv[2] === "check" && process.exitCode === 1);
-if (didWholeWork && !askedForHelp) saveCodeCache?.();
+if (didWholeWork) saveCodeCache?.();
 // The command is done: exit once stdout and stderr have taken what it wrote. Left to drain, the
 // event loop would first let V8 finish the heap collection it began while the command ran (10 to
 // 20 ms of CPU after a render), on a heap about to be dropped. (`serve` returns only once it has
