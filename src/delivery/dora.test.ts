@@ -5,8 +5,10 @@ import { type Episode, type Expected, plantHistory, withOffset } from "../../tes
 import {
   computeDora,
   type DoraDeployment,
+  type DoraRelease,
   type DoraReport,
   frequencyBucket,
+  leadTimeReleases,
   median,
   percentile,
 } from "./dora.ts";
@@ -212,6 +214,92 @@ describe("DORA numbers over generated histories", () => {
     // Without the releases' commits, each deployment counts its own release's commit: 65 and 125.
     const alone = computeDora(h.deployments, { from: h.from, to: h.to }, settings);
     assert.deepEqual(sorted(alone.leadTime.changes.map((c) => c.seconds / 60)), [65, 125]);
+  });
+});
+
+/**
+ * What the store hands DORA for a window (see `listDoraInputs`): all commits of the releases
+ * `leadTimeReleases` counts, of the earlier ones only the commits also in a counted one, nothing
+ * of the rest.
+ */
+function windowReleases(
+  deployments: readonly DoraDeployment[],
+  window: { from: string; to: string },
+  releases: readonly DoraRelease[],
+): DoraRelease[] {
+  const { counted, earlier } = leadTimeReleases(deployments, window, settings.productionChannel, releases);
+  const countedShas = new Set(
+    releases.filter((r) => counted.has(r.id)).flatMap((r) => r.commits.map((c) => c.sha)),
+  );
+  return releases.flatMap((r) => {
+    if (counted.has(r.id)) return [r];
+    if (!earlier.has(r.id)) return [];
+    return [{ ...r, commits: r.commits.filter((c) => countedShas.has(c.sha)) }];
+  });
+}
+
+describe("DORA over a window's releases only", () => {
+  test("any window of a generated history gives the same report from the releases it needs as from all of them", () => {
+    fc.assert(
+      fc.property(
+        fc.array(episode, { maxLength: 6 }),
+        fc.array(episode, { maxLength: 10 }),
+        // Where the window starts and ends, as fractions of the history's span (ends past it too).
+        fc.double({ min: -0.2, max: 1, noNaN: true }),
+        fc.double({ min: 0.05, max: 1.3, noNaN: true }),
+        // Commits shared between releases (a range recorded twice) and chains cut (a hotfix).
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 2 }),
+        (before, inside, startAt, length, shared, cuts) => {
+          const h = plantHistory({ app: "shop", channel: "stable", start, before, inside });
+          const releases = h.releases.map((r) => ({ ...r, commits: [...r.commits] }));
+          for (const [from, into, which] of shared) {
+            const source = releases[from % Math.max(1, releases.length)];
+            const target = releases[into % Math.max(1, releases.length)];
+            const commit = source?.commits[which % Math.max(1, source.commits.length)];
+            if (target !== undefined && commit !== undefined) target.commits.push(commit);
+          }
+          const cut = releases.map((r, i) =>
+            cuts.some((c) => c % releases.length === i) ? { ...r, contains: null } : r,
+          );
+          const first = Date.parse(h.deployments[0]?.startedAt ?? h.from);
+          const span = Math.max(Date.parse(h.to) - first, 60_000);
+          const from = first + startAt * span;
+          const window = {
+            from: new Date(from).toISOString(),
+            to: new Date(from + length * span).toISOString(),
+          };
+          const needed = windowReleases(h.deployments, window, cut);
+          assert.deepEqual(
+            computeDora(h.deployments, window, settings, needed),
+            computeDora(h.deployments, window, settings, cut),
+          );
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  test("a short window at the end of a long line of releases reads the commits of its own release only", () => {
+    const before: Episode[] = Array.from({ length: 30 }, () => ({
+      kind: "ok",
+      leadMinutes: 60,
+      minutes: 5,
+      older: [10, 20],
+    }));
+    const inside: Episode[] = [{ kind: "ok", leadMinutes: 60, minutes: 5, older: [10, 20] }];
+    const h = plantHistory({ app: "shop", channel: "stable", start, before, inside });
+    const window = { from: h.from, to: h.to };
+    const { counted, earlier } = leadTimeReleases(h.deployments, window, "stable", h.releases);
+    assert.equal(counted.size, 1);
+    const needed = windowReleases(h.deployments, window, h.releases);
+    assert.equal(needed.flatMap((r) => r.commits).length, 3);
+    // The releases that arrived before the window are walked, but none of their commits is read.
+    assert.ok(earlier.size >= 30);
+    assert.deepEqual(
+      computeDora(h.deployments, window, settings, needed),
+      computeDora(h.deployments, window, settings, h.releases),
+    );
   });
 });
 

@@ -261,12 +261,11 @@ function outcomesOf(list: readonly DoraDeployment[], to: number, settings: DoraS
   const sorted = [...list].sort((a, b) => a.sequence - b.sequence);
   const own = sorted.map((d) => {
     const seen = d.events.filter((e) => instant(e.at) < to);
-    const available = seen.find((e) => e.status === "available");
     const failure = seen.find((e) => settings.failureStatuses.includes(e.status));
     return {
       d,
       started: instant(d.startedAt),
-      available: available === undefined ? undefined : instant(available.at),
+      available: availableAt(d, to),
       failed:
         failure === undefined ? undefined : { at: instant(failure.at), reason: `status ${failure.status}` },
       rollbackOf: undefined as Outcome | undefined,
@@ -292,6 +291,88 @@ function outcomesOf(list: readonly DoraDeployment[], to: number, settings: DoraS
   return own;
 }
 
+/** What the walk through held releases needs of a release. */
+export interface DoraReleaseLink {
+  readonly id: string;
+  readonly contains: string | null;
+}
+
+/** What the walk needs of a production deployment: when it started and when it became available. */
+interface Arrival {
+  readonly d: DoraDeployment;
+  readonly started: number;
+  readonly available: number | undefined;
+}
+
+/**
+ * Per app, in sequence order: each deployment that became available, with the releases it first
+ * brought to production — its own, then each release it holds, until one that had arrived (so had
+ * its chain). A release missing from `byId` ends the chain; the deployment's own stands as `own`.
+ * Lead time and `leadTimeReleases` both walk here, so what the store reads is what is counted.
+ */
+function arrivals<A extends Arrival, R extends DoraReleaseLink>(
+  list: readonly A[],
+  byId: ReadonlyMap<string, R>,
+  own: (a: A) => R,
+): { arrival: A; releases: R[] }[] {
+  const byApp = new Map<string, A[]>();
+  for (const a of list) byApp.set(a.d.appName, [...(byApp.get(a.d.appName) ?? []), a]);
+  const result: { arrival: A; releases: R[] }[] = [];
+  for (const appList of byApp.values()) {
+    const arrived = new Set<string>();
+    for (const a of [...appList].sort((x, y) => x.d.sequence - y.d.sequence)) {
+      if (a.available === undefined) continue;
+      const releases: R[] = [];
+      let id: string | null = a.d.releaseId;
+      while (id !== null && !arrived.has(id)) {
+        arrived.add(id);
+        const release: R | undefined = byId.get(id) ?? (id === a.d.releaseId ? own(a) : undefined);
+        if (release === undefined) break;
+        releases.push(release);
+        id = release.contains;
+      }
+      result.push({ arrival: a, releases });
+    }
+  }
+  return result;
+}
+
+/**
+ * Which releases a window's lead time reads the commits of, given the production deployments and
+ * every release's link to the one it holds: `counted`, the releases that deployments started in
+ * the window first brought to production (all their commits are the window's changes), and
+ * `earlier`, those that arrived before (of their commits only those also in a `counted` release
+ * matter: such a commit had arrived already). No other release's commits can change the answer.
+ */
+export function leadTimeReleases(
+  deployments: readonly DoraDeployment[],
+  window: DoraWindow,
+  productionChannel: string,
+  links: readonly DoraReleaseLink[],
+): { counted: Set<string>; earlier: Set<string> } {
+  const from = instant(window.from);
+  const to = instant(window.to);
+  const production = deployments
+    .filter((d) => d.targetName === productionChannel && instant(d.startedAt) < to)
+    .map((d) => ({ d, started: instant(d.startedAt), available: availableAt(d, to) }));
+  const byId = new Map(links.map((l) => [l.id, l]));
+  const counted = new Set<string>();
+  const earlier = new Set<string>();
+  for (const { arrival, releases } of arrivals(production, byId, (a) => ({
+    id: a.d.releaseId,
+    contains: null,
+  }))) {
+    for (const release of releases) (arrival.started >= from ? counted : earlier).add(release.id);
+  }
+  return { counted, earlier };
+}
+
+/** When the deployment first became available, as known before `to`. */
+function availableAt(d: DoraDeployment, to: number): number | undefined {
+  const available = d.events.find((e) => e.status === "available" && instant(e.at) < to);
+  return available === undefined ? undefined : instant(available.at);
+}
+
 /**
  * A commit's lead time ends when it first became available in production: with the first
  * deployment of the app (in sequence order) whose release brought it, or holds a release that did.
@@ -306,50 +387,38 @@ function leadTimes(
   const byId = new Map(releases.map((r) => [r.id, r]));
   const changes: LeadTimeSample[] = [];
   const withoutCommitTime: DeploymentRef[] = [];
-  const byApp = new Map<string, Outcome[]>();
-  for (const o of outcomes) byApp.set(o.d.appName, [...(byApp.get(o.d.appName) ?? []), o]);
-  for (const list of byApp.values()) {
-    const arrivedReleases = new Set<string>();
-    const arrivedCommits = new Set<string>();
-    for (const o of [...list].sort((a, b) => a.d.sequence - b.d.sequence)) {
-      if (o.available === undefined) continue;
-      const counted = o.started >= from;
-      let untimed = false;
-      // The release, then each release it holds, until one that had arrived (so had its chain).
-      let id: string | null = o.d.releaseId;
-      while (id !== null && !arrivedReleases.has(id)) {
-        arrivedReleases.add(id);
-        const release: DoraRelease | undefined =
-          byId.get(id) ??
-          (id === o.d.releaseId
-            ? {
-                id,
-                appName: o.d.appName,
-                commits: [{ sha: o.d.commitSha, time: o.d.commitTime }],
-                contains: null,
-              }
-            : undefined);
-        if (release === undefined) break;
-        for (const commit of release.commits) {
-          if (arrivedCommits.has(commit.sha)) continue;
-          arrivedCommits.add(commit.sha);
-          if (!counted) continue;
-          if (commit.time === null) {
-            untimed = true;
-            continue;
-          }
-          changes.push({
-            ...ref(o),
-            commitSha: commit.sha,
-            commitTime: iso(instant(commit.time)),
-            availableAt: iso(o.available),
-            seconds: (o.available - instant(commit.time)) / 1000,
-          });
+  const arrivedCommits = new Map<string, Set<string>>();
+  const walked = arrivals(outcomes, byId, (o) => ({
+    id: o.d.releaseId,
+    appName: o.d.appName,
+    commits: [{ sha: o.d.commitSha, time: o.d.commitTime }],
+    contains: null,
+  }));
+  for (const { arrival: o, releases: brought } of walked) {
+    const arrived = arrivedCommits.get(o.d.appName) ?? new Set<string>();
+    arrivedCommits.set(o.d.appName, arrived);
+    const available = o.available!;
+    const counted = o.started >= from;
+    let untimed = false;
+    for (const release of brought) {
+      for (const commit of release.commits) {
+        if (arrived.has(commit.sha)) continue;
+        arrived.add(commit.sha);
+        if (!counted) continue;
+        if (commit.time === null) {
+          untimed = true;
+          continue;
         }
-        id = release.contains;
+        changes.push({
+          ...ref(o),
+          commitSha: commit.sha,
+          commitTime: iso(instant(commit.time)),
+          availableAt: iso(available),
+          seconds: (available - instant(commit.time)) / 1000,
+        });
       }
-      if (untimed) withoutCommitTime.push(ref(o));
     }
+    if (untimed) withoutCommitTime.push(ref(o));
   }
   return { changes, withoutCommitTime };
 }

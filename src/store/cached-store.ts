@@ -190,6 +190,8 @@ export class CachedStore implements Store {
   // memory until the next write, which on a quiet server may be hours of dashboard polls away.
   listDeliveryReleases = (filter: Parameters<Store["listDeliveryReleases"]>[0]) =>
     this.#inner.listDeliveryReleases(filter);
+  // Not cached either, for the same reason: every question asks up to its own `until`.
+  readDoraWindow = (filter: Parameters<Store["readDoraWindow"]>[0]) => this.#inner.readDoraWindow(filter);
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },

@@ -12,6 +12,7 @@ import { identityNoticeMigration } from "./identity-migration.ts";
 import { jobsMigration } from "./job-migration.ts";
 import { promotionMigration } from "./promotion-migration.ts";
 import { releaseCommitsMigration } from "./release-commits-migration.ts";
+import { releaseCommitsShaMigration } from "./release-commits-sha-migration.ts";
 import type { Tables } from "./tables.ts";
 import { tokenLineageMigration } from "./token-migration.ts";
 
@@ -310,6 +311,7 @@ export const migrations: readonly Migration[] = [
   releaseCommitsMigration,
   identityNoticeMigration,
   catalogNoticeMigration,
+  releaseCommitsShaMigration,
 ];
 
 /** Tells change-feed listeners about every statement that changes `table` (PostgreSQL). */

@@ -10,6 +10,7 @@ import type { ChangeScope } from "./change-scopes.ts";
 import { CompiledQueries } from "./compiled.ts";
 import type { StoreContext } from "./context.ts";
 import * as deployments from "./deployment-queries.ts";
+import * as dora from "./dora-queries.ts";
 import type { EventFilter } from "./event-queries.ts";
 import * as events from "./event-queries.ts";
 import * as history from "./history-queries.ts";
@@ -159,6 +160,7 @@ export class SqlStore implements Store {
     history.listDeliveryRecords(this.#ctx, filter);
   listDeliveryReleases = (filter: Parameters<Store["listDeliveryReleases"]>[0]) =>
     releaseCommits.listDeliveryReleases(this.#ctx, filter);
+  readDoraWindow = (filter: Parameters<Store["readDoraWindow"]>[0]) => dora.readDoraWindow(this.#ctx, filter);
   enqueueDeployment = (
     actor: Actor,
     input: { releaseId: string; targetName: string; cause?: NewDeploymentCause | undefined },

@@ -15,6 +15,7 @@
  */
 import type { DoraDeployment, DoraRelease } from "../delivery/dora.ts";
 import type { HistoryItem } from "../delivery/history.ts";
+import type { DoraWindowFilter, DoraWindowInputs } from "./dora-queries.ts";
 import type { EventFilter } from "./event-queries.ts";
 import type { ClaimRequest, JobWrite } from "./job-queries.ts";
 import type { DeploymentCause, LineStopRecord, NewDeploymentCause } from "./promotion-queries.ts";
@@ -197,12 +198,19 @@ export interface Store {
   /**
    * Every release of one app, or of a team's apps, recorded before `until`, with the commits it
    * brought and the earlier release it holds: which commits a deployment brings (DORA's lead time).
+   * Reads every commit of the scope; a DORA question reads `readDoraWindow` instead.
    */
   listDeliveryReleases(filter: {
     appName?: string | undefined;
     teamName?: string | undefined;
     until: string;
   }): Promise<readonly DoraRelease[]>;
+  /**
+   * What one DORA question over `[from, until)` needs: the deployments to `targetName` (as
+   * `listDeliveryRecords`) and, of the releases' commits, only those the window's lead time can
+   * count (`dora-queries.ts`); `computeDora` gives the same report from them as from every release.
+   */
+  readDoraWindow(filter: DoraWindowFilter): Promise<DoraWindowInputs>;
 
   /**
    * Like `startDeployment`, and queues a job the engine runs (`src/engine/`). Jobs: at most one

@@ -60,15 +60,14 @@ export const historyRoutes: readonly RouteDef[] = [
         from: new Date(to - windowSeconds(query.window) * 1000).toISOString(),
         to: new Date(to).toISOString(),
       };
-      const scope = {
+      // Of the releases' commits, only those this window's lead time can count are read.
+      const { deployments: records, releases } = await store.readDoraWindow({
         appName: query.app,
         teamName: query.app === undefined ? query.team : undefined,
+        targetName: settings.productionChannel,
+        from: window.from,
         until: window.to,
-      };
-      const [records, releases] = await Promise.all([
-        store.listDeliveryRecords({ ...scope, targetName: settings.productionChannel }),
-        store.listDeliveryReleases(scope),
-      ]);
+      });
       const names = query.app !== undefined ? [query.app] : await teamApps(store, query.team!);
       const apps = names.map((app) => ({
         app,
