@@ -135,21 +135,35 @@ export async function apiUnderLoad(database: "sqlite" | "postgres", duration: nu
       }
     }
     // The engine's steady work: a deployment queued every 1/QUEUED_PER_SECOND s, round the apps.
+    // On a schedule, not one after another: a queueing that waits its turn behind the load must not
+    // lower the rate of changes the load is measured under.
     let queued = 0;
     let stopped = false;
+    const queueing = new Set<Promise<void>>();
+    let queueFailure: unknown;
     const driver = (async () => {
       const start = performance.now();
       while (!stopped) {
         const release = releases[(queued * 7) % releases.length]!;
-        await store.enqueueDeployment(systemActor, {
-          releaseId: release,
-          targetName: CHANNELS[queued % CHANNELS.length]!,
-        });
+        const one = store
+          .enqueueDeployment(systemActor, {
+            releaseId: release,
+            targetName: CHANNELS[queued % CHANNELS.length]!,
+          })
+          .then(
+            () => void changes++,
+            (error: unknown) => {
+              queueFailure ??= error;
+            },
+          )
+          .finally(() => queueing.delete(one));
+        queueing.add(one);
         queued++;
-        changes++;
         const due = start + (queued * 1000) / QUEUED_PER_SECOND;
         await pause(Math.max(0, due - performance.now()));
       }
+      await Promise.all(queueing);
+      if (queueFailure !== undefined) throw queueFailure;
     })();
     await pause(2_000); // the stream runs before the load starts
     const paths = ["/api/v1/apps?limit=50", "/api/v1/apps/api-007/deployments?limit=50"];
