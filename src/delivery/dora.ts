@@ -316,7 +316,11 @@ function arrivals<A extends Arrival, R extends DoraReleaseLink>(
   own: (a: A) => R,
 ): { arrival: A; releases: R[] }[] {
   const byApp = new Map<string, A[]>();
-  for (const a of list) byApp.set(a.d.appName, [...(byApp.get(a.d.appName) ?? []), a]);
+  for (const a of list) {
+    const appList = byApp.get(a.d.appName);
+    if (appList === undefined) byApp.set(a.d.appName, [a]);
+    else appList.push(a);
+  }
   const result: { arrival: A; releases: R[] }[] = [];
   for (const appList of byApp.values()) {
     const arrived = new Set<string>();
