@@ -403,6 +403,9 @@ function leadTimes(
     arrivedCommits.set(o.d.appName, arrived);
     const available = o.available!;
     const counted = o.started >= from;
+    // Once per deployment, not per commit: a window may bring tens of thousands of commits.
+    const deployment = ref(o);
+    const availableAt = iso(available);
     let untimed = false;
     for (const release of brought) {
       for (const commit of release.commits) {
@@ -413,12 +416,13 @@ function leadTimes(
           untimed = true;
           continue;
         }
+        const written = instant(commit.time);
         changes.push({
-          ...ref(o),
+          ...deployment,
           commitSha: commit.sha,
-          commitTime: iso(instant(commit.time)),
-          availableAt: iso(available),
-          seconds: (available - instant(commit.time)) / 1000,
+          commitTime: iso(written),
+          availableAt,
+          seconds: (available - written) / 1000,
         });
       }
     }
