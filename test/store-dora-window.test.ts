@@ -11,10 +11,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { DoraResponse } from "../src/api/history.ts";
 import { computeDora, type DoraRelease } from "../src/delivery/dora.ts";
+import { createApi } from "../src/server/app.ts";
+import { issueToken } from "../src/server/auth/api-tokens.ts";
+import { authenticator } from "../src/server/auth/authenticate.ts";
 import type { DoraWindowInputs } from "../src/store/dora-queries.ts";
 import type { ReleaseCommit } from "../src/store/release-commit-queries.ts";
-import type { Actor, Store } from "../src/store/store.ts";
+import { type Actor, type Store, systemActor } from "../src/store/store.ts";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./support/databases.ts";
 
 const alice: Actor = { userId: "u-alice", subject: "test:alice" };
@@ -180,6 +184,49 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
           `release ${r.id} before the window brought only commits the window's releases also brought`,
         );
       }
+    });
+
+    test("GET /api/v1/dora over the last four releases' days reads those releases' commits, and answers as before", async () => {
+      // The store as the route sees it, counting the commits each read hands back.
+      const read: Record<string, number> = {};
+      const spy = new Proxy(store, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (name !== "readDoraWindow" && name !== "listDeliveryReleases") return value;
+          return async (...args: unknown[]) => {
+            const result = await (
+              value as (...a: unknown[]) => Promise<DoraWindowInputs | DoraRelease[]>
+            ).apply(target, args);
+            read[name] = commitCount("releases" in result ? result.releases : result);
+            return result;
+          };
+        },
+      });
+      const admin = await store.ensureUser(systemActor, {
+        subject: "test:admin",
+        displayName: "admin",
+        isAdmin: true,
+      });
+      const token = (await issueToken(store, systemActor, { userId: admin.id, name: "t", expiresAt: null }))
+        .secret;
+      const api = createApi({
+        store: spy,
+        authenticate: authenticator({ store }),
+        logger: { error: () => {}, info: () => {} },
+      });
+      const until = new Date(clock).toISOString();
+      // From just before the hotfix was made: the last four releases' days, not cart's before them.
+      const hours = Math.ceil((clock - windowStart) / hour);
+      const response = await api.request(
+        `/api/v1/dora?app=shop&window=${hours}h&until=${encodeURIComponent(until)}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as DoraResponse;
+      assert.deepEqual(read, { readDoraWindow: 3 + 1 + 3 + 4 + 1 });
+      const expected = await whole({ app: "shop" }, clock - hours * hour, clock);
+      assert.deepEqual(body.total, JSON.parse(JSON.stringify(expected.report)));
+      assert.equal(body.total.leadTime.changes.length, 2 + 1 + 3 + 4);
     });
 
     test("a window before any deployment reads no commit at all", async () => {
