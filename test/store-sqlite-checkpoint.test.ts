@@ -1,15 +1,16 @@
 /**
  * The SQLite store checkpoints its WAL in a thread of its own (`node-sqlite.ts`), not in the commit
  * that happens to fill it: what a server writes still reaches the database file, and closing the
- * store ends that thread.
+ * store ends that thread — even one that died, whose work the connection then does itself.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { NodeSqliteDatabase } from "../src/store/node-sqlite.ts";
 import { openSqliteStore } from "../src/store/open.ts";
 import { systemActor } from "../src/store/store.ts";
 
@@ -51,5 +52,35 @@ test("what the store writes is checkpointed into the database file, and survives
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a checkpoint thread that died leaves the commits to checkpoint, and closing still returns", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-checkpoint-"));
+  const moved = `${dir}-moved`;
+  try {
+    const database = new NodeSqliteDatabase(join(dir, "slipway.db"));
+    database.prepare("create table filler (data blob)").run([]);
+    // The thread starts after this returns and finds no file to open (a data directory moved or
+    // removed under the server): it dies, while this connection keeps its files open.
+    renameSync(dir, moved);
+    const file = join(moved, "slipway.db");
+    const insert = database.prepare("insert into filler (data) values (?)");
+    const started = performance.now();
+    // Written until a commit checkpoints: the connection does it again once the thread is gone.
+    while (statSync(file).size < 4 << 20) {
+      assert.ok(
+        performance.now() - started < 5_000,
+        `the database file is still ${statSync(file).size} bytes`,
+      );
+      insert.run([randomBytes(1 << 20)]);
+      await sleep(20);
+    }
+    database.close();
+    const closing = database.stopCheckpoints().then(() => "closed");
+    assert.equal(await Promise.race([closing, sleep(3_000, "still waiting")]), "closed");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(moved, { recursive: true, force: true });
   }
 });

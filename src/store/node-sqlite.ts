@@ -149,6 +149,8 @@ const checkpointEveryMs = 500;
  */
 class Checkpointer {
   readonly #worker: Worker;
+  /** Settles when the thread has ended, whenever that was: `stop` after a death must not wait for another. */
+  readonly #exited: Promise<void>;
   #stopping = false;
 
   constructor(file: string, fallBack: () => void) {
@@ -173,20 +175,23 @@ class Checkpointer {
     );
     // Not a reason to keep the process alive; `stop` ends it properly.
     this.#worker.unref();
-    this.#worker.once("exit", () => {
-      if (!this.#stopping) fallBack();
-    });
+    this.#exited = new Promise((resolve) =>
+      this.#worker.once("exit", () => {
+        if (!this.#stopping) fallBack();
+        resolve();
+      }),
+    );
     this.#worker.on("error", () => {});
   }
 
   async stop(): Promise<void> {
-    if (this.#stopping) return;
-    this.#stopping = true;
-    const exited = new Promise((resolve) => this.#worker.once("exit", resolve));
-    // Waited for, so the process stays up until the thread has closed its connection.
-    this.#worker.ref();
-    this.#worker.postMessage("stop");
-    await exited;
+    if (!this.#stopping) {
+      this.#stopping = true;
+      // Waited for, so the process stays up until the thread has closed its connection.
+      this.#worker.ref();
+      this.#worker.postMessage("stop");
+    }
+    await this.#exited;
   }
 }
 
