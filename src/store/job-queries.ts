@@ -219,15 +219,11 @@ export async function recordJobStatus(
         job.state !== "running" ||
         (job.leaseExpiresAt !== null && job.leaseExpiresAt <= now)
       ) {
-        throw new SlipwayError(
-          ErrorCode.Conflict,
-          `deployment ${input.deploymentId}: this replica's claim (fence ${input.fence}) no longer holds the job`,
-          { details: { deployment: input.deploymentId, lost: true } },
-        );
+        throw lostClaim(input);
       }
       const finishes =
         input.status === "available" || (finalStatuses as readonly string[]).includes(input.status);
-      await trx
+      const held = await trx
         .updateTable("deploymentJobs")
         .set({
           ...(finishes
@@ -238,7 +234,11 @@ export async function recordJobStatus(
         })
         .where("deploymentId", "=", input.deploymentId)
         .where("fence", "=", input.fence)
-        .execute();
+        .executeTakeFirst();
+      // PostgreSQL: the read above locks nothing, so another replica's takeover can commit between
+      // it and this write; the fence in this write's WHERE is what tells (SQLite's one writer cannot
+      // interleave). Nothing past this point may be written under a lost claim.
+      if (Number(held.numUpdatedRows) !== 1) throw lostClaim(input);
       // One read for the row, its status and its team: each query here is a round trip while the
       // transaction holds a pooled connection, several per status change, many changes a second.
       const { deployment, teamName } = await readDeploymentAndTeam(trx, input.deploymentId);
@@ -266,6 +266,14 @@ export async function recordJobStatus(
         deployment,
       );
     }),
+  );
+}
+
+function lostClaim(input: JobWrite): SlipwayError {
+  return new SlipwayError(
+    ErrorCode.Conflict,
+    `deployment ${input.deploymentId}: this replica's claim (fence ${input.fence}) no longer holds the job`,
+    { details: { deployment: input.deploymentId, lost: true } },
   );
 }
 
