@@ -103,3 +103,42 @@ test("a principal is read once while apps and deployments change, and a role cha
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("while the store cannot tell whether identities changed, no principal comes from the cache", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-auth-"));
+  const store = new CachedStore(await openSqliteStore(join(dir, "slipway.db")));
+  // Another replica on the same database.
+  const other = await openSqliteStore(join(dir, "slipway.db"));
+  try {
+    const user = await store.ensureUser(systemActor, { subject: "u3", displayName: "U" });
+    const { token, secret } = await issueToken(store, systemActor, {
+      userId: user.id,
+      name: "t",
+      expiresAt: null,
+    });
+    // A PostgreSQL change feed whose notices stopped arriving (connection lost, LISTEN refused).
+    let feedUp = true;
+    const blind = new Proxy(store as Store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property === "identityVersion") return () => (feedUp ? store.identityVersion() : undefined);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const auth = authenticator({ store: blind });
+    assert.equal((await auth.authenticate(`Bearer ${secret}`)).user.id, user.id);
+
+    feedUp = false;
+    assert.equal((await auth.authenticate(`Bearer ${secret}`)).user.id, user.id);
+    await other.revokeApiToken(systemActor, token.id);
+    await assert.rejects(auth.authenticate(`Bearer ${secret}`), (error: unknown) => {
+      assert.ok(isSlipwayError(error));
+      assert.equal(error.code, ErrorCode.Unauthenticated);
+      return true;
+    });
+  } finally {
+    await other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

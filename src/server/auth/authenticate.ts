@@ -8,8 +8,9 @@
  * teams, users, memberships or tokens), so a revocation or role change applies on the next request
  * here and, on other replicas, as soon as they see the commit (SQLite's data_version, PostgreSQL's
  * change notice: milliseconds). Other changes — deployments moving many times a second — leave it
- * be. Only while the store cannot tell (its change feed reconnecting) does an entry live on, for at
- * most `cacheTtlMs`.
+ * be. While the store cannot tell (its change feed down or reconnecting, its notices not arriving)
+ * nothing is served from the cache: a revocation on another replica would go unseen, and the feed
+ * has said "read cache off". `cacheTtlMs` bounds an entry's life besides.
  */
 import { ErrorCode, SlipwayError } from "../../core/errors.ts";
 import type { Store } from "../../store/store.ts";
@@ -34,10 +35,10 @@ export function authenticator(deps: {
 }): Authenticator {
   const now = deps.now ?? (() => new Date());
   const ttl = deps.cacheTtlMs ?? 5_000;
-  /** `version`: the store's state version the principal was read at (undefined: unknown). */
+  /** `version`: the store's identity version the principal was read at. */
   const cache = new Map<
     string,
-    { principal: Principal; until: number; expiresAt: number; version?: string }
+    { principal: Principal; until: number; expiresAt: number; version: string }
   >();
   let cachedVersion: string | undefined;
 
@@ -45,15 +46,14 @@ export function authenticator(deps: {
     const key = hashTokenSecret(secret);
     const at = now().getTime();
     const version = deps.store.identityVersion();
-    if (version === undefined || version !== cachedVersion) {
-      // Unknown version: keep entries (bounded by the TTL) rather than query on every request.
-      if (version !== undefined) cache.clear();
+    if (version !== cachedVersion) {
+      // Moved, or unknown: what was read before may have been revoked since.
+      cache.clear();
       cachedVersion = version;
     }
-    const hit = cache.get(key);
-    // The token's own expiry is checked on every call, cached or not. A known version must be
-    // the one the entry was read at.
-    if (hit && hit.until > at && hit.expiresAt > at && (version === undefined || hit.version === version)) {
+    const hit = version === undefined ? undefined : cache.get(key);
+    // The token's own expiry is checked on every call, cached or not.
+    if (hit && hit.until > at && hit.expiresAt > at && hit.version === version) {
       return hit.principal;
     }
     const { user, token } = await verifyToken(deps.store, secret, now());
@@ -67,13 +67,13 @@ export function authenticator(deps: {
     };
     // A revocation or role change that committed while these lookups ran has moved the version:
     // what they read may predate it, so it is used for this request only, never cached.
-    if (deps.store.identityVersion() !== version) return principal;
+    if (version === undefined || deps.store.identityVersion() !== version) return principal;
     if (cache.size >= maxCached) cache.clear();
     cache.set(key, {
       principal,
       until: at + ttl,
       expiresAt: token.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(token.expiresAt),
-      ...(version === undefined ? {} : { version }),
+      version,
     });
     return principal;
   }
