@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import pg from "pg";
+import { changeScopes } from "../src/store/change-scopes.ts";
 import { migrations } from "../src/store/migrations.ts";
 import { openPostgresStore } from "../src/store/open.ts";
 import { storeContract } from "./store-contract.ts";
@@ -28,6 +29,36 @@ describe("PostgreSQL change notices", () => {
         rows.filter((r) => !r.notifies).map((r) => r.table),
         [],
         "tables without a change trigger: add them to changeNotifiedTables in a migration",
+      );
+    } finally {
+      await client.end();
+      await store.close();
+      await database.dispose();
+    }
+  });
+
+  test("every table of a scope tells that scope's caches when it changes (cached principals, teams, apps)", async () => {
+    const database = await createTestDatabase("postgres");
+    const store = await database.open();
+    const client = new pg.Client({ connectionString: database.location });
+    await client.connect();
+    try {
+      const expected = Object.entries(changeScopes).flatMap(([scope, tables]) =>
+        tables.map((table) => `${table}_notify_${scope}_change`),
+      );
+      const { rows } = await client.query<{ name: string }>(
+        `select t.tgname as name from pg_trigger t
+         join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = $1 and t.tgname = any($2)`,
+        [database.schema, expected],
+      );
+      const found = new Set(rows.map((r) => r.name));
+      // Without its trigger, another replica's change to such a table would never reach this
+      // replica's scoped caches: a revoked token or a removed membership would stay honoured.
+      assert.deepEqual(
+        expected.filter((name) => !found.has(name)),
+        [],
+        "scope tables without their scope's trigger: add it in a migration",
       );
     } finally {
       await client.end();
