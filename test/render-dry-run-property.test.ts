@@ -60,7 +60,7 @@ const mostly = <T>(usual: readonly T[], edge: readonly T[], weight = 20) =>
       { arbitrary: fc.constantFrom(...edge), weight: 1 },
     ),
   );
-/** Edges of the many fields drawn together: rarer, so that a fifth of the specs still validates. */
+/** Edges of the many fields drawn together: rarer, so that about 30 % of the specs still validate. */
 const RARE = 60;
 /** A record whose keys are each present or not. */
 const partial = <T extends Record<string, fc.Arbitrary<unknown>>>(shape: T) =>
@@ -89,14 +89,16 @@ const FIELDS = {
         servicePort: mostly([80], [9090]),
         appProtocol: fc.constantFrom("http", "kubernetes.io/h2c", "kubernetes.io/ws"),
       }),
-      fc.array(
+      // Distinct names: a repeated name is refused, and a refused spec tests nothing on the API
+      // server; the edge `http` (the first port's name) still repeats now and then.
+      fc.uniqueArray(
         partial({
           name: mostly(["grpc", "metrics", "web-ui", "dns"], ["http"]),
           port: mostly([9090, 53, 7000], [8080]),
           protocol: mostly(["TCP"], ["UDP"]),
           expose: fc.boolean(),
         }).map((p) => ({ name: "metrics", port: 9090, ...p })),
-        { maxLength: 2 },
+        { maxLength: 2, selector: (p) => p.name },
       ),
     )
     .map(([first, rest]) => [{ name: "http", port: 8080, ...first }, ...rest]),
@@ -129,18 +131,18 @@ const FIELDS = {
     ),
     { maxKeys: 4 },
   ),
-  configFiles: fc.array(
+  configFiles: fc.uniqueArray(
     fc.record({
       path: mostly(["/etc/app/a.yaml", "/etc/app/b.json", "/config/d"], ["/tmp/x.conf", "/etc/secrets/c"]),
       content: text,
     }),
-    { maxLength: 2 },
+    { maxLength: 2, selector: (f) => f.path },
   ),
   secrets: fc.uniqueArray(
     partial({
       name: fc.constantFrom("app", "db", "api-keys"),
       env: fc.boolean(),
-      mountPath: mostly(["/etc/secrets", "/var/run/app"], ["/tmp", "/etc/app"]),
+      mountPath: mostly(["/etc/secrets", "/var/run/app", "/etc/creds", "/srv/secrets"], ["/tmp", "/etc/app"]),
     }).map((s) => ({ name: "app", ...s, file: "secrets/app.enc.yaml" })),
     { maxLength: 2, selector: (s) => s.name },
   ),
@@ -171,7 +173,7 @@ const FIELDS = {
   }),
   routes: fc.array(
     partial({
-      paths: fc.array(mostly(["/", "/api", "/static/"], ["/api/*"]), { minLength: 1, maxLength: 2 }),
+      paths: fc.uniqueArray(mostly(["/", "/api", "/static/"], ["/api/*"]), { minLength: 1, maxLength: 2 }),
       port: mostly(["http"], ["dns"]),
       tls: fc.boolean(),
       protocol: mostly(["http"], ["grpc"]),
@@ -475,7 +477,7 @@ function validated(body: Record<string, unknown>) {
   }
 }
 
-test("every generated spec that validates renders objects the API server accepts (server-side dry run)", () => {
+test("every generated spec that validates renders objects the API server accepts (server-side dry run)", (t) => {
   const kubeconfig = testKubeconfig();
   const kubectl = (args: string[]) =>
     execFileSync(peerPath("kubectl"), ["--kubeconfig", kubeconfig, ...args], {
@@ -507,8 +509,11 @@ test("every generated spec that validates renders objects the API server accepts
     }),
     { numRuns: Number(process.env.SLIPWAY_PROPERTY_RUNS ?? 80) },
   );
+  t.diagnostic(`${accepted} of ${runs} generated specs validated and were dry-run`);
+  // About 30 % validate; an eighth is the floor, so that chance alone (80 runs) fails about once
+  // in 3,000 runs while a generator that stopped producing valid specs still fails at once.
   assert.ok(
-    accepted >= runs / 5,
+    accepted >= runs / 8,
     `only ${accepted} of ${runs} generated specs validated: the generator tests little`,
   );
 });
