@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ErrorCode, isSlipwayError } from "../../core/errors.ts";
 import { CachedStore } from "../../store/cached-store.ts";
 import { openSqliteStore } from "../../store/open.ts";
@@ -96,6 +97,9 @@ test("a principal is read once while apps and deployments change, and a role cha
     assert.equal(lookups, 1, "app changes do not make the principal be read again");
 
     await other.setMembership(systemActor, "payments", user.id, "admin");
+    // Another process's commit is seen within a millisecond (SQLite's data_version is asked at
+    // most once a millisecond): the next request after that reads the new role.
+    await sleep(2);
     assert.deepEqual(await roles(), ["payments:admin"]);
   } finally {
     await other.close();
@@ -131,6 +135,8 @@ test("while the store cannot tell whether identities changed, no principal comes
     feedUp = false;
     assert.equal((await auth.authenticate(`Bearer ${secret}`)).user.id, user.id);
     await other.revokeApiToken(systemActor, token.id);
+    // The store's own read cache sees another process's commit within a millisecond.
+    await sleep(2);
     await assert.rejects(auth.authenticate(`Bearer ${secret}`), (error: unknown) => {
       assert.ok(isSlipwayError(error));
       assert.equal(error.code, ErrorCode.Unauthenticated);
