@@ -21,7 +21,8 @@ function ephemeralRangeStart(): number {
   }
 }
 
-function listens(port: number): Promise<boolean> {
+/** Whether a server could listen on `port` of 127.0.0.1 now. */
+export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
@@ -34,7 +35,7 @@ export async function freePort(): Promise<number> {
   const low = Math.min(10_000, high - 1000);
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
-    if (await listens(port)) return port;
+    if (await portIsFree(port)) return port;
   }
   throw new Error(`no free port on 127.0.0.1 between ${low} and ${high} after 200 tries`);
 }

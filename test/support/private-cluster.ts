@@ -13,7 +13,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../src/testing/free-port.ts";
+import { freePort, portIsFree } from "../../src/testing/free-port.ts";
 import { peerPath } from "../../src/testing/peers.ts";
 import { ensureCertificates } from "../cluster/certs.ts";
 import { writeKubeconfig } from "../cluster/kubeconfig.ts";
@@ -122,6 +122,11 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     },
     async startApiserver(options = {}) {
       await cluster.killApiserver();
+      // A SIGKILLed process may look gone (its main thread has exited, /proc shows no command
+      // line) while its other threads still hold the listening socket: a restart at once found
+      // the port "already in use". Start once the port is free.
+      const freeBy = Date.now() + 10_000;
+      while (!(await portIsFree(port)) && Date.now() < freeBy) await sleep(50);
       const serving = options.servingPki ?? pki;
       apiserver = run("kube-apiserver", peerPath("kube-apiserver"), [
         `--etcd-servers=http://127.0.0.1:${etcdClient}`,
