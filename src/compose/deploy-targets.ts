@@ -75,16 +75,7 @@ export async function deployTargetFor(
   clusterName: string,
   context: TargetContext,
 ): Promise<DeployTarget> {
-  const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
-  if (cluster === undefined) {
-    throw new SlipwayError(
-      ErrorCode.PlatformInvalid,
-      `the platform names no cluster \`${clusterName}\`; add it under clusters: in the platform file`,
-    );
-  }
-  // Relative to the platform file, so the same file works from any working directory.
-  const base =
-    platform.source === undefined ? context.cwd : dirname(resolve(context.cwd, platform.source.file));
+  const { cluster, base } = platformCluster(platform, clusterName, context.cwd);
   if (cluster.gitops !== undefined) {
     // Loaded on use: a server or a command that never deploys to a repository does not pay for it.
     const [{ GitOpsTarget }, { sopsSecretSealer }] = await Promise.all([
@@ -128,6 +119,26 @@ export async function deployTargetFor(
 }
 
 type ClusterEntry = LoadedPlatform["platform"]["clusters"][number];
+
+/**
+ * The platform's cluster of that name, and the directory its relative paths (kubeconfig, GitOps
+ * directory) are read from: the platform file's, so the same file works from any working directory.
+ */
+function platformCluster(
+  platform: LoadedPlatform,
+  clusterName: string,
+  cwd: string,
+): { cluster: ClusterEntry; base: string } {
+  const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
+  if (cluster === undefined) {
+    throw new SlipwayError(
+      ErrorCode.PlatformInvalid,
+      `the platform names no cluster \`${clusterName}\`; add it under clusters: in the platform file`,
+    );
+  }
+  const base = platform.source === undefined ? cwd : dirname(resolve(cwd, platform.source.file));
+  return { cluster, base };
+}
 export type ClusterContext = Pick<TargetContext, "cwd" | "env" | "connections">;
 
 /**
@@ -139,15 +150,7 @@ export async function connectedCluster(
   clusterName: string,
   context: ClusterContext,
 ): Promise<KubeCluster> {
-  const cluster = platform.platform.clusters.find((c) => c.name === clusterName);
-  if (cluster === undefined) {
-    throw new SlipwayError(
-      ErrorCode.PlatformInvalid,
-      `the platform names no cluster \`${clusterName}\`; add it under clusters: in the platform file`,
-    );
-  }
-  const base =
-    platform.source === undefined ? context.cwd : dirname(resolve(context.cwd, platform.source.file));
+  const { cluster, base } = platformCluster(platform, clusterName, context.cwd);
   return connectKubeconfig(cluster, base, context).catch((error: unknown) => {
     throw namingCluster(error, clusterName, cluster.kubeconfig?.context ?? "");
   });
