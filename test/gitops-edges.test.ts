@@ -259,3 +259,20 @@ test("a symbolic link made in the checkout itself is refused before the deploy w
   const next = await target().apply(request("mail", [deployment("mail")]));
   assert.equal(next.wrote, true, "the refused deploy left nothing behind to undo");
 });
+
+test("first deploys of several apps at once into a new GitOps directory all land, in one repository", async () => {
+  // The engine runs deploys of different apps at once; on a fresh server none has made the
+  // repository yet. Each made it in place, and two `git init`s in one directory collided.
+  const apps = Array.from({ length: 12 }, (_, i) => `app-${i}`);
+  for (const where of ["missing", "empty", "missing", "empty"] as const) {
+    const dir = join(tempDir(), "gitops");
+    if (where === "empty") mkdirSync(dir);
+    const results = await Promise.allSettled(
+      apps.map((app) => new GitOpsTarget({ dir }).apply(request(app, [deployment(app), service(app)]))),
+    );
+    const failed = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+    assert.deepEqual(failed, [], `a directory ${where} at first`);
+    assert.equal(commitCount(dir), apps.length, "one commit per app, all in the same repository");
+    assert.equal(git(dir, "status", "--porcelain"), "", "nothing left uncommitted");
+  }
+});

@@ -7,7 +7,7 @@
  * first makes sure there is none (`checkout-state.ts`).
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ErrorCode, isSlipwayError, SlipwayError } from "../core/errors.ts";
 import { type Git, gitIn } from "./git.ts";
@@ -40,12 +40,12 @@ export function isRepository(dir: string): boolean {
 export async function openWorkingCopy(options: WorkingCopyOptions): Promise<WorkingCopy> {
   const { dir } = options;
   if (!isRepository(dir)) {
-    if (options.url !== undefined) {
-      await cloneInto(options.url, dir);
-    } else {
-      await mkdir(dir, { recursive: true });
+    const { url } = options;
+    if (url !== undefined) await createInPlace(dir, (git) => git(["clone", "-q", url, "."]));
+    else if (existsSync(dir) && (await readdir(dir)).length > 0) {
+      // The operator's directory with files already in it becomes the repository where it is.
       await gitIn(dir)(["init", "-q", "-b", options.branch ?? "main"]);
-    }
+    } else await createInPlace(dir, (git) => git(["init", "-q", "-b", options.branch ?? "main"]));
   }
   const { name, email } = options.author;
   const git = gitIn(dir, {
@@ -71,16 +71,19 @@ export async function openWorkingCopy(options: WorkingCopyOptions): Promise<Work
 }
 
 /**
- * Clones beside `dir` and renames into place: the deploy lock lives inside the repository, so two
- * first deploys can race here, and a rename lets exactly one clone win while the other is dropped.
+ * Makes the repository beside `dir` (a clone, or a new one) and renames it into place: the deploy
+ * lock lives inside the repository, so two first deploys (the engine runs several at once) race
+ * here, and a rename lets exactly one win while the other is dropped. Two `git init`s in one
+ * directory at once failed ("cannot copy … hooks/…: File exists").
  */
-async function cloneInto(url: string, dir: string): Promise<void> {
+async function createInPlace(dir: string, make: (git: Git) => Promise<unknown>): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  const staging = await mkdtemp(`${dir}.clone-`);
+  const staging = await mkdtemp(`${dir}.new-`);
   try {
-    await gitIn(staging)(["clone", "-q", url, "."]);
+    await make(gitIn(staging));
+    // Onto a missing or empty directory; a full one means another deploy's repository is there.
     await rename(staging, dir).catch((error: NodeJS.ErrnoException) => {
-      // Another deploy's clone won the race; its checkout is as good as ours.
+      // Another deploy's repository won the race; it is as good as ours.
       if (!["EEXIST", "ENOTEMPTY"].includes(error.code ?? "") || !isRepository(dir)) throw error;
     });
   } finally {
