@@ -66,9 +66,14 @@ describe("serve --demo deploys through the deployment use case", () => {
     const { items } = await server.store.listDeployments({ appName: "leaky" }, { limit: 50 });
     // A new release deploys to develop, whose policy only warns; a promotion passes the policy
     // gate only if the release would pass the channel's policy in enforce mode.
+    const events = await Promise.all(items.map((d) => server.store.deploymentEvents(d.id)));
     assert.deepEqual(
       items.map((d) => `${d.targetName}:${d.status}`),
       ["develop:available"],
+      events
+        .flat()
+        .map((e) => `${e.status}: ${e.message}`)
+        .join("\n"),
     );
     assert.ok(
       logs.some((l) =>
