@@ -162,8 +162,14 @@ class Checkpointer {
       const timer = setInterval(() => {
         try {
           db.exec("pragma wal_checkpoint(passive)");
-        } catch {
-          // Busy past the timeout (another process checkpointing): the next round catches up.
+        } catch (error) {
+          // Busy or locked past the timeout (another process checkpointing): the next round
+          // catches up. Anything else (the file gone or unreadable) ends the thread, so that the
+          // connection checkpoints by itself again instead of the WAL growing unseen.
+          if (error?.errcode !== 5 && error?.errcode !== 6) {
+            clearInterval(timer);
+            throw error;
+          }
         }
       }, workerData.everyMs);
       parentPort.once("message", () => {
