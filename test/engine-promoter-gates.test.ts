@@ -120,12 +120,12 @@ describe("automatic promotion through the server's gate ports", () => {
       });
       await store.enqueueDeployment(alice, { releaseId: release.id, targetName: "develop" });
     }
-    for (const { job } of await store.claimJobs({
-      owner: "t",
-      leaseMs: 10_000,
-      timeoutMs: 60_000,
-      limit: 10,
-    })) {
+    await finishQueued();
+  });
+  /** Every queued deployment ends available, as the engine would end it. */
+  async function finishQueued(): Promise<void> {
+    const claimed = await store.claimJobs({ owner: "t", leaseMs: 10_000, timeoutMs: 60_000, limit: 10 });
+    for (const { job } of claimed) {
       await store.recordJobStatus({
         deploymentId: job.deploymentId,
         owner: "t",
@@ -135,7 +135,7 @@ describe("automatic promotion through the server's gate ports", () => {
         leaseMs: 10_000,
       });
     }
-  });
+  }
   after(async () => {
     await store?.close();
     await database?.dispose();
@@ -167,21 +167,7 @@ describe("automatic promotion through the server's gate ports", () => {
     });
     // What the first test queued for staging ends first: a deployment under way holds promotion.
     await store.enqueueDeployment(alice, { releaseId: release.id, targetName: "develop" });
-    for (const { job } of await store.claimJobs({
-      owner: "t",
-      leaseMs: 10_000,
-      timeoutMs: 60_000,
-      limit: 10,
-    })) {
-      await store.recordJobStatus({
-        deploymentId: job.deploymentId,
-        owner: "t",
-        fence: job.fence,
-        status: "available",
-        message: "available",
-        leaseMs: 10_000,
-      });
-    }
+    await finishQueued();
     let available = 1;
     const live: LiveHealth = { channelHealth: async () => workload(available) };
     const ports = { customRules: () => customRules, liveHealth: live };
@@ -207,21 +193,7 @@ describe("automatic promotion through the server's gate ports", () => {
       files: [{ path: "slipway.yaml", content: spec("shop", "labels: { tier: experimental }") }],
     });
     await store.enqueueDeployment(alice, { releaseId: release.id, targetName: "develop" });
-    for (const { job } of await store.claimJobs({
-      owner: "t",
-      leaseMs: 10_000,
-      timeoutMs: 60_000,
-      limit: 10,
-    })) {
-      await store.recordJobStatus({
-        deploymentId: job.deploymentId,
-        owner: "t",
-        fence: job.fence,
-        status: "available",
-        message: "available",
-        leaseMs: 10_000,
-      });
-    }
+    await finishQueued();
     const read: string[] = [];
     const counting: LiveHealth = {
       channelHealth: async ({ app }) => {
