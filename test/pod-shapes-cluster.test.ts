@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { KubeCluster } from "../src/cluster/kube-cluster.ts";
 import type { KubeObject } from "../src/core/kube-object.ts";
 import { render } from "../src/render/render.ts";
@@ -237,5 +238,7 @@ test("a claim that holds data survives prune until its spec consents with keep: 
     ),
   );
   await apply(claims("  - { name: other, mountPath: /x, persistent: { size: 1Gi } }\n"));
+  // A deleted claim lingers a moment behind its protection finalizer.
+  for (const end = Date.now() + 10_000; live().length > 1 && Date.now() < end; ) await sleep(200);
   assert.deepEqual(live(), ["persistentvolumeclaim/dash-other"], "consent given first, then the claim goes");
 });
