@@ -140,6 +140,38 @@ test("another app in the same channel cannot take over the ServiceAccount either
   assert.equal(liveAccount(financeNs, "ledger").metadata.resourceVersion, before.metadata.resourceVersion);
 });
 
+test("nor among several new objects of its kind, which are looked for with a list, not one by one", async () => {
+  // Each deploy reads the live objects of its own app only: another app's of the same channel is
+  // found among the objects it means to create, by the list of the channel's other apps' objects.
+  const shop: DeployScope = { app: "shop", target: stable, team: "commerce" };
+  const before = liveAccount(financeNs, "ledger");
+  await assert.rejects(
+    cluster.apply(
+      request(shop, [
+        ...app(commerceNs, shop),
+        account(financeNs, "ledger", shop),
+        account(financeNs, "shop-reports", shop),
+      ]),
+    ),
+    (e) =>
+      assertConflict(
+        e,
+        `ServiceAccount/${financeNs}/ledger belongs to app ledger in target ${stable} (team finance)`,
+      ),
+  );
+  assert.equal(liveAccount(financeNs, "ledger").metadata.resourceVersion, before.metadata.resourceVersion);
+  const created = kubectl(kubeconfig, [
+    "-n",
+    financeNs,
+    "get",
+    "serviceaccount",
+    "--ignore-not-found",
+    "-o",
+    "name",
+  ]);
+  assert.ok(!created.includes("shop-reports"), `nothing of the refused deploy was created:\n${created}`);
+});
+
 test("an app of the same name from another team is refused, naming both teams", async () => {
   const squatter: DeployScope = { app: "ledger", target: stable, team: "commerce" };
   await assert.rejects(cluster.apply(request(squatter, app(financeNs, squatter), { prune: true })), (e) =>

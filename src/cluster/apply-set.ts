@@ -23,7 +23,7 @@ import {
   parseInventory,
   withInventory,
 } from "./inventory.ts";
-import { readLive } from "./live-state.ts";
+import { readLive, selectedApps } from "./live-state.ts";
 import {
   clusterScopedConflict,
   conflictError,
@@ -167,6 +167,8 @@ async function applyTarget(
   const namespaces = [
     ...new Set(requests.flatMap((r) => r.objects.map((o) => o.metadata.namespace ?? "")).filter(Boolean)),
   ];
+  // The deployed apps' objects only (each object's app label is its scope's: `stampIntent`).
+  const apps = selectedApps(requests.map((r) => r.scope.app));
   // Each kind is listed as soon as it is resolved: built-ins at once, discovered kinds after
   // their one discovery request, so no list waits for another kind's discovery.
   const resolved = new Map<string, ResourceInfo | undefined>();
@@ -174,7 +176,7 @@ async function applyTarget(
     [...kinds].map(async ([key, k]) => {
       const r = await discovery.find(k.apiVersion, k.kind);
       resolved.set(key, r);
-      return r ? readLive(client, [r], target, namespaces) : new Map<string, KubeObject>();
+      return r ? readLive(client, [r], target, namespaces, apps) : new Map<string, KubeObject>();
     }),
   );
   const live = new Map(parts.flatMap((m) => [...m]));
@@ -187,7 +189,8 @@ async function applyTarget(
         !kinds.has(`${e.apiVersion}|${e.kind}`) ||
         (e.namespace !== undefined && !namespaces.includes(e.namespace)),
     );
-  for (const [ref, o] of await listRecorded(client, discovery, target, beyond, progress)) live.set(ref, o);
+  for (const [ref, o] of await listRecorded(client, discovery, { target, apps }, beyond, progress))
+    live.set(ref, o);
   const stamped = requests.map((r) => {
     const home = r.objects.find((o) => o.kind === "ServiceAccount")?.metadata.namespace;
     const recorded = withInventory(
@@ -280,7 +283,7 @@ async function applyTarget(
       });
     }
   }
-  conflicts.push(...(await foreignObjects(client, target, unseen)));
+  conflicts.push(...(await foreignObjects(client, { target, apps }, unseen)));
   if (conflicts.length > 0) throw conflictError(conflicts);
   if (dryRun) return { changes, applied: unchanged, writes: 0, drifted, previous };
 
@@ -354,7 +357,7 @@ async function applyTarget(
  */
 async function foreignObjects(
   client: ApiClient,
-  target: string,
+  read: { readonly target: string; readonly apps: readonly string[] | undefined },
   unseen: readonly (Unseen & { req: ClusterApplyRequest })[],
 ): Promise<string[]> {
   if (unseen.length === 0) return [];
@@ -371,7 +374,7 @@ async function foreignObjects(
     if (why !== undefined) conflicts.push(why);
   }
   const lookFor = unseen.filter((u) => u.namespace === undefined || !namespaces.absent.has(u.namespace));
-  const existing = await findExisting(client, lookFor, target);
+  const existing = await findExisting(client, lookFor, read.target, read.apps);
   for (const u of lookFor) {
     const live = existing.get(u.ref);
     if (live === undefined) continue;
@@ -507,7 +510,7 @@ function recordedFor(live: ReadonlyMap<string, KubeObject>, r: ClusterApplyReque
 async function listRecorded(
   client: ApiClient,
   discovery: Discovery,
-  target: string,
+  read: { readonly target: string; readonly apps: readonly string[] | undefined },
   entries: readonly InventoryEntry[],
   progress: (e: DeployProgress) => void,
 ): Promise<Map<string, KubeObject>> {
@@ -521,7 +524,7 @@ async function listRecorded(
     if (!r) continue;
     const spaces = [...new Set(group.map((e) => e.namespace).filter((n): n is string => n !== undefined))];
     try {
-      for (const [ref, o] of await readLive(client, [r], target, spaces)) out.set(ref, o);
+      for (const [ref, o] of await readLive(client, [r], read.target, spaces, read.apps)) out.set(ref, o);
     } catch (e) {
       if (!(isSlipwayError(e) && e.code === ErrorCode.Forbidden)) throw e;
       progress({

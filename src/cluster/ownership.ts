@@ -126,15 +126,24 @@ export function conflictError(conflicts: readonly string[]): SlipwayError {
 
 /**
  * The live copies (metadata only) of `unseen` objects that exist all the same: labelled for
- * another target, or not labelled by Slipway at all. One GET for a lone object, else one list per
- * resource and namespace of what is not this target's (the `!=` selector also matches objects
- * without the label). Nothing is read when there is nothing new to create.
+ * another target or (when the live objects were read for `apps` only) another app of this target,
+ * or not labelled by Slipway at all. One GET for a lone object, else per resource and namespace a
+ * list of what is not this target's (the `!=` selector also matches objects without the label)
+ * and, with `apps`, one of this target's other apps. Nothing is read when there is nothing new to
+ * create.
  */
 export async function findExisting(
   client: ApiClient,
   unseen: readonly Unseen[],
   target: string,
+  apps?: readonly string[] | undefined,
 ): Promise<Map<string, KubeObject>> {
+  const selectors = [
+    `${SCOPE_LABELS.target}!=${target}`,
+    ...(apps === undefined
+      ? []
+      : [`${SCOPE_LABELS.target}=${target},${SCOPE_LABELS.app} notin (${apps.join(",")})`]),
+  ];
   const groups = new Map<string, Unseen[]>();
   for (const u of unseen) {
     const key = `${u.resource.qualified}|${u.namespace ?? ""}`;
@@ -159,25 +168,29 @@ export async function findExisting(
         return;
       }
       const wanted = new Map(group.map((u) => [u.name, u.ref]));
-      let token: string | undefined;
-      do {
-        const q = new URLSearchParams({ labelSelector: `${SCOPE_LABELS.target}!=${target}`, limit: "500" });
-        if (token) q.set("continue", token);
-        const res = await client.call(
-          { method: "GET", path: `${objectPath(r, namespace)}?${q}`, accept: METADATA_LIST },
-          { ...ctx, verb: "list" },
-        );
-        const body = JSON.parse(res.body) as {
-          items?: KubeObject[] | null;
-          metadata?: { continue?: string };
-        };
-        // An empty metadata-only list comes back with `items: null`.
-        for (const item of body.items ?? []) {
-          const ref = wanted.get(item.metadata.name);
-          if (ref !== undefined) found.set(ref, withKind(item, r));
-        }
-        token = body.metadata?.continue || undefined;
-      } while (token);
+      await Promise.all(
+        selectors.map(async (labelSelector) => {
+          let token: string | undefined;
+          do {
+            const q = new URLSearchParams({ labelSelector, limit: "500" });
+            if (token) q.set("continue", token);
+            const res = await client.call(
+              { method: "GET", path: `${objectPath(r, namespace)}?${q}`, accept: METADATA_LIST },
+              { ...ctx, verb: "list" },
+            );
+            const body = JSON.parse(res.body) as {
+              items?: KubeObject[] | null;
+              metadata?: { continue?: string };
+            };
+            // An empty metadata-only list comes back with `items: null`.
+            for (const item of body.items ?? []) {
+              const ref = wanted.get(item.metadata.name);
+              if (ref !== undefined) found.set(ref, withKind(item, r));
+            }
+            token = body.metadata?.continue || undefined;
+          } while (token);
+        }),
+      );
     }),
   );
   return found;

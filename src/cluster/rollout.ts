@@ -15,6 +15,7 @@ import type { ApiClient } from "./api-client.ts";
 import { FIELD_MANAGER, SCOPE_LABELS } from "./cluster.ts";
 import { diagnosePods, failingPods, REVISION_ANNOTATION } from "./diagnose.ts";
 import { type JobLive, jobFailure, jobState } from "./jobs.ts";
+import { scopeSelector, selectedApps } from "./live-state.ts";
 import { type StatefulSetLive, statefulSetFailingPods, statefulSetState } from "./workload-status.ts";
 
 /** The kinds a deploy waits for, and where the API lists them. */
@@ -134,12 +135,20 @@ export interface TrackOptions {
 export async function trackRollouts(client: ApiClient, objects: readonly KubeObject[], opts: TrackOptions) {
   const pending = new Map<string, number>();
   const lists = new Set<string>();
+  const apps: string[] = [];
+  let unlabelled = false;
   for (const o of objects) {
     if (!isTracked(o.kind)) continue;
     pending.set(objectRef(o), Number(o.metadata.generation ?? 1));
     lists.add(`${o.kind}|${o.metadata.namespace ?? "default"}`);
+    const app = o.metadata.labels?.[SCOPE_LABELS.app];
+    if (app === undefined) unlabelled = true;
+    else apps.push(app);
   }
   if (pending.size === 0) return;
+  // Each poll lists the tracked apps' workloads only, not every app's in the channel's namespace:
+  // a hundred apps rolling out at once each polled all hundred.
+  const selector = scopeSelector(opts.target, unlabelled ? undefined : selectedApps(apps));
   const maxDeadline = Math.max(
     600,
     ...objects.map((o) => {
@@ -158,7 +167,7 @@ export async function trackRollouts(client: ApiClient, objects: readonly KubeObj
       [...lists].map(async (key) => {
         const [kind, ns] = key.split("|") as [TrackedKind, string];
         const { group, plural, resource } = TRACKED[kind];
-        const q = new URLSearchParams({ labelSelector: `${SCOPE_LABELS.target}=${opts.target}` });
+        const q = new URLSearchParams({ labelSelector: selector });
         const res = await client.call(
           { method: "GET", path: `${group}/namespaces/${encodeURIComponent(ns)}/${plural}?${q}` },
           { verb: "list", resource, namespace: ns },
