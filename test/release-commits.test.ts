@@ -368,6 +368,43 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
       assert.equal(newest?.commitCount, 1002);
     });
 
+    test("the dry run of a channel left 250 releases behind lists the commit of every one of them", async () => {
+      // More releases than one page of the list: a channel not promoted for months.
+      await h.store.createApp(systemActor, { name: "long", teamName: "payments", description: "" });
+      const spec = new TextEncoder().encode(appSpec({ name: "long", secrets: [], extra: policyClean }));
+      const make = async (n: number) =>
+        (
+          await h.store.createRelease(systemActor, {
+            appName: "long",
+            commitSha: (0x10000 + n).toString(16).padStart(40, "0"),
+            imageDigest: `sha256:${n.toString(16).padStart(64, "0")}`,
+            specHash: "a".repeat(64),
+            secretsHash: "b".repeat(64),
+            commitTime: null,
+            files: [{ path: "slipway.yaml", content: spec }],
+          })
+        ).release.id;
+      const deployToDevelop = async (releaseId: string) => {
+        await h.store.enqueueDeployment(systemActor, { releaseId, targetName: "develop" });
+        await finishJobs();
+      };
+      await deployToDevelop(await make(0));
+      await promote("stable", "long");
+      let newest = "";
+      for (let n = 1; n <= 250; n++) newest = await make(n);
+      await deployToDevelop(newest);
+      const dry = await post("/api/v1/apps/long/promotions", { to: "stable", dryRun: true });
+      assert.equal(dry.status, 200, JSON.stringify(dry.body));
+      const shas = dry.body.preview.commits.map((c: { commitSha: string }) => c.commitSha);
+      assert.equal(shas.length, 250);
+      assert.equal(shas[0], (0x10000 + 250).toString(16).padStart(40, "0"), "newest first");
+      assert.equal(
+        shas.at(-1),
+        (0x10000 + 1).toString(16).padStart(40, "0"),
+        "down to the one after stable's",
+      );
+    });
+
     test("a release after the history was rewritten from scratch brings just its own commit", async () => {
       // No common ancestor with the previous release (git filter-repo, a re-created repository):
       // the new line's whole history is not what this release delivers.

@@ -201,3 +201,72 @@ test("mid-rollout, a StatefulSet's available replicas are its update revision's 
   assert.equal(statefulSet!.available, 1);
   assert.equal(statefulSet!.ready, 1);
 });
+
+test("workloads rendered with the scope labels on their pods are read in one round trip; one whose template lost them is read on its own", async () => {
+  const selector = { "app.kubernetes.io/name": "checkout" };
+  const template = { metadata: { labels: { ...selector, ...labels } } };
+  const scopedPod = (name: string, hash: string, restarts: number) => {
+    const p = pod(name, { ...labels, "pod-template-hash": hash }, [restarts]);
+    return { ...p, status: { ...p.status, conditions: [{ type: "Ready", status: "True" }] } };
+  };
+  const server = apiServer({
+    "/apis/apps/v1/namespaces/shop/deployments": [
+      {
+        metadata: {
+          name: "checkout",
+          uid: "d1",
+          labels: { ...labels, "slipway.dev/release": "rel_3" },
+          annotations: { "deployment.kubernetes.io/revision": "3" },
+        },
+        spec: { replicas: 2, selector: { matchLabels: selector }, template },
+      },
+    ],
+    "/apis/apps/v1/namespaces/shop/statefulsets": [
+      {
+        // An override dropped the scope labels from its pods: they cannot be found by them.
+        metadata: { name: "checkout-db", labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { db: "checkout" } },
+          template: { metadata: { labels: { db: "checkout" } } },
+        },
+        status: { readyReplicas: 1, currentRevision: "db-1", updateRevision: "db-1" },
+      },
+    ],
+    "/apis/apps/v1/namespaces/shop/replicasets": [
+      {
+        metadata: {
+          name: "checkout-ccc",
+          labels: { ...selector, ...labels, "pod-template-hash": "ccc" },
+          annotations: { "deployment.kubernetes.io/revision": "3" },
+          ownerReferences: [{ uid: "d1" }],
+        },
+        status: { readyReplicas: 2, availableReplicas: 2 },
+      },
+    ],
+    "/api/v1/namespaces/shop/pods": [
+      scopedPod("checkout-ccc-one", "ccc", 2),
+      scopedPod("checkout-ccc-two", "ccc", 0),
+      // The same app in another channel sharing the namespace: not this channel's pods.
+      {
+        ...pod("checkout-ccc-beta", { "pod-template-hash": "ccc" }, [9]),
+        metadata: {
+          name: "checkout-ccc-beta",
+          labels: { ...selector, ...labels, "slipway.dev/target": "beta", "pod-template-hash": "ccc" },
+        },
+      },
+      pod("checkout-db-0", { db: "checkout", "controller-revision-hash": "db-1" }, [1]),
+    ],
+  });
+  const health = await readWorkloadHealth(new ApiClient(server), { namespace: "shop", ...scope });
+  assert.deepEqual(
+    health.map((w) => [w.kind, w.name, w.available, w.restarts]),
+    [
+      ["Deployment", "checkout", 2, [{ pod: "checkout-ccc-one", restarts: 2 }]],
+      ["StatefulSet", "checkout-db", 1, [{ pod: "checkout-db-0", restarts: 1 }]],
+    ],
+  );
+  // Four lists at once, and one more for the StatefulSet's own pods.
+  assert.equal(server.paths.length, 5, server.paths.join("\n"));
+  assert.equal(server.paths.filter((p) => p.endsWith("/replicasets")).length, 1);
+});

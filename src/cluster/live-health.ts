@@ -26,7 +26,11 @@ interface WorkloadLive {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { metadata?: { labels?: Record<string, string> } };
+  };
   status?: ReplicaCounts & {
     currentRevision?: string;
     updateRevision?: string;
@@ -39,7 +43,7 @@ interface ReplicaCounts {
 }
 
 interface PodStatusLive {
-  metadata: { name: string; deletionTimestamp?: string };
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
   status?: {
     conditions?: { type: string; status: string }[];
     containerStatuses?: { restartCount?: number }[];
@@ -64,19 +68,43 @@ export function readWorkloadHealth(
 
 async function readWorkloads(client: ApiClient, scope: WorkloadScope): Promise<WorkloadHealth[]> {
   const selector = `${SCOPE_LABELS.app}=${scope.app},${SCOPE_LABELS.target}=${scope.target}`;
-  const [deployments, statefulSets] = await Promise.all([
+  // The app's ReplicaSets and pods are read with its workloads, in one round trip: their labels
+  // come from the pod templates, which carry the scope labels as Slipway renders them. A gate is
+  // read while a promotion request waits, and three round trips one after another were most of it.
+  const [deployments, statefulSets, replicaSets, pods] = await Promise.all([
     list<WorkloadLive>(client, scope.namespace, "apps", "deployments", selector),
     list<WorkloadLive>(client, scope.namespace, "apps", "statefulsets", selector),
+    list<ReplicaSetLive & { status?: ReplicaCounts }>(
+      client,
+      scope.namespace,
+      "apps",
+      "replicasets",
+      selector,
+    ),
+    list<PodStatusLive>(client, scope.namespace, "", "pods", selector),
   ]);
+  const scoped: Owned = { replicaSets, pods };
+  // A workload whose template lost the scope labels (an override) has its own read.
+  const owned = (w: WorkloadLive): Owned | undefined =>
+    w.spec?.template?.metadata?.labels?.[SCOPE_LABELS.app] === scope.app &&
+    w.spec.template.metadata.labels[SCOPE_LABELS.target] === scope.target
+      ? scoped
+      : undefined;
   const read = await Promise.all([
     ...deployments.map(async (d) =>
-      health("Deployment", d, await deploymentCurrent(client, scope.namespace, d)),
+      health("Deployment", d, await deploymentCurrent(client, scope.namespace, d, owned(d))),
     ),
     ...statefulSets.map(async (s) =>
-      health("StatefulSet", s, await statefulSetCurrent(client, scope.namespace, s)),
+      health("StatefulSet", s, await statefulSetCurrent(client, scope.namespace, s, owned(s))),
     ),
   ]);
   return read.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/** The ReplicaSets and pods of the app in the channel, read beside its workloads. */
+interface Owned {
+  readonly replicaSets: readonly (ReplicaSetLive & { status?: ReplicaCounts })[];
+  readonly pods: readonly PodStatusLive[];
 }
 
 /** The workload's current revision: its ready and available replicas, and its pods' restarts. */
@@ -108,15 +136,19 @@ async function deploymentCurrent(
   client: ApiClient,
   namespace: string,
   d: WorkloadLive,
+  owned: Owned | undefined,
 ): Promise<CurrentRevision> {
   const matchLabels = d.spec?.selector?.matchLabels ?? {};
-  const replicaSets = await list<ReplicaSetLive & { status?: ReplicaCounts }>(
-    client,
-    namespace,
-    "apps",
-    "replicasets",
-    selectorOf(matchLabels),
-  );
+  const replicaSets =
+    owned === undefined
+      ? await list<ReplicaSetLive & { status?: ReplicaCounts }>(
+          client,
+          namespace,
+          "apps",
+          "replicasets",
+          selectorOf(matchLabels),
+        )
+      : owned.replicaSets.filter((r) => matches(r.metadata.labels, matchLabels));
   const hash = newReplicaSetHash(replicaSets, {
     uid: d.metadata.uid,
     revision: d.metadata.annotations?.[REVISION_ANNOTATION],
@@ -124,7 +156,7 @@ async function deploymentCurrent(
   // No current ReplicaSet yet (the controller has not caught up): no pods of this revision run.
   if (hash === undefined) return NO_CURRENT_REVISION;
   const current = replicaSets.find((r) => r.metadata.labels?.["pod-template-hash"] === hash);
-  const pods = await currentPods(client, namespace, { ...matchLabels, "pod-template-hash": hash });
+  const pods = await currentPods(client, namespace, { ...matchLabels, "pod-template-hash": hash }, owned);
   return {
     ready: current?.status?.readyReplicas ?? 0,
     available: current?.status?.availableReplicas ?? 0,
@@ -141,13 +173,16 @@ async function statefulSetCurrent(
   client: ApiClient,
   namespace: string,
   s: WorkloadLive,
+  owned: Owned | undefined,
 ): Promise<CurrentRevision> {
   const revision = s.status?.updateRevision;
   if (revision === undefined) return NO_CURRENT_REVISION;
-  const pods = await currentPods(client, namespace, {
-    ...(s.spec?.selector?.matchLabels ?? {}),
-    "controller-revision-hash": revision,
-  });
+  const pods = await currentPods(
+    client,
+    namespace,
+    { ...(s.spec?.selector?.matchLabels ?? {}), "controller-revision-hash": revision },
+    owned,
+  );
   const ready = s.status?.readyReplicas ?? 0;
   // A StatefulSet's availableReplicas needs minReadySeconds support; ready is the fallback.
   const available = s.status?.availableReplicas ?? ready;
@@ -167,12 +202,19 @@ function isReady(p: PodStatusLive): boolean {
   );
 }
 
-function currentPods(
+async function currentPods(
   client: ApiClient,
   namespace: string,
   matchLabels: Record<string, string>,
-): Promise<PodStatusLive[]> {
+  owned: Owned | undefined,
+): Promise<readonly PodStatusLive[]> {
+  if (owned !== undefined) return owned.pods.filter((p) => matches(p.metadata.labels, matchLabels));
   return list<PodStatusLive>(client, namespace, "", "pods", selectorOf(matchLabels));
+}
+
+/** What an equality label selector of `matchLabels` selects. */
+function matches(labels: Record<string, string> | undefined, matchLabels: Record<string, string>): boolean {
+  return Object.entries(matchLabels).every(([k, v]) => labels?.[k] === v);
 }
 
 function podRestarts(pods: readonly PodStatusLive[]): PodRestarts[] {

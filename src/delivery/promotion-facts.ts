@@ -30,10 +30,11 @@ export interface PromotionRecords extends SnapshotSource {
     filter: { appName: string; targetName?: string | undefined },
     page: { limit: number },
   ): Promise<{ readonly items: readonly DeploymentRecord[] }>;
+  /** Newest first, a page at a time. */
   listReleases(
     appName: string,
-    page: { limit: number },
-  ): Promise<{ readonly items: readonly ReleaseRecord[] }>;
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ readonly items: readonly ReleaseRecord[]; readonly nextCursor: string | null }>;
   listApprovals(releaseId: string): Promise<
     readonly {
       readonly targetName: string;
@@ -125,7 +126,9 @@ export async function evaluatePromotion(
     }
   }
   // Validates the channel first, so an unknown one is refused before anything is read.
-  const from = channelSettings(ctx.channels, input.to).previous;
+  const settings = channelSettings(ctx.channels, input.to);
+  const from = settings.previous;
+  const { gates } = settings;
   const [fromDeployments, toDeployments, lineStop] = await Promise.all([
     from === undefined ? Promise.resolve([]) : channelDeployments(ctx.records, app.name, from),
     channelDeployments(ctx.records, app.name, input.to),
@@ -141,7 +144,17 @@ export async function evaluatePromotion(
     now: ctx.now,
     lineStop,
   });
+  // The live read of the channel before is the slowest fact (cluster round trips): it starts as
+  // soon as there is a release to promote, beside the store's reads and the render, not after
+  // them. Each is marked handled: a refusal may come before either is awaited.
+  const health =
+    gates.health || gates.maxRestarts !== null
+      ? sourceHealth(ctx, { app: app.name, team: app.teamName, channel: candidate.from })
+      : undefined;
+  health?.catch(() => {});
   const release = await ctx.records.getRelease(candidate.source.releaseId);
+  const rendering = gates.policy ? renderRelease(ctx, release, input.to) : undefined;
+  rendering?.catch(() => {});
   const answers = (await ctx.records.listApprovals(release.id)).filter((a) => a.targetName === input.to);
   const standing = await mayApproveNow(
     ctx.records,
@@ -155,13 +168,7 @@ export async function evaluatePromotion(
     at: a.createdAt,
     ...(a.decision === "approved" && !standing.has(a.approvedBy) ? { lapsed: true } : {}),
   }));
-  const gates = candidate.settings.gates;
-  const [rendered, health] = await Promise.all([
-    gates.policy ? renderRelease(ctx, release, input.to) : undefined,
-    gates.health || gates.maxRestarts !== null
-      ? sourceHealth(ctx, { app: app.name, team: app.teamName, channel: candidate.from })
-      : undefined,
-  ]);
+  const [rendered, healthNow] = await Promise.all([rendering, health]);
   const report = promotionGates(candidate, {
     app,
     release,
@@ -170,7 +177,7 @@ export async function evaluatePromotion(
     policy: rendered?.policy,
     lineStop,
     now: ctx.now,
-    health,
+    health: healthNow,
   });
   return { app, candidate, release, report, rendered };
 }
@@ -256,6 +263,27 @@ export interface PromotionPreview {
   readonly current: ReleaseRecord | undefined;
 }
 
+/**
+ * The app's releases newer than `since` (all of them without one), newest first: paged to the end,
+ * not one page, so a channel left behind by hundreds of releases still sees every commit it gets.
+ */
+async function releasesSince(
+  ctx: PromotionContext,
+  appName: string,
+  since: ReleaseRecord | undefined,
+): Promise<ReleaseRecord[]> {
+  const found: ReleaseRecord[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await ctx.records.listReleases(appName, { limit: 200, ...(cursor ? { cursor } : {}) });
+    found.push(...page.items);
+    const last = page.items.at(-1);
+    if (page.nextCursor === null || last === undefined) return found;
+    if (since !== undefined && last.createdAt <= since.createdAt) return found;
+    cursor = page.nextCursor;
+  }
+}
+
 /** What `promote --dry-run` shows beside the gates. */
 export async function previewPromotion(
   ctx: PromotionContext,
@@ -266,11 +294,7 @@ export async function previewPromotion(
     candidate.current === undefined ? undefined : await ctx.records.getRelease(candidate.current.releaseId);
   const after = evaluation.rendered ?? (await renderRelease(ctx, release, candidate.to));
   const before = current === undefined ? undefined : await renderRelease(ctx, current, candidate.to);
-  const releases = releasesBetween(
-    (await ctx.records.listReleases(evaluation.app.name, { limit: 100 })).items,
-    current,
-    release,
-  );
+  const releases = releasesBetween(await releasesSince(ctx, evaluation.app.name, current), current, release);
   const recorded = new Map(
     (await ctx.records.listReleaseCommits(releases.map((r) => r.id))).map((r) => [r.releaseId, r]),
   );
