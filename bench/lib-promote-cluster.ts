@@ -39,6 +39,12 @@ export interface BenchCluster {
   ): string;
   /** Namespaces `<team>-<channel>`, made before any deploy as a platform team would. */
   namespaces(team: string, channels: readonly string[]): void;
+  /**
+   * Deletes the namespaces made so far (or these) and waits until they are gone: a namespace of
+   * hundreds of Deployments takes a minute to delete, and the controllers' work meanwhile (on two
+   * cores) would be measured as the next part's.
+   */
+  settle(only?: readonly string[]): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -176,6 +182,23 @@ export async function benchCluster(): Promise<BenchCluster> {
         wanted.map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join("---\n"),
       );
       for (const n of wanted) made.add(n);
+    },
+    async settle(only) {
+      const gone = only ?? [...made];
+      if (gone.length === 0) return;
+      const t = performance.now();
+      kubectl(["delete", "namespace", "--wait=false", "--ignore-not-found", ...gone]);
+      for (const n of gone) made.delete(n);
+      const until = Date.now() + 600_000;
+      for (;;) {
+        const left = kubectl(["get", "namespace", "--ignore-not-found", "-o", "name", ...gone]).trim();
+        if (left === "") break;
+        if (Date.now() > until) throw new Error(`namespaces still terminating after 10 minutes: ${left}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      console.error(
+        `[bench] ${gone.length} namespaces deleted in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+      );
     },
     async cleanup() {
       // Leave the shared test cluster as we found it; deletion finishes in the background.

@@ -57,7 +57,9 @@ export async function oneApp(cluster: BenchCluster, samples: number) {
     const platform = parsePlatform(readFileSync(platformFile, "utf8"), platformFile);
     const spec = parseAppSpec(appSpec("p-direct", team), "p-direct/slipway.yaml", platform);
     const adapter = await KubeCluster.connect({ kubeconfig: cluster.kubeconfig, context: FIRST_CONTEXT });
-    const warmup = 2;
+    // A server that has run for a while: its first promotions load the renderer and the policy
+    // rules and run them unoptimized (the first render alone takes ~100 ms).
+    const warmup = 10;
     for (let i = 0; i < samples + warmup; i++) {
       // The floor: the same 10 objects (another app's names), a new digest each time.
       const image = `${IMAGE}@${digest(10_000 + i)}`;
@@ -257,6 +259,8 @@ export async function replicas(cluster: BenchCluster, jobs: number) {
       return { rate: ids.length / ((last - first) / 1000), twice };
     };
     const one = await run(1, ["one-a", "one-b"]);
+    // The three replicas start on a cluster as quiet as the one had: the first run's apps go.
+    await cluster.settle([`${team}-one-a`, `${team}-one-b`]);
     const three = await run(3, ["three-a", "three-b"]);
     return { one: one.rate, three: three.rate, appliedTwice: one.twice + three.twice };
   } finally {
