@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { newReplicaSetHash, podProblems } from "./diagnose.ts";
-import { rolloutState } from "./rollout.ts";
+import { pollDelayMs, rolloutState } from "./rollout.ts";
 
 const d = (status: object, replicas = 2) => ({
   metadata: { name: "web", generation: 3 },
@@ -126,4 +126,12 @@ test("a missed deadline older than the apply is the previous rollout's: waited o
     });
   }
   assert.equal(rolloutState(timedOut("2026-11-23T10:00:06Z"), 4).state, "failed");
+});
+
+test("a rollout is polled at the base rate at first, then at a quarter of its wait, never under the base or over two seconds", () => {
+  assert.deepEqual(
+    [0, 500, 1_000, 2_000, 4_000, 8_000, 60_000].map((elapsed) => pollDelayMs(elapsed, 250)),
+    [250, 250, 250, 500, 1_000, 2_000, 2_000],
+  );
+  assert.equal(pollDelayMs(60_000, 5_000), 5_000, "a caller's slower base stays");
 });
