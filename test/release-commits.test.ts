@@ -389,6 +389,12 @@ for (const kind of ["sqlite", "postgres"] as DatabaseKind[]) {
         await finishJobs();
       };
       await deployToDevelop(await make(0));
+      // Into a channel that never ran a release: the promoted release's own commits only.
+      const first = await post("/api/v1/apps/long/promotions", { to: "stable", dryRun: true });
+      assert.deepEqual(
+        first.body.preview.commits.map((c: { commitSha: string }) => c.commitSha),
+        [(0x10000).toString(16).padStart(40, "0")],
+      );
       await promote("stable", "long");
       let newest = "";
       for (let n = 1; n <= 250; n++) newest = await make(n);

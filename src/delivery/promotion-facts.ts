@@ -264,13 +264,13 @@ export interface PromotionPreview {
 }
 
 /**
- * The app's releases newer than `since` (all of them without one), newest first: paged to the end,
- * not one page, so a channel left behind by hundreds of releases still sees every commit it gets.
+ * The app's releases newer than `since`, newest first: paged to the end, not one page, so a channel
+ * left behind by hundreds of releases still sees every commit it gets.
  */
 async function releasesSince(
   ctx: PromotionContext,
   appName: string,
-  since: ReleaseRecord | undefined,
+  since: ReleaseRecord,
 ): Promise<ReleaseRecord[]> {
   const found: ReleaseRecord[] = [];
   let cursor: string | undefined;
@@ -278,10 +278,18 @@ async function releasesSince(
     const page = await ctx.records.listReleases(appName, { limit: 200, ...(cursor ? { cursor } : {}) });
     found.push(...page.items);
     const last = page.items.at(-1);
-    if (page.nextCursor === null || last === undefined) return found;
-    if (since !== undefined && last.createdAt <= since.createdAt) return found;
+    if (page.nextCursor === null || last === undefined || last.createdAt <= since.createdAt) return found;
     cursor = page.nextCursor;
   }
+}
+
+/** The recorded commits of `releases` by release, read a bounded number of releases at a time. */
+async function commitsOf(ctx: PromotionContext, releases: readonly ReleaseRecord[]) {
+  const ranges: Awaited<ReturnType<PromotionRecords["listReleaseCommits"]>>[number][] = [];
+  for (let i = 0; i < releases.length; i += 200) {
+    ranges.push(...(await ctx.records.listReleaseCommits(releases.slice(i, i + 200).map((r) => r.id))));
+  }
+  return new Map(ranges.map((r) => [r.releaseId, r]));
 }
 
 /** What `promote --dry-run` shows beside the gates. */
@@ -294,10 +302,13 @@ export async function previewPromotion(
     candidate.current === undefined ? undefined : await ctx.records.getRelease(candidate.current.releaseId);
   const after = evaluation.rendered ?? (await renderRelease(ctx, release, candidate.to));
   const before = current === undefined ? undefined : await renderRelease(ctx, current, candidate.to);
-  const releases = releasesBetween(await releasesSince(ctx, evaluation.app.name, current), current, release);
-  const recorded = new Map(
-    (await ctx.records.listReleaseCommits(releases.map((r) => r.id))).map((r) => [r.releaseId, r]),
-  );
+  // A channel that never ran a release gets the app's whole history: what the candidate brought
+  // (its recorded commits) is shown, not every release the app ever had.
+  const releases =
+    current === undefined
+      ? [release]
+      : releasesBetween(await releasesSince(ctx, evaluation.app.name, current), current, release);
+  const recorded = await commitsOf(ctx, releases);
   const seen = new Set<string>();
   const commits: PreviewCommit[] = [];
   let commitsNotShown = 0;
