@@ -12,7 +12,8 @@
  * 3. Merge to stable: a release created → available in the fifth channel, every channel after the
  *    first with `promote: auto` and no soak. Target ≤ 10 s.
  * 4. Three replicas (`slipway serve` processes) on one PostgreSQL against one: the throughput of
- *    200 queued deployments, and that none was applied twice (one `applying` each).
+ *    200 queued deployments (two rounds of each), and that none was applied twice (one `applying`
+ *    each).
  * 5. The API while the engine works: list pages under 100 connections (wrk, else autocannon) while
  *    the server's engine moves deployments through their states at ≥ 50 changes a second, on SQLite
  *    and PostgreSQL. Target p99 ≤ 50 ms. Run first, before the test cluster is up.
