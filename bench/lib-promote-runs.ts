@@ -35,7 +35,7 @@ const names = (prefix: string, count: number) =>
 
 /**
  * `samples` promotions of one app develop → integration over the API (request → applied), each
- * followed by a direct apply of the same objects with Slipway's cluster adapter, in turn.
+ * after a direct apply of the same objects with Slipway's cluster adapter, in turn.
  */
 export async function oneApp(cluster: BenchCluster, samples: number) {
   const team = cluster.team("bench");
@@ -62,20 +62,24 @@ export async function oneApp(cluster: BenchCluster, samples: number) {
     const warmup = 10;
     for (let i = 0; i < samples + warmup; i++) {
       // The floor: the same 10 objects (another app's names), a new digest each time.
+      // Each is measured on a cluster whose last rollout has ended: the release's in develop
+      // before the direct apply, the direct apply's before the promotion.
+      const id = await release(served, cluster, "p-000", commit, i + 1);
+      await ended(served, "p-000", "develop", id);
       const image = `${IMAGE}@${digest(10_000 + i)}`;
       const { objects } = render({ app: spec, platform, target: "integration", image, release: `rel_${i}` });
-      const t = performance.now();
-      await adapter.apply({
+      const floor = {
         scope: { app: "p-direct", target: "integration", team },
         objects,
         prune: true,
-        wait: false,
         release: { commit, image },
-      });
+      };
+      const t = performance.now();
+      await adapter.apply({ ...floor, wait: false });
       const directMs = performance.now() - t;
+      // The same objects again, unchanged (nothing is written), waiting for their rollout.
+      await adapter.apply({ ...floor, wait: true });
 
-      const id = await release(served, cluster, "p-000", commit, i + 1);
-      await ended(served, "p-000", "develop", id);
       const t0 = Date.now();
       const promoted = await served.call("POST", "/api/v1/apps/p-000/promotions", { to: "integration" });
       if (promoted.status !== 201)

@@ -24,7 +24,7 @@
  *
  * The last line is one JSON object with the figures.
  *
- * usage: npm run bench -- promote [--samples 20] [--parallel 100] [--jobs 200] [--duration 10]
+ * usage: npm run bench -- promote [--samples 40] [--parallel 100] [--jobs 200] [--duration 10]
  *                                 [--only promote,parallel,merge,replicas,api]
  *                                 [--databases sqlite,postgres]   (the API part's databases)
  */
@@ -35,7 +35,7 @@ import { mergeToStable, oneApp, parallel, replicas } from "./lib-promote-runs.ts
 
 const { values } = parseArgs({
   options: {
-    samples: { type: "string", default: "20" },
+    samples: { type: "string", default: "40" },
     parallel: { type: "string", default: "100" },
     jobs: { type: "string", default: "200" },
     duration: { type: "string", default: "10" },
