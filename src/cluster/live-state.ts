@@ -49,6 +49,18 @@ export function scopeSelector(target: string, apps: readonly string[] | undefine
   return apps === undefined ? inTarget : `${inTarget},${SCOPE_LABELS.app} in (${apps.join(",")})`;
 }
 
+/**
+ * The label selectors that together select every object `scopeSelector` leaves out: those not
+ * labelled for `target` (`!=` also matches objects without the label) and, with `apps`, the
+ * target's other apps'.
+ */
+export function outsideScopeSelectors(target: string, apps: readonly string[] | undefined): string[] {
+  const elsewhere = `${SCOPE_LABELS.target}!=${target}`;
+  return apps === undefined
+    ? [elsewhere]
+    : [elsewhere, `${SCOPE_LABELS.target}=${target},${SCOPE_LABELS.app} notin (${apps.join(",")})`];
+}
+
 /** The apps to select by, or undefined (all in the target) when there are too many to name. */
 export function selectedApps(apps: Iterable<string>): readonly string[] | undefined {
   const unique = [...new Set(apps)].sort();

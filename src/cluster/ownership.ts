@@ -13,6 +13,7 @@ import type { DeployScope } from "../delivery/deploy-target.ts";
 import type { ApiClient } from "./api-client.ts";
 import { SCOPE_LABELS, TEAM_LABEL } from "./cluster.ts";
 import { objectPath, type ResourceInfo } from "./discovery.ts";
+import { outsideScopeSelectors } from "./live-state.ts";
 
 const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json";
 const METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json";
@@ -138,12 +139,7 @@ export async function findExisting(
   target: string,
   apps?: readonly string[] | undefined,
 ): Promise<Map<string, KubeObject>> {
-  const selectors = [
-    `${SCOPE_LABELS.target}!=${target}`,
-    ...(apps === undefined
-      ? []
-      : [`${SCOPE_LABELS.target}=${target},${SCOPE_LABELS.app} notin (${apps.join(",")})`]),
-  ];
+  const selectors = outsideScopeSelectors(target, apps);
   const groups = new Map<string, Unseen[]>();
   for (const u of unseen) {
     const key = `${u.resource.qualified}|${u.namespace ?? ""}`;

@@ -283,15 +283,6 @@ async function releasesSince(
   }
 }
 
-/** The recorded commits of `releases` by release, read a bounded number of releases at a time. */
-async function commitsOf(ctx: PromotionContext, releases: readonly ReleaseRecord[]) {
-  const ranges: Awaited<ReturnType<PromotionRecords["listReleaseCommits"]>>[number][] = [];
-  for (let i = 0; i < releases.length; i += 200) {
-    ranges.push(...(await ctx.records.listReleaseCommits(releases.slice(i, i + 200).map((r) => r.id))));
-  }
-  return new Map(ranges.map((r) => [r.releaseId, r]));
-}
-
 /** What `promote --dry-run` shows beside the gates. */
 export async function previewPromotion(
   ctx: PromotionContext,
@@ -308,7 +299,9 @@ export async function previewPromotion(
     current === undefined
       ? [release]
       : releasesBetween(await releasesSince(ctx, evaluation.app.name, current), current, release);
-  const recorded = await commitsOf(ctx, releases);
+  const recorded = new Map(
+    (await ctx.records.listReleaseCommits(releases.map((r) => r.id))).map((r) => [r.releaseId, r]),
+  );
   const seen = new Set<string>();
   const commits: PreviewCommit[] = [];
   let commitsNotShown = 0;

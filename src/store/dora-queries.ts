@@ -13,6 +13,7 @@
 import { type DoraDeployment, type DoraRelease, leadTimeReleases } from "../delivery/dora.ts";
 import type { StoreContext } from "./context.ts";
 import { listDeliveryRecords } from "./history-queries.ts";
+import { idsPerQuery, releaseLinkRows } from "./release-commit-queries.ts";
 
 export interface DoraWindowFilter {
   readonly appName?: string | undefined;
@@ -32,9 +33,6 @@ export interface DoraWindowInputs {
    */
   readonly releases: readonly DoraRelease[];
 }
-
-/** Release ids per statement: well under both databases' limits on bound parameters. */
-const idsPerQuery = 500;
 
 export async function readDoraWindow(ctx: StoreContext, filter: DoraWindowFilter): Promise<DoraWindowInputs> {
   const deployments = await listDeliveryRecords(ctx, filter);
@@ -137,25 +135,7 @@ interface ReleaseLink {
 
 /** Every release of the scope made before `until`: one short row each, no commits. */
 async function releaseLinks(ctx: StoreContext, filter: DoraWindowFilter): Promise<ReleaseLink[]> {
-  let query = ctx.db
-    .selectFrom("releases")
-    .innerJoin("apps", "apps.id", "releases.appId")
-    .innerJoin("teams", "teams.id", "apps.teamId")
-    .leftJoin("releaseCommitRanges as r", "r.releaseId", "releases.id")
-    .where("releases.createdAt", "<", filter.until);
-  if (filter.appName !== undefined) query = query.where("apps.name", "=", filter.appName);
-  if (filter.teamName !== undefined) query = query.where("teams.name", "=", filter.teamName);
-  const rows = await query
-    .select([
-      "releases.id",
-      "apps.name as appName",
-      "releases.commitSha",
-      "releases.commitTime",
-      "r.releaseId as rangeOf",
-      "r.containsReleaseId",
-    ])
-    .orderBy("releases.id")
-    .execute();
+  const rows = await releaseLinkRows(ctx, filter);
   return rows.map((r) => ({
     id: r.id,
     appName: r.appName,

@@ -55,12 +55,22 @@ export async function insertReleaseCommits(
 }
 
 /** The recorded commit ranges of these releases; a release without one is absent from the answer. */
+/** Release ids per statement: well under both databases' limits on bound parameters. */
+export const idsPerQuery = 500;
+
 export async function listReleaseCommits(
   ctx: StoreContext,
   releaseIds: readonly string[],
 ): Promise<readonly ReleaseCommitRange[]> {
-  if (releaseIds.length === 0) return [];
   const ids = [...new Set(releaseIds)];
+  const ranges: ReleaseCommitRange[] = [];
+  for (let i = 0; i < ids.length; i += idsPerQuery) {
+    ranges.push(...(await releaseCommitsOf(ctx, ids.slice(i, i + idsPerQuery))));
+  }
+  return ranges;
+}
+
+async function releaseCommitsOf(ctx: StoreContext, ids: readonly string[]): Promise<ReleaseCommitRange[]> {
   const [ranges, commits] = await Promise.all([
     ctx.db.selectFrom("releaseCommitRanges").selectAll().where("releaseId", "in", ids).execute(),
     ctx.db
@@ -92,31 +102,10 @@ export async function listReleaseCommits(
  * it brought (its own commit when none were recorded) and the release it holds: what DORA's lead
  * time needs to know which commits a deployment brought to production.
  */
-export async function listDeliveryReleases(
-  ctx: StoreContext,
-  filter: { appName?: string | undefined; teamName?: string | undefined; until: string },
-): Promise<DoraRelease[]> {
-  let releases = ctx.db
-    .selectFrom("releases")
-    .innerJoin("apps", "apps.id", "releases.appId")
-    .innerJoin("teams", "teams.id", "apps.teamId")
-    .where("releases.createdAt", "<", filter.until);
-  if (filter.appName !== undefined) releases = releases.where("apps.name", "=", filter.appName);
-  if (filter.teamName !== undefined) releases = releases.where("teams.name", "=", filter.teamName);
+export async function listDeliveryReleases(ctx: StoreContext, filter: ReleaseScope): Promise<DoraRelease[]> {
   const [rows, commits] = await Promise.all([
-    releases
-      .leftJoin("releaseCommitRanges as r", "r.releaseId", "releases.id")
-      .select([
-        "releases.id",
-        "apps.name as appName",
-        "releases.commitSha",
-        "releases.commitTime",
-        "r.releaseId as rangeOf",
-        "r.containsReleaseId",
-      ])
-      .orderBy("releases.id")
-      .execute(),
-    releases
+    releaseLinkRows(ctx, filter),
+    releasesInScope(ctx, filter)
       .innerJoin("releaseCommits as c", "c.releaseId", "releases.id")
       .select(["c.releaseId", "c.position", "c.sha", "c.authoredAt"])
       .orderBy("c.releaseId")
@@ -133,6 +122,43 @@ export async function listDeliveryReleases(
         : (byRelease.get(r.id) ?? []).map((c) => ({ sha: c.sha, time: c.authoredAt })),
     contains: r.containsReleaseId ?? null,
   }));
+}
+
+/** An app's releases, a team's, or every one, made before `until`. */
+export interface ReleaseScope {
+  readonly appName?: string | undefined;
+  readonly teamName?: string | undefined;
+  readonly until: string;
+}
+
+function releasesInScope(ctx: StoreContext, filter: ReleaseScope) {
+  let releases = ctx.db
+    .selectFrom("releases")
+    .innerJoin("apps", "apps.id", "releases.appId")
+    .innerJoin("teams", "teams.id", "apps.teamId")
+    .where("releases.createdAt", "<", filter.until);
+  if (filter.appName !== undefined) releases = releases.where("apps.name", "=", filter.appName);
+  if (filter.teamName !== undefined) releases = releases.where("teams.name", "=", filter.teamName);
+  return releases;
+}
+
+/**
+ * The scope's releases in id order, one short row each, no commits: whether the commits it brings
+ * were recorded (`rangeOf`, null if not) and the release it holds.
+ */
+export function releaseLinkRows(ctx: StoreContext, filter: ReleaseScope) {
+  return releasesInScope(ctx, filter)
+    .leftJoin("releaseCommitRanges as r", "r.releaseId", "releases.id")
+    .select([
+      "releases.id",
+      "apps.name as appName",
+      "releases.commitSha",
+      "releases.commitTime",
+      "r.releaseId as rangeOf",
+      "r.containsReleaseId",
+    ])
+    .orderBy("releases.id")
+    .execute();
 }
 
 function groupByRelease<T extends { releaseId: string }>(rows: readonly T[]): Map<string, T[]> {
